@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+// relflow: release orchestration that lives inside git.
+//
+// Layers, each a target with one job:
+//   CLibGit2         the C module map for the system's libgit2 (Debian: libgit2-dev)
+//   Git              the only module that touches libgit2: safe value types, owned handles
+//   RelflowCore      the domain (Conventional Commits, SemVer, config, lint rules); no C
+//   RelflowWorkflow  composes Git and RelflowCore into what the commands do
+//   relflow          the executable: one file per subcommand, parsing and printing only
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "relflow",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "relflow", targets: ["relflow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibGit2",
+            path: "Sources/CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(name: "Git", dependencies: ["CLibGit2"], swiftSettings: strict),
+        .target(
+            name: "RelflowCore",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        .target(name: "RelflowWorkflow", dependencies: ["Git", "RelflowCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "relflow",
+            dependencies: [
+                "RelflowWorkflow",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "RelflowCoreTests", dependencies: ["RelflowCore"], swiftSettings: strict),
+        .testTarget(name: "GitTests", dependencies: ["Git"], swiftSettings: strict),
+        .testTarget(
+            name: "RelflowIntegrationTests",
+            dependencies: ["RelflowWorkflow", "Git", "RelflowCore"],
+            swiftSettings: strict
+        ),
+    ]
+)

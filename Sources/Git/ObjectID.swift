@@ -1,0 +1,77 @@
+import CLibGit2
+
+/// A git object id (SHA-1), as a value.
+public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    // 20 bytes stored in three words so that hashing and comparison are cheap.
+    @usableFromInline let a: UInt64
+    @usableFromInline let b: UInt64
+    @usableFromInline let c: UInt32
+
+    init(_ oid: git_oid) {
+        var o = oid
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
+        withUnsafeBytes(of: &o.id) { raw in
+            for i in 0..<8 { a = a << 8 | UInt64(raw[i]) }
+            for i in 8..<16 { b = b << 8 | UInt64(raw[i]) }
+            for i in 16..<20 { c = c << 8 | UInt32(raw[i]) }
+        }
+        self.a = a; self.b = b; self.c = c
+    }
+
+    init(_ pointer: UnsafePointer<git_oid>) { self.init(pointer.pointee) }
+
+    /// Parses a full 40-character hexadecimal id; nil for anything else.
+    public init?(hex: String) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 40 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 20)
+        for i in 0..<20 {
+            guard let hi = Self.nibble(utf8[2 * i]), let lo = Self.nibble(utf8[2 * i + 1]) else { return nil }
+            bytes[i] = hi << 4 | lo
+        }
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
+        for i in 0..<8 { a = a << 8 | UInt64(bytes[i]) }
+        for i in 8..<16 { b = b << 8 | UInt64(bytes[i]) }
+        for i in 16..<20 { c = c << 8 | UInt32(bytes[i]) }
+        self.a = a; self.b = b; self.c = c
+    }
+
+    private static func nibble(_ ch: UInt8) -> UInt8? {
+        switch ch {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return ch - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return ch - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return ch - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    var gitOID: git_oid {
+        var oid = git_oid()
+        withUnsafeMutableBytes(of: &oid.id) { raw in
+            for i in 0..<8 { raw[i] = UInt8(truncatingIfNeeded: a >> (56 - 8 * UInt64(i))) }
+            for i in 0..<8 { raw[8 + i] = UInt8(truncatingIfNeeded: b >> (56 - 8 * UInt64(i))) }
+            for i in 0..<4 { raw[16 + i] = UInt8(truncatingIfNeeded: c >> (24 - 8 * UInt32(i))) }
+        }
+        return oid
+    }
+
+    /// The 40-character lowercase hexadecimal form.
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(40)
+        for i in 0..<8 { let byte = UInt8(truncatingIfNeeded: a >> (56 - 8 * UInt64(i))); out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
+        for i in 0..<8 { let byte = UInt8(truncatingIfNeeded: b >> (56 - 8 * UInt64(i))); out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
+        for i in 0..<4 { let byte = UInt8(truncatingIfNeeded: c >> (24 - 8 * UInt32(i))); out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The first `length` hexadecimal digits (git's default abbreviation is 7).
+    public func short(_ length: Int = 7) -> String { String(hex.prefix(length)) }
+
+    public var description: String { hex }
+
+    public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool {
+        (lhs.a, lhs.b, lhs.c) < (rhs.a, rhs.b, rhs.c)
+    }
+}

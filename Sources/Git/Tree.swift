@@ -1,0 +1,57 @@
+import CLibGit2
+
+extension Repository {
+    /// The bytes of the file at `path` in the tree of `commit`, nil when there is no such file.
+    /// Reads the object database directly: no checkout, works in bare repositories.
+    public func blob(at path: String, inCommit commit: ObjectID) throws(GitError) -> [UInt8]? {
+        var oid = commit.gitOID
+        var commitHandle: OpaquePointer?
+        try check(git_commit_lookup(&commitHandle, pointer, &oid), "read commit \(commit.short())")
+        defer { git_commit_free(commitHandle) }
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commitHandle), "read the tree of \(commit.short())")
+        defer { git_tree_free(tree) }
+        var entry: OpaquePointer?
+        let rc = git_tree_entry_bypath(&entry, tree, path)
+        if rc == GIT_ENOTFOUND.rawValue { return nil }
+        try check(rc, "find '\(path)' in \(commit.short())")
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+        var blob: OpaquePointer?
+        try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "read '\(path)' in \(commit.short())")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let content = git_blob_rawcontent(blob) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: content, count: size))
+    }
+
+    /// The paths that differ between the trees of two commits (added, removed or changed),
+    /// sorted, each once. Renames count as a removal and an addition.
+    public func changedPaths(from old: ObjectID, to new: ObjectID) throws(GitError) -> [String] {
+        let oldTree = try treeHandle(of: old)
+        defer { git_tree_free(oldTree) }
+        let newTree = try treeHandle(of: new)
+        defer { git_tree_free(newTree) }
+        var diff: OpaquePointer?
+        try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil),
+                  "compare \(old.short()) with \(new.short())")
+        defer { git_diff_free(diff) }
+        var paths = Set<String>()
+        for i in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, i) else { continue }
+            if let p = delta.pointee.old_file.path { paths.insert(decodeLossy(cString: p)) }
+            if let p = delta.pointee.new_file.path { paths.insert(decodeLossy(cString: p)) }
+        }
+        return paths.sorted()
+    }
+
+    private func treeHandle(of commit: ObjectID) throws(GitError) -> OpaquePointer? {
+        var oid = commit.gitOID
+        var object: OpaquePointer?
+        try check(git_object_lookup(&object, pointer, &oid, GIT_OBJECT_ANY), "read \(commit.short())")
+        defer { git_object_free(object) }
+        var tree: OpaquePointer?
+        try check(git_object_peel(&tree, object, GIT_OBJECT_TREE), "read the tree of \(commit.short())")
+        return tree
+    }
+}

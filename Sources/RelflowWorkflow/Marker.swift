@@ -1,0 +1,3 @@
+import Git
+import RelflowCore
+public enum RelflowWorkflowMarker {}
