@@ -1,0 +1,128 @@
+/// `.relflow.toml`: every key optional, every default here (SPEC §3).
+public struct RelflowConfig: Sendable, Equatable {
+    public var branches = Branches()
+    public var tags = Tags()
+    public var commits = Commits()
+    public var version = VersionRules()
+    public var changelog = Changelog()
+    public var gate = Gate()
+    public var hotfix = Hotfix()
+    public var publisher = Publisher()
+    public var notice = Notice()
+    public var bom = Bom()
+
+    public init() {}
+
+    public struct Branches: Sendable, Equatable {
+        public var main = "main"
+        public var publish = "publish"
+    }
+
+    public struct Tags: Sendable, Equatable {
+        public enum Signing: String, Sendable, Equatable, CaseIterable { case none, gpg, ssh }
+        public var prefix = "v"
+        public var sign = Signing.none
+    }
+
+    public struct CommitType: Sendable, Equatable {
+        public var type: String
+        public var title: String
+        /// Left out of changelogs (still linted and counted).
+        public var hidden: Bool
+        public init(type: String, title: String, hidden: Bool = false) {
+            self.type = type
+            self.title = title
+            self.hidden = hidden
+        }
+    }
+
+    public struct Commits: Sendable, Equatable {
+        public enum NonConventional: String, Sendable, Equatable, CaseIterable { case other, drop }
+        public enum TypeCase: String, Sendable, Equatable, CaseIterable { case lower, any }
+        /// Allowed types in changelog order, with their group titles.
+        public var types: [CommitType] = [
+            CommitType(type: "feat", title: "Features"),
+            CommitType(type: "fix", title: "Bug Fixes"),
+            CommitType(type: "perf", title: "Performance"),
+            CommitType(type: "revert", title: "Reverts"),
+            CommitType(type: "docs", title: "Documentation"),
+            CommitType(type: "refactor", title: "Refactoring"),
+            CommitType(type: "build", title: "Build", hidden: true),
+            CommitType(type: "ci", title: "Continuous Integration", hidden: true),
+            CommitType(type: "test", title: "Tests", hidden: true),
+            CommitType(type: "style", title: "Style", hidden: true),
+            CommitType(type: "chore", title: "Miscellaneous", hidden: true),
+        ]
+        /// Types that make a release: `feat` bumps minor, the others patch. Breaking bumps major.
+        public var releasable = ["feat", "fix", "perf"]
+        /// Whether `lint` accepts messages that are not Conventional Commits.
+        public var allowNonConventional = false
+        /// Where non-conventional commits go in changelogs.
+        public var nonConventional = NonConventional.other
+        /// Title of the group for non-conventional commits.
+        public var otherTitle = "Other"
+        public var maxSubjectLength = 100
+        /// Allowed scopes; empty allows any.
+        public var scopes: [String] = []
+        public var requireScope = false
+        /// A breaking change must explain itself in the body or a `BREAKING CHANGE:` footer.
+        public var requireBodyForBreaking = false
+        public var typeCase = TypeCase.lower
+
+        public func group(for type: String) -> CommitType? {
+            let lower = type.lowercased()
+            return types.first { $0.type == lower }
+        }
+    }
+
+    public struct VersionRules: Sendable, Equatable {
+        public enum ZeroBreaking: String, Sendable, Equatable, CaseIterable { case minor, major }
+        /// The first version, when there is no release tag yet.
+        public var initial = SemVer(0, 1, 0)
+        /// What a breaking change bumps while the major version is 0.
+        public var breakingInZero = ZeroBreaking.minor
+    }
+
+    public struct Changelog: Sendable, Equatable {
+        public var file = "CHANGELOG.md"
+        public var template: String? = nil
+        public var includeMerges = false
+        /// Base URL of the repository for links (`https://github.com/org/repo`), overriding
+        /// what `remote.origin.url` says.
+        public var remote: String? = nil
+        /// A final release lists the commits of its pre-releases too.
+        public var prereleasesInFinal = true
+    }
+
+    public struct Gate: Sendable, Equatable {
+        public enum HotfixPolicy: String, Sendable, Equatable, CaseIterable { case same, auto }
+        public var autoPaths: [String] = []
+        public var approvals = 1
+        public var distinctApprover = true
+        public var delay: ConfigDuration? = nil
+        public var hotfix = HotfixPolicy.same
+    }
+
+    public struct Hotfix: Sendable, Equatable {
+        public enum Backport: String, Sendable, Equatable, CaseIterable { case merge, cherryPick = "cherry-pick" }
+        public var branchPrefix = "hotfix/"
+        public var allowedTypes = ["fix", "perf", "revert", "docs", "test", "build", "ci", "chore"]
+        public var backport = Backport.merge
+    }
+
+    public struct Publisher: Sendable, Equatable {
+        public var command: [String] = []
+        public var timeout = ConfigDuration(seconds: 1800)
+        public var environment = "production"
+    }
+
+    public struct Notice: Sendable, Equatable {
+        public var earlyAccess: String? = nil
+        /// A weekday for a release cadence, e.g. `tuesday`.
+        public var expected: String? = nil
+    }
+
+    public struct Bom: Sendable, Equatable {
+        public var paths: [String] = []
+    }
+}

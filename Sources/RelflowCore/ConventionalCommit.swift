@@ -1,0 +1,401 @@
+/// A footer of a Conventional Commit: `Token: value` or `Token #value`.
+public struct Footer: Sendable, Hashable, Codable {
+    public var token: String
+    /// `": "` or `" #"`.
+    public var separator: String
+    public var value: String
+    /// Line of the token in the message.
+    public var line: Int
+
+    public var isBreakingChange: Bool { token == "BREAKING CHANGE" || token == "BREAKING-CHANGE" }
+}
+
+/// A message that follows Conventional Commits 1.0.0.
+public struct ConventionalCommit: Sendable, Hashable, Codable {
+    /// The type as written (`feat`, `FEAT`); compare with `normalizedType`.
+    public var type: String
+    public var scope: String?
+    /// `!` before the colon.
+    public var bang: Bool
+    public var description: String
+    /// Body paragraphs between the header and the footers, joined with blank lines; "" if none.
+    public var body: String
+    public var footers: [Footer]
+    /// The texts of the `BREAKING CHANGE:` / `BREAKING-CHANGE:` notes.
+    public var breakingNotes: [String]
+
+    /// The type in lowercase: types are not case-sensitive (Conventional Commits §15).
+    public var normalizedType: String { type.lowercased() }
+    public var isBreaking: Bool { bang || !breakingNotes.isEmpty }
+
+    public init(type: String, scope: String? = nil, bang: Bool = false, description: String,
+                body: String = "", footers: [Footer] = [], breakingNotes: [String] = []) {
+        self.type = type
+        self.scope = scope
+        self.bang = bang
+        self.description = description
+        self.body = body
+        self.footers = footers
+        self.breakingNotes = breakingNotes
+    }
+}
+
+/// What a commit message is, once parsed.
+public struct ParsedMessage: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// A Conventional Commit (`commit` is set).
+        case conventional
+        /// A merge commit message as git and forges write them (`Merge branch 'x'`).
+        case merge
+        /// `Revert "…"` as `git revert` writes it (`commit` is set, with type `revert`).
+        case gitRevert
+        /// `fixup! …`, `squash! …`, `amend! …`: meant to be squashed by `rebase --autosquash`.
+        case autosquash
+        /// Anything else.
+        case nonConventional
+        /// No text at all.
+        case empty
+    }
+
+    public var kind: Kind
+    public var header: String
+    public var commit: ConventionalCommit?
+    /// Problems against the Conventional Commits specification itself.
+    public var problems: [LintProblem]
+    /// Commits this one reverts (`This reverts commit <id>.`, or `Refs:` of a `revert:` commit).
+    public var revertedCommits: [String]
+    /// Commits this one was cherry-picked from (`(cherry picked from commit <id>)`).
+    public var cherryPickedFrom: [String]
+}
+
+/// A problem found in a commit message.
+public struct LintProblem: Error, Sendable, Hashable, Codable {
+    public enum Severity: String, Sendable, Hashable, Codable { case error, warning }
+    /// 1-based line in the message (for a hook: in the file the user edited).
+    public var line: Int
+    /// 1-based column, when it points at a place in the line.
+    public var column: Int?
+    /// A stable rule id, e.g. `header-format`, `type-enum`.
+    public var rule: String
+    public var severity: Severity
+    public var message: String
+    public var hint: String?
+
+    public init(line: Int, column: Int? = nil, rule: String, severity: Severity = .error, message: String, hint: String? = nil) {
+        self.line = line
+        self.column = column
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.hint = hint
+    }
+}
+
+/// The Conventional Commits 1.0.0 parser. Never fails: what does not parse is described.
+public enum ConventionalCommitParser {
+    /// Parses a message as stored in a commit.
+    public static func parse(_ message: String) -> ParsedMessage {
+        parse(MessageLines(committed: message))
+    }
+
+    public static func parse(_ message: MessageLines) -> ParsedMessage {
+        let lines = message.lines
+        guard let headerLine = lines.first else {
+            return ParsedMessage(kind: .empty, header: "", commit: nil,
+                                 problems: [LintProblem(line: 1, rule: "message-empty", message: "the commit message is empty",
+                                                        hint: "write a header such as 'fix(parser): handle empty input'")],
+                                 revertedCommits: [], cherryPickedFrom: [])
+        }
+        let header = headerLine.text
+        var problems: [LintProblem] = []
+        let rest = Array(lines.dropFirst())
+        if let second = rest.first, !second.text.isEmpty {
+            problems.append(LintProblem(line: second.number, rule: "body-leading-blank",
+                                        message: "the body must begin one blank line after the header",
+                                        hint: "leave line \(headerLine.number + 1) empty"))
+        }
+        let sections = splitBodyAndFooters(rest, problems: &problems)
+        let reverted = revertedCommitIDs(in: rest)
+
+        if isMergeHeader(header) {
+            return ParsedMessage(kind: .merge, header: header, commit: nil, problems: [],
+                                 revertedCommits: [], cherryPickedFrom: sections.cherryPicks)
+        }
+        for prefix in ["fixup! ", "squash! ", "amend! "] where header.hasPrefix(prefix) {
+            return ParsedMessage(kind: .autosquash, header: header, commit: nil, problems: [],
+                                 revertedCommits: [], cherryPickedFrom: sections.cherryPicks)
+        }
+        if header.hasPrefix("Revert \""), header.hasSuffix("\""), header.count >= 10 {
+            let inner = String(header.dropFirst("Revert \"".count).dropLast())
+            let commit = ConventionalCommit(type: "revert", description: inner, body: sections.body,
+                                            footers: sections.footers, breakingNotes: [])
+            return ParsedMessage(kind: .gitRevert, header: header, commit: commit, problems: problems,
+                                 revertedCommits: reverted, cherryPickedFrom: sections.cherryPicks)
+        }
+        switch parseHeader(header, line: headerLine.number) {
+        case .failure(let problem):
+            problems.insert(problem, at: 0)
+            return ParsedMessage(kind: .nonConventional, header: header, commit: nil, problems: problems,
+                                 revertedCommits: reverted, cherryPickedFrom: sections.cherryPicks)
+        case .success(let h):
+            var notes = sections.footers.filter(\.isBreakingChange).map(\.value)
+            notes.append(contentsOf: sections.bodyBreakingNotes)
+            problems.append(contentsOf: sections.footerProblems)
+            var reverted = reverted
+            if h.type.lowercased() == "revert" { reverted += referencedCommitIDs(in: sections.footers) }
+            let commit = ConventionalCommit(type: h.type, scope: h.scope, bang: h.bang, description: h.description,
+                                            body: sections.body, footers: sections.footers, breakingNotes: notes)
+            return ParsedMessage(kind: .conventional, header: header, commit: commit, problems: problems,
+                                 revertedCommits: reverted, cherryPickedFrom: sections.cherryPicks)
+        }
+    }
+
+    // MARK: - Header
+
+    struct Header { var type: String; var scope: String?; var bang: Bool; var description: String }
+
+    static let example = "write it as 'type(scope): description', e.g. 'fix(parser): handle empty input'"
+
+    static func parseHeader(_ header: String, line: Int) -> Result<Header, LintProblem> {
+        let chars = Array(header)
+        func problem(_ column: Int, _ rule: String, _ message: String, _ hint: String) -> Result<Header, LintProblem> {
+            .failure(LintProblem(line: line, column: column, rule: rule, message: message, hint: hint))
+        }
+        var i = 0
+        while i < chars.count, isTypeCharacter(chars[i]) { i += 1 }
+        let type = String(chars[0..<i])
+        guard !type.isEmpty, chars[0].isLetter else {
+            if chars.first?.isWhitespace == true {
+                return problem(1, "header-format", "the header starts with white space", "remove the leading spaces")
+            }
+            if chars.first == ":" || chars.first == "(" || chars.first == "!" {
+                return problem(1, "type-empty", "the type is missing before '\(chars[0])'", "start with a type such as 'feat' or 'fix'")
+            }
+            return problem(1, "header-format", "the header does not start with a type", example)
+        }
+        guard i < chars.count else {
+            return problem(i + 1, "header-format", "the header has no ': ' after the type '\(type)'", example)
+        }
+        var scope: String?
+        if chars[i] == "(" {
+            guard let close = chars[(i + 1)...].firstIndex(of: ")") else {
+                return problem(i + 1, "scope-format", "the scope opened at column \(i + 1) is not closed", "add ')' after the scope")
+            }
+            let inner = String(chars[(i + 1)..<close])
+            if inner.contains("(") {
+                return problem(i + 2, "scope-format", "the scope contains '('", "a scope is one word or path, e.g. 'feat(parser): …'")
+            }
+            if inner.trimmingSpaces.isEmpty {
+                return problem(i + 1, "scope-empty", "the scope between '(' and ')' is empty", "name the scope, or drop the parentheses")
+            }
+            if inner != inner.trimmingSpaces {
+                return problem(i + 2, "scope-format", "the scope '\(inner)' has white space around it", "write '(\(inner.trimmingSpaces))'")
+            }
+            scope = inner
+            i = close + 1
+        }
+        var bang = false
+        if i < chars.count, chars[i] == "!" { bang = true; i += 1 }
+        guard i < chars.count, chars[i] == ":" else {
+            if i < chars.count, chars[i].isWhitespace, let colon = chars[i...].firstIndex(of: ":"),
+               chars[i..<colon].allSatisfy(\.isWhitespace) {
+                return problem(i + 1, "header-format", "white space before ':'", "write '\(String(chars[0..<i])):' with no space before the colon")
+            }
+            if scope == nil, !bang, i < chars.count, !chars[i].isWhitespace, chars[i] != ":" {
+                return problem(i + 1, "type-format", "the type '\(type)\(chars[i])…' may only hold letters, digits, '-' and '_'", example)
+            }
+            return problem(i + 1, "header-format", "the header has no ': ' after the type", example)
+        }
+        i += 1
+        guard i < chars.count else {
+            return problem(i + 1, "subject-empty", "the description after ': ' is missing", "describe the change after the colon")
+        }
+        guard chars[i] == " " else {
+            return problem(i + 1, "header-format", "the colon must be followed by a space", "write '\(String(chars[0..<i])) \(String(chars[i...]))'")
+        }
+        i += 1
+        let description = String(chars[i...])
+        if description.trimmingSpaces.isEmpty {
+            return problem(i + 1, "subject-empty", "the description after ': ' is missing", "describe the change after the colon")
+        }
+        if chars[i].isWhitespace {
+            return problem(i + 1, "header-format", "more than one space after ':'", "the description follows ': ' directly")
+        }
+        return .success(Header(type: type, scope: scope, bang: bang, description: description))
+    }
+
+    static func isTypeCharacter(_ c: Character) -> Bool {
+        c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_")
+    }
+
+    /// Merge messages as git and the forges write them.
+    public static func isMergeHeader(_ header: String) -> Bool {
+        let prefixes = ["Merge branch ", "Merge branches ", "Merge remote-tracking branch ", "Merge pull request ",
+                        "Merge tag ", "Merge commit ", "Merge remote branch ", "Merge '", "Merged in ", "Merged PR ",
+                        "Merge request "]
+        return prefixes.contains { header.hasPrefix($0) } || header == "Merge"
+    }
+
+    // MARK: - Body and footers
+
+    struct Sections {
+        var body: String
+        var footers: [Footer]
+        var bodyBreakingNotes: [String]
+        var cherryPicks: [String]
+        var footerProblems: [LintProblem]
+    }
+
+    static func splitBodyAndFooters(_ lines: [MessageLines.Line], problems: inout [LintProblem]) -> Sections {
+        // Paragraphs: runs of non-empty lines.
+        var paragraphs: [[MessageLines.Line]] = []
+        var current: [MessageLines.Line] = []
+        var cherryPicks: [String] = []
+        for line in lines {
+            if let id = cherryPickSource(line.text) {
+                cherryPicks.append(id)
+                continue
+            }
+            if line.text.isEmpty {
+                if !current.isEmpty { paragraphs.append(current); current = [] }
+            } else {
+                current.append(line)
+            }
+        }
+        if !current.isEmpty { paragraphs.append(current) }
+
+        // Footers: the trailing paragraphs that each start with a footer token.
+        var firstFooter = paragraphs.count
+        while firstFooter > 0, footerMatch(paragraphs[firstFooter - 1][0].text) != nil { firstFooter -= 1 }
+        var footerProblems: [LintProblem] = []
+        var footers: [Footer] = []
+        for paragraph in paragraphs[firstFooter...] {
+            for line in paragraph {
+                if let match = footerMatch(line.text) {
+                    footers.append(Footer(token: match.token, separator: match.separator, value: match.value, line: line.number))
+                } else if !footers.isEmpty {
+                    if let spaced = spacedToken(line.text) {
+                        footerProblems.append(LintProblem(line: line.number, column: 1, rule: "footer-token", severity: .warning,
+                                                          message: "the footer token '\(spaced)' has a space, so it reads as part of the previous footer",
+                                                          hint: "write '\(spaced.replacingSpaces(with: "-")):'"))
+                    }
+                    footers[footers.count - 1].value += "\n" + line.text
+                }
+            }
+        }
+        var bodyBreaking: [String] = []
+        let bodyParagraphs = paragraphs[..<firstFooter]
+        for (index, paragraph) in bodyParagraphs.enumerated() {
+            for (offset, line) in paragraph.enumerated() {
+                if let match = footerMatch(line.text), match.token.hasPrefix("BREAKING") {
+                    bodyBreaking.append(match.value)
+                    footerProblems.append(LintProblem(line: line.number, column: 1, rule: "footer-position", severity: .warning,
+                                                      message: "'\(match.token):' stands in the body, not in the footers",
+                                                      hint: "put it in the last paragraph, after a blank line"))
+                } else if index == bodyParagraphs.count - 1, offset > 0, footerMatch(line.text) != nil,
+                          paragraph[offset...].allSatisfy({ footerMatch($0.text) != nil }),
+                          !paragraph[offset - 1].text.isEmpty, footerMatch(paragraph[offset - 1].text) == nil {
+                    footerProblems.append(LintProblem(line: line.number, column: 1, rule: "footer-leading-blank", severity: .warning,
+                                                      message: "footers must be separated from the body by a blank line",
+                                                      hint: "insert an empty line before line \(line.number)"))
+                }
+            }
+        }
+        for line in lines {
+            let lower = line.text.lowercased()
+            if lower.hasPrefix("breaking change:") || lower.hasPrefix("breaking-change:") {
+                let token = String(line.text.prefix("breaking change".count))
+                if token != "BREAKING CHANGE" && token != "BREAKING-CHANGE" {
+                    problems.append(LintProblem(line: line.number, column: 1, rule: "breaking-change-case",
+                                                message: "'\(token)' must be written in uppercase",
+                                                hint: "write 'BREAKING CHANGE: <what breaks and how to migrate>'"))
+                } else if line.text.dropFirst(token.count + 1).trimmingSpaces.isEmpty {
+                    problems.append(LintProblem(line: line.number, column: token.count + 2, rule: "breaking-change-description",
+                                                message: "'\(token):' needs a description of what breaks",
+                                                hint: "write '\(token): <what breaks and how to migrate>'"))
+                }
+            }
+        }
+        let body = bodyParagraphs.map { $0.map(\.text).joined(separator: "\n") }.joined(separator: "\n\n")
+        return Sections(body: body, footers: footers, bodyBreakingNotes: bodyBreaking, cherryPicks: cherryPicks,
+                        footerProblems: footerProblems)
+    }
+
+    struct FooterMatch { var token: String; var separator: String; var value: String }
+
+    /// `Token: value`, `Token #value`, `BREAKING CHANGE: value` (Conventional Commits §8–§10, §16).
+    static func footerMatch(_ line: String) -> FooterMatch? {
+        for token in ["BREAKING CHANGE", "BREAKING-CHANGE"] where line.hasPrefix(token + ": ") {
+            let value = String(line.dropFirst(token.count + 2))
+            return value.trimmingSpaces.isEmpty ? nil : FooterMatch(token: token, separator: ": ", value: value)
+        }
+        var end = line.startIndex
+        guard let first = line.first, first.isASCII, first.isLetter else { return nil }
+        while end < line.endIndex, isTokenCharacter(line[end]) { end = line.index(after: end) }
+        let token = String(line[..<end])
+        let rest = line[end...]
+        if rest.hasPrefix(": "), !rest.dropFirst(2).trimmingSpaces.isEmpty {
+            return FooterMatch(token: token, separator: ": ", value: String(rest.dropFirst(2)))
+        }
+        if rest.hasPrefix(" #"), rest.count > 2, !rest.dropFirst(2).first!.isWhitespace {
+            return FooterMatch(token: token, separator: " #", value: String(rest.dropFirst(2)))
+        }
+        return nil
+    }
+
+    static func isTokenCharacter(_ c: Character) -> Bool {
+        c.isASCII && (c.isLetter || c.isNumber || c == "-")
+    }
+
+    /// `Reviewed by: x`: looks like a footer whose token has spaces.
+    static func spacedToken(_ line: String) -> String? {
+        guard let colon = line.firstIndex(of: ":"), line[colon...].hasPrefix(": ") else { return nil }
+        let token = line[..<colon]
+        let words = token.split(separator: " ")
+        guard words.count >= 2, words.count <= 3, token.allSatisfy({ ($0.isASCII && $0.isLetter) || $0 == " " || $0 == "-" }) else { return nil }
+        return String(token)
+    }
+
+    static func cherryPickSource(_ line: String) -> String? {
+        let prefix = "(cherry picked from commit "
+        guard line.hasPrefix(prefix), line.hasSuffix(")") else { return nil }
+        let id = line.dropFirst(prefix.count).dropLast()
+        return id.count >= 7 && id.allSatisfy(\.isHexDigit) ? String(id) : nil
+    }
+
+    static func revertedCommitIDs(in lines: [MessageLines.Line]) -> [String] {
+        var out: [String] = []
+        let marker = "This reverts commit "
+        for line in lines {
+            guard let range = line.text.firstRange(of: marker) else { continue }
+            let id = line.text[range.upperBound...].prefix(while: \.isHexDigit)
+            if id.count >= 7 { out.append(String(id)) }
+        }
+        return out
+    }
+
+    /// Commit ids named by `Refs:` footers (how a `revert:` commit names what it reverts).
+    static func referencedCommitIDs(in footers: [Footer]) -> [String] {
+        var out: [String] = []
+        for footer in footers where footer.token.lowercased() == "refs" || footer.token.lowercased() == "reverts" {
+            for word in footer.value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }) where word.count >= 7 && word.allSatisfy(\.isHexDigit) {
+                out.append(String(word))
+            }
+        }
+        return out
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+
+    func replacingSpaces(with replacement: String) -> String {
+        split(separator: " ").joined(separator: replacement)
+    }
+}

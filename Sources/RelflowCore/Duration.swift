@@ -1,0 +1,59 @@
+/// A configured duration, written `"90s"`, `"30m"`, `"24h"`, `"7d"` or `"2w"` (units may be
+/// combined: `"1h30m"`).
+public struct ConfigDuration: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var seconds: Int64
+    public let text: String
+
+    public init(seconds: Int64) {
+        self.seconds = seconds
+        self.text = ConfigDuration.format(seconds)
+    }
+
+    public init?(_ text: String) {
+        var total: Int64 = 0
+        var number: Int64? = nil
+        var sawUnit = false
+        for c in text {
+            if let digit = c.wholeNumberValue, c.isASCII {
+                let (m, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(digit))
+                guard !o1, !o2 else { return nil }
+                number = a
+                continue
+            }
+            guard let n = number else { return nil }
+            let unit: Int64
+            switch c {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            case "d": unit = 86_400
+            case "w": unit = 604_800
+            default: return nil
+            }
+            let (v, o) = n.multipliedReportingOverflow(by: unit)
+            guard !o else { return nil }
+            total += v
+            number = nil
+            sawUnit = true
+        }
+        guard number == nil, sawUnit else { return nil }
+        self.seconds = total
+        self.text = text
+    }
+
+    public var description: String { text }
+
+    /// `1d 2h`, `45m`, `30s`: for people.
+    public static func format(_ seconds: Int64) -> String {
+        if seconds <= 0 { return "0s" }
+        var rest = seconds
+        var parts: [String] = []
+        for (unit, name) in [(Int64(86_400), "d"), (3600, "h"), (60, "m"), (1, "s")] where rest >= unit {
+            parts.append("\(rest / unit)\(name)")
+            rest %= unit
+            if parts.count == 2 { break }
+        }
+        return parts.joined(separator: " ")
+    }
+}

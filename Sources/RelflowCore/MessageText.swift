@@ -1,0 +1,80 @@
+/// A commit message as lines, each with its line number in the text the user wrote.
+public struct MessageLines: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        /// 1-based line number in the original text.
+        public let number: Int
+        public let text: String
+    }
+
+    public var lines: [Line]
+
+    public init(lines: [Line]) { self.lines = lines }
+
+    /// The message as stored in a commit: every line kept, numbered from 1, trailing
+    /// whitespace removed (git strips it when it writes the commit).
+    public init(committed message: String) {
+        var out: [Line] = []
+        var number = 0
+        for line in splitTrimmedLines(message) {
+            number += 1
+            out.append(Line(number: number, text: line))
+        }
+        while let last = out.last, last.text.isEmpty { out.removeLast() }
+        while let first = out.first, first.text.isEmpty { out.removeFirst() }
+        lines = out
+    }
+
+    /// The message as `git commit` will record it from an edited file (`--cleanup=strip`):
+    /// comment lines (starting with `commentChar`) dropped, everything from the scissors line
+    /// on dropped, trailing whitespace removed, runs of blank lines collapsed, leading and
+    /// trailing blank lines removed. Line numbers stay those of the file.
+    public init(editedFile text: String, commentChar: Character = "#") {
+        let scissors = "\(commentChar) ------------------------ >8 ------------------------"
+        var out: [Line] = []
+        var number = 0
+        for line in splitTrimmedLines(text) {
+            number += 1
+            if line == scissors { break }
+            if line.first == commentChar { continue }
+            if line.isEmpty, let last = out.last, last.text.isEmpty { continue }
+            if line.isEmpty, out.isEmpty { continue }
+            out.append(Line(number: number, text: line))
+        }
+        while let last = out.last, last.text.isEmpty { out.removeLast() }
+        lines = out
+    }
+
+    public var isEmpty: Bool { lines.isEmpty }
+
+    /// The cleaned message, lines joined with `\n`.
+    public var text: String { lines.map(\.text).joined(separator: "\n") }
+}
+
+/// Splits on `\n` alone (a `\r\n` pair is one Swift `Character`, so this works on bytes) and
+/// removes each line's trailing whitespace, `\r` included, as git does.
+func splitTrimmedLines(_ text: String) -> [String] {
+    var out: [String] = []
+    let utf8 = text.utf8
+    var lineStart = utf8.startIndex
+    var index = utf8.startIndex
+    func finish(_ end: String.UTF8View.Index) {
+        var stop = end
+        while stop > lineStart {
+            let before = utf8.index(before: stop)
+            switch utf8[before] {
+            case 0x20, 0x09, 0x0D, 0x0B, 0x0C: stop = before
+            default: out.append(String(decoding: utf8[lineStart..<stop], as: UTF8.self)); return
+            }
+        }
+        out.append("")
+    }
+    while index < utf8.endIndex {
+        if utf8[index] == 0x0A {
+            finish(index)
+            lineStart = utf8.index(after: index)
+        }
+        index = utf8.index(after: index)
+    }
+    finish(utf8.endIndex)
+    return out
+}

@@ -1,0 +1,160 @@
+/// A Semantic Versioning 2.0.0 version: `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`.
+public struct SemVer: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    public var major: UInt64
+    public var minor: UInt64
+    public var patch: UInt64
+    /// Dot-separated pre-release identifiers (`["rc", "1"]`); empty for a release.
+    public var prerelease: [String]
+    /// Dot-separated build metadata; ignored for precedence.
+    public var build: [String]
+
+    public init(_ major: UInt64, _ minor: UInt64, _ patch: UInt64, prerelease: [String] = [], build: [String] = []) {
+        self.major = major
+        self.minor = minor
+        self.patch = patch
+        self.prerelease = prerelease
+        self.build = build
+    }
+
+    /// Parses exactly the SemVer 2.0.0 grammar; nil for anything else (`1.2`, `01.2.3`,
+    /// `1.2.3-`, `1.2.3-01`, `v1.2.3`).
+    public init?(_ text: String) {
+        var rest = Substring(text)
+        var build: [String] = []
+        if let plus = rest.firstIndex(of: "+") {
+            let parts = rest[rest.index(after: plus)...].split(separator: ".", omittingEmptySubsequences: false)
+            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(SemVer.isIdentifierCharacter) }) else { return nil }
+            build = parts.map(String.init)
+            rest = rest[..<plus]
+        }
+        var prerelease: [String] = []
+        if let dash = rest.firstIndex(of: "-") {
+            let parts = rest[rest.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false)
+            for part in parts {
+                guard !part.isEmpty, part.allSatisfy(SemVer.isIdentifierCharacter) else { return nil }
+                if part.allSatisfy(\.isASCIIDigit), part.count > 1, part.first == "0" { return nil }
+            }
+            prerelease = parts.map(String.init)
+            rest = rest[..<dash]
+        }
+        let core = rest.split(separator: ".", omittingEmptySubsequences: false)
+        guard core.count == 3 else { return nil }
+        var numbers: [UInt64] = []
+        for part in core {
+            guard !part.isEmpty, part.allSatisfy(\.isASCIIDigit), !(part.count > 1 && part.first == "0"),
+                  let value = UInt64(part) else { return nil }
+            numbers.append(value)
+        }
+        self.init(numbers[0], numbers[1], numbers[2], prerelease: prerelease, build: build)
+    }
+
+    private static func isIdentifierCharacter(_ c: Character) -> Bool {
+        c.isASCII && (c.isLetter || c.isNumber || c == "-")
+    }
+
+    public var isPrerelease: Bool { !prerelease.isEmpty }
+
+    /// The same version without pre-release or build (`1.4.0-rc.2` → `1.4.0`).
+    public var final: SemVer { SemVer(major, minor, patch) }
+
+    public var description: String {
+        var s = "\(major).\(minor).\(patch)"
+        if !prerelease.isEmpty { s += "-" + prerelease.joined(separator: ".") }
+        if !build.isEmpty { s += "+" + build.joined(separator: ".") }
+        return s
+    }
+
+    /// SemVer §11 precedence. Build metadata does not count, so `1.0.0+a` and `1.0.0+b` are
+    /// neither `<` nor `>` each other (but are not `==`, which compares every field).
+    public static func < (lhs: SemVer, rhs: SemVer) -> Bool {
+        compare(lhs, rhs) < 0
+    }
+
+    public static func == (lhs: SemVer, rhs: SemVer) -> Bool {
+        lhs.major == rhs.major && lhs.minor == rhs.minor && lhs.patch == rhs.patch
+            && lhs.prerelease == rhs.prerelease && lhs.build == rhs.build
+    }
+
+    /// -1, 0 or 1 by SemVer precedence.
+    public static func compare(_ a: SemVer, _ b: SemVer) -> Int {
+        if a.major != b.major { return a.major < b.major ? -1 : 1 }
+        if a.minor != b.minor { return a.minor < b.minor ? -1 : 1 }
+        if a.patch != b.patch { return a.patch < b.patch ? -1 : 1 }
+        switch (a.prerelease.isEmpty, b.prerelease.isEmpty) {
+        case (true, true): return 0
+        case (true, false): return 1
+        case (false, true): return -1
+        case (false, false): break
+        }
+        for (x, y) in zip(a.prerelease, b.prerelease) {
+            let c = compareIdentifier(x, y)
+            if c != 0 { return c }
+        }
+        if a.prerelease.count == b.prerelease.count { return 0 }
+        return a.prerelease.count < b.prerelease.count ? -1 : 1
+    }
+
+    private static func compareIdentifier(_ x: String, _ y: String) -> Int {
+        let xNumeric = x.allSatisfy(\.isASCIIDigit), yNumeric = y.allSatisfy(\.isASCIIDigit)
+        switch (xNumeric, yNumeric) {
+        case (true, true):
+            // Numeric identifiers have no leading zeros, so a longer one is larger; no overflow.
+            if x.count != y.count { return x.count < y.count ? -1 : 1 }
+            return x == y ? 0 : (x < y ? -1 : 1)
+        case (true, false): return -1
+        case (false, true): return 1
+        case (false, false):
+            let xa = Array(x.utf8), ya = Array(y.utf8)
+            return xa == ya ? 0 : (xa.lexicographicallyPrecedes(ya) ? -1 : 1)
+        }
+    }
+
+    public enum Bump: Int, Comparable, Sendable, Codable, CustomStringConvertible {
+        case none = 0, patch, minor, major
+        public static func < (a: Bump, b: Bump) -> Bool { a.rawValue < b.rawValue }
+        public var description: String {
+            switch self {
+            case .none: return "none"
+            case .patch: return "patch"
+            case .minor: return "minor"
+            case .major: return "major"
+            }
+        }
+    }
+
+    /// The final version after applying `bump` (pre-release and build dropped).
+    public func bumped(_ bump: Bump) -> SemVer {
+        switch bump {
+        case .none: return final
+        case .patch: return SemVer(major, minor, patch + 1)
+        case .minor: return SemVer(major, minor + 1, 0)
+        case .major: return SemVer(major + 1, 0, 0)
+        }
+    }
+
+    /// The pre-release counter when this version is `<final>-<id>.<n>`, else nil.
+    public func prereleaseNumber(for identifier: String) -> UInt64? {
+        guard prerelease.count == 2, prerelease[0] == identifier else { return nil }
+        return UInt64(prerelease[1])
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+extension SemVer {
+    /// Encoded as its string form, `"1.4.0-rc.1"`.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = SemVer(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a SemVer 2.0.0 version"))
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

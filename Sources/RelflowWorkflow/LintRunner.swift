@@ -1,0 +1,109 @@
+import Git
+import RelflowCore
+
+/// One linted message: a commit of a range, or a message file.
+public struct LintResult: Sendable {
+    /// The commit, for a range; nil for a file or stdin.
+    public let commit: ObjectID?
+    public let header: String
+    public let kind: ParsedMessage.Kind
+    public let problems: [LintProblem]
+
+    public var hasErrors: Bool { problems.contains { $0.severity == .error } }
+}
+
+/// `relflow lint`: ranges of commits, message files, stdin.
+public struct LintRunner {
+    let config: RelflowConfig
+    public init(config: RelflowConfig) { self.config = config }
+
+    func linter(restrictedBy branch: String?) -> CommitLinter {
+        var linter = CommitLinter(rules: config.commits)
+        if let branch, branch.hasPrefix(config.hotfix.branchPrefix) {
+            linter.restrictTypes = (config.hotfix.allowedTypes, "on hotfix branch '\(branch)'")
+        }
+        return linter
+    }
+
+    /// Lints a message as `git commit` will record it from an edited file.
+    public func lintMessage(_ text: String, commentChar: Character = "#", branch: String? = nil) -> LintResult {
+        let lines = MessageLines(editedFile: text, commentChar: commentChar)
+        let (parsed, problems) = linter(restrictedBy: branch).lint(lines, mode: .message)
+        return LintResult(commit: nil, header: parsed.header, kind: parsed.kind, problems: problems)
+    }
+
+    /// Lints the commits of `range` (`A..B`, or a single revision for that commit alone),
+    /// oldest first.
+    public func lintRange(_ range: String, in context: RepositoryContext) throws(RelflowError) -> [LintResult] {
+        let repo = context.repository
+        try context.requireFullHistory()
+        let walk = try git { () throws(GitError) in try RevisionWalk(repo) }
+        do {
+            try walk.sort([.topological, .reverse])
+            if range.contains("..") {
+                if range.contains("...") {
+                    throw RelflowError.usage("symmetric ranges ('\(range)') are not supported",
+                                             hint: "write 'A..B' for the commits of B that are not in A")
+                }
+                let parts = range.components(separatedBy: "..")
+                let from = parts[0].isEmpty ? "HEAD" : parts[0]
+                let to = parts.count > 1 && !parts[1].isEmpty ? parts[1] : "HEAD"
+                try walk.hide(try context.resolve(from))
+                try walk.push(try context.resolve(to))
+            } else {
+                let id = try context.resolve(range)
+                let commit = try git { () throws(GitError) in try repo.commit(id) }
+                return [lint(commit)]
+            }
+        } catch let error as RelflowError {
+            throw error
+        } catch let error as GitError {
+            throw gitFailure(error)
+        } catch {
+            throw .repository("\(error)")
+        }
+        var results: [LintResult] = []
+        try git { () throws(GitError) in
+            while let id = try walk.next() {
+                results.append(lint(try repo.commit(id)))
+            }
+        }
+        return results
+    }
+
+    func lint(_ commit: Commit) -> LintResult {
+        let (parsed, problems) = CommitLinter(rules: config.commits).lint(MessageLines(committed: commit.message), mode: .history)
+        return LintResult(commit: commit.id, header: parsed.header, kind: parsed.kind, problems: problems)
+    }
+
+    /// The range `lint` checks when given none: the commits of HEAD that its upstream, or else
+    /// the main branch, does not have yet; HEAD alone when there is neither.
+    public static func defaultRange(in context: RepositoryContext) -> String {
+        let repo = context.repository
+        let main = context.config.branches.main
+        let head = try? repo.head()
+        let branch = head?.branchName
+        var candidates: [String] = []
+        if let branch { candidates.append("refs/heads/\(branch)@{upstream}") }
+        if branch != main { candidates += ["refs/remotes/origin/\(main)", "refs/heads/\(main)"] }
+        for candidate in candidates {
+            if let base = try? repo.resolveCommit(candidate), let tip = head?.commit, base != tip {
+                return "\(base.hex)..HEAD"
+            }
+        }
+        return "HEAD"
+    }
+}
+
+extension String {
+    func components(separatedBy separator: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: separator) {
+            out.append(String(rest[..<r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        out.append(String(rest))
+        return out
+    }
+}

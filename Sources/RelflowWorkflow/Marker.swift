@@ -1,3 +1,0 @@
-import Git
-import RelflowCore
-public enum RelflowWorkflowMarker {}

@@ -1,0 +1,112 @@
+import Git
+import RelflowCore
+
+/// An open repository with its configuration: what every command starts from.
+public final class RepositoryContext {
+    public let repository: Repository
+    public let config: RelflowConfig
+    /// Where the configuration came from, for messages (`.relflow.toml`, a path, or `defaults`).
+    public let configSource: String
+    /// Notes worth showing under `--verbose`.
+    public private(set) var notes: [String] = []
+
+    public init(repository: Repository, config: RelflowConfig, configSource: String) {
+        self.repository = repository
+        self.config = config
+        self.configSource = configSource
+    }
+
+    /// Opens the repository at or above `path` (like `git -C path`), or the one git's
+    /// environment names when running inside a hook (`fromEnvironment`), and reads its config.
+    public static func open(path: String?, configPath: String?, fromEnvironment: Bool = false) throws(RelflowError) -> RepositoryContext {
+        let repository: Repository
+        do {
+            if fromEnvironment {
+                repository = try Repository.openFromEnvironment()
+            } else {
+                repository = try Repository.discover(from: path ?? ".")
+            }
+        } catch {
+            throw RepositoryContext.explain(error, path: path ?? ".")
+        }
+        let (config, source) = try loadConfig(repository: repository, explicitPath: configPath)
+        return RepositoryContext(repository: repository, config: config, configSource: source)
+    }
+
+    /// Turns a libgit2 failure to open into a message a person can act on.
+    static func explain(_ error: GitError, path: String) -> RelflowError {
+        if error.isOwnerMismatch {
+            let dir = error.message.split(separator: "'").dropFirst().first.map(String.init) ?? path
+            return .repository("the repository at '\(dir)' belongs to another user, and git refuses to use it (\(error.message))",
+                               hint: "if you trust it, run: git config --global --add safe.directory '\(dir)'")
+        }
+        if error.isNotFound {
+            return .repository("not a git repository (or any parent up to the root): '\(path)'",
+                               hint: "run relflow inside a git work tree, or name one with -C PATH")
+        }
+        return .repository("\(error.operation): \(error.message)", hint: "check that '\(path)' is a readable git repository")
+    }
+
+    static func loadConfig(repository: Repository, explicitPath: String?) throws(RelflowError) -> (RelflowConfig, String) {
+        if let explicitPath {
+            guard let text = readFile(explicitPath) else {
+                throw .usage("cannot read the configuration file '\(explicitPath)'", hint: "check the path given to --config")
+            }
+            return (try ConfigLoader.load(text: text, source: explicitPath), explicitPath)
+        }
+        if let workdir = repository.workingDirectory {
+            let path = workdir + ConfigLoader.fileName
+            if let text = readFile(path) {
+                return (try ConfigLoader.load(text: text, source: ConfigLoader.fileName), ConfigLoader.fileName)
+            }
+            return (RelflowConfig(), "defaults")
+        }
+        // A bare repository (a server): the configuration committed on the default branch.
+        for branch in ["HEAD", "refs/heads/main"] {
+            guard let commit = try? repository.resolveCommit(branch),
+                  let bytes = try? repository.blob(at: ConfigLoader.fileName, inCommit: commit) else { continue }
+            let source = "\(ConfigLoader.fileName) at \(branch)"
+            return (try ConfigLoader.load(text: String(decoding: bytes, as: UTF8.self), source: source), source)
+        }
+        return (RelflowConfig(), "defaults")
+    }
+
+    func note(_ text: String) { notes.append(text) }
+
+    /// Refuses a shallow clone, whose history stops early and would give a wrong answer.
+    public func requireFullHistory(allowShallow: Bool = false) throws(RelflowError) {
+        guard repository.isShallow, !allowShallow else { return }
+        throw .repository("this is a shallow clone: its history is cut off, so relflow cannot see the commits and tags it needs",
+                          hint: "fetch the whole history with 'git fetch --unshallow --tags' (in GitHub Actions: actions/checkout with fetch-depth: 0; in GitLab CI: GIT_DEPTH: 0)")
+    }
+
+    /// Resolves a revision, with an error that names it.
+    public func resolve(_ revision: String) throws(RelflowError) -> ObjectID {
+        do {
+            return try repository.resolveCommit(revision)
+        } catch {
+            throw .repository("unknown revision '\(revision)': \(error.message)",
+                              hint: "name a branch, tag or commit that exists here (git rev-parse '\(revision)' must work)")
+        }
+    }
+
+    /// The commit HEAD points at; a clear error on a branch without commits.
+    public func headCommit() throws(RelflowError) -> ObjectID {
+        let head: Head
+        do { head = try repository.head() } catch { throw .repository("cannot read HEAD: \(error.message)") }
+        guard let commit = head.commit else {
+            throw .repository("HEAD (\(head.branchName ?? "?")) has no commits yet", hint: "make a first commit")
+        }
+        return commit
+    }
+}
+
+/// Maps any libgit2 error met while working to a repository error (exit 3).
+func gitFailure(_ error: GitError) -> RelflowError {
+    .repository("\(error.operation): \(error.message)", hint: "run 'git fsck' if the repository may be damaged")
+}
+
+/// Runs `body`, turning libgit2 errors into repository errors.
+func git<T>(_ body: () throws(GitError) -> T) throws(RelflowError) -> T {
+    do { return try body() } catch { throw gitFailure(error) }
+}

@@ -1,0 +1,99 @@
+import Git
+import RelflowCore
+
+/// `relflow version`: the released version, and the next one from the commits since.
+public struct VersionQuery {
+    public struct Current: Sendable {
+        /// Nil when no release tag is reachable.
+        public let release: ReleaseTag?
+        /// `publish` when the branch exists, else `HEAD`.
+        public let source: String
+    }
+
+    public struct Next: Sendable {
+        /// The latest release reachable from HEAD (nil before the first release).
+        public let base: ReleaseTag?
+        /// The latest final (non pre-release) release reachable from HEAD.
+        public let baseFinal: ReleaseTag?
+        /// Nil when nothing releasable happened since the last release.
+        public let version: SemVer?
+        public let bump: SemVer.Bump
+        /// Commits since the last final release (what the walk read).
+        public let commitsWalked: Int
+        /// The commits that decided the bump, with the bump each asks for.
+        public let deciding: [(id: ObjectID, header: String, bump: SemVer.Bump)]
+    }
+
+    let context: RepositoryContext
+    public init(context: RepositoryContext) { self.context = context }
+
+    var prefix: String { context.config.tags.prefix }
+
+    public func current() throws(RelflowError) -> Current {
+        try context.requireFullHistory()
+        let repo = context.repository
+        let index = try ReleaseTagIndex.read(repo, prefix: prefix)
+        index.ignored.forEach(context.note)
+        let publishRef = "refs/heads/" + context.config.branches.publish
+        if try git({ () throws(GitError) in try repo.reference(publishRef) }) != nil {
+            let tip = try git { () throws(GitError) in try repo.resolveCommit(publishRef) }
+            return Current(release: try index.highestReachable(from: tip, in: repo), source: context.config.branches.publish)
+        }
+        let head = try context.headCommit()
+        return Current(release: try index.highestReachable(from: head, in: repo), source: "HEAD")
+    }
+
+    /// The next version for the commits on `revision` (default HEAD) since the last release.
+    public func next(prerelease identifier: String? = nil, revision: String? = nil) throws(RelflowError) -> Next {
+        try context.requireFullHistory()
+        let repo = context.repository
+        let tip: ObjectID
+        if let revision { tip = try context.resolve(revision) } else { tip = try context.headCommit() }
+        let index = try ReleaseTagIndex.read(repo, prefix: prefix)
+        index.ignored.forEach(context.note)
+        let base = try index.highestReachable(from: tip, in: repo)
+        let baseFinal: ReleaseTag?
+        if let base, !base.version.isPrerelease {
+            baseFinal = base
+        } else {
+            baseFinal = try index.highestReachable(from: tip, in: repo, where: { !$0.version.isPrerelease })
+        }
+        // Walk only what is new: the tip's history without that of any final release.
+        let walk = try git { () throws(GitError) in try RevisionWalk(repo) }
+        var bump = SemVer.Bump.none
+        var deciding: [(id: ObjectID, header: String, bump: SemVer.Bump)] = []
+        var count = 0
+        try git { () throws(GitError) in
+            try walk.push(tip)
+            for tag in index.tags where !tag.version.isPrerelease {
+                try walk.hide(tag.commit)
+            }
+            while let id = try walk.next() {
+                count += 1
+                let commit = try repo.commit(id)
+                let parsed = ConventionalCommitParser.parse(commit.message)
+                guard parsed.kind == .conventional || parsed.kind == .gitRevert, let cc = parsed.commit else { continue }
+                let b = VersionPolicy.bump(for: cc, rules: context.config.commits)
+                if b > .none { deciding.append((id, parsed.header, b)) }
+                bump = max(bump, b)
+            }
+        }
+        context.note("walked \(count) commits since \(baseFinal?.name ?? "the first commit")")
+        guard bump > .none else {
+            return Next(base: base, baseFinal: baseFinal, version: nil, bump: .none, commitsWalked: count, deciding: deciding)
+        }
+        var target: SemVer
+        if let baseFinal {
+            target = VersionPolicy.next(after: baseFinal.version, bump: bump, rules: context.config.version)
+        } else {
+            target = context.config.version.initial
+        }
+        // Never go below a pre-release already cut for a higher version (1.5.0-rc.1 after a
+        // breaking change was reverted): its final version is what comes next.
+        if let base, base.version.isPrerelease, base.version.final > target { target = base.version.final }
+        if let identifier {
+            target = VersionPolicy.nextPrerelease(of: target, identifier: identifier, existing: index.tags.map(\.version))
+        }
+        return Next(base: base, baseFinal: baseFinal, version: target, bump: bump, commitsWalked: count, deciding: deciding)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import RelflowCore
+import RelflowWorkflow
+
+struct HooksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hooks",
+        abstract: "Install or remove relflow's git hook shims.",
+        subcommands: [Install.self, Uninstall.self]
+    )
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install the client hooks (commit-msg) into the repository's hooks folder.",
+            discussion: """
+            Respects core.hooksPath. A hook relflow did not write is kept and chained: it is
+            renamed to <name>.relflow-chained and runs before relflow's check. --force replaces it.
+            """
+        )
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Replace a foreign hook instead of chaining it.")
+        var force = false
+
+        func run() throws {
+            let context = try global.context()
+            let installer = HookInstaller(repository: context.repository)
+            let outcomes = try installer.install(HookShims.clientHooks, relflowPath: currentExecutablePath(), force: force)
+            report(outcomes, json: global.json)
+        }
+    }
+
+    struct Uninstall: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove relflow's hooks; chained hooks go back in place.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let context = try global.context()
+            let outcomes = try HookInstaller(repository: context.repository).uninstall(HookShims.clientHooks)
+            report(outcomes, json: global.json)
+        }
+    }
+
+    static func report(_ outcomes: [HookInstaller.Outcome], json: Bool) {
+        if json {
+            Output.printJSON(outcomes.map { ["hook": $0.hook, "path": $0.path, "action": $0.action.rawValue] })
+            return
+        }
+        for o in outcomes {
+            switch o.action {
+            case .chained: Output.info("\(o.hook): installed; your existing hook is kept as \(o.path).relflow-chained and runs first")
+            case .unchanged: Output.info("\(o.hook): already installed at \(o.path)")
+            case .absent: Output.info("\(o.hook): not installed")
+            default: Output.info("\(o.hook): \(o.action.rawValue) (\(o.path))")
+            }
+        }
+    }
+}
+
+private func report(_ outcomes: [HookInstaller.Outcome], json: Bool) { HooksCommand.report(outcomes, json: json) }

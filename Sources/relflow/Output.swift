@@ -1,0 +1,73 @@
+import Foundation
+import RelflowCore
+
+/// Where everything the executable prints goes: results to stdout, messages to stderr.
+enum Output {
+    nonisolated(unsafe) private static var color = false
+    nonisolated(unsafe) private static var quiet = false
+    nonisolated(unsafe) private static var showVerbose = false
+    nonisolated(unsafe) private(set) static var json = false
+
+    static func configure(noColor: Bool, quiet: Bool, verbose: Bool, json: Bool) {
+        let env = ProcessInfo.processInfo.environment
+        color = !noColor && env["NO_COLOR"].map(\.isEmpty) ?? true && isatty(2) == 1 && env["TERM"] != "dumb"
+        self.quiet = quiet
+        self.showVerbose = verbose && !quiet
+        self.json = json
+    }
+
+    /// A result line on stdout.
+    static func print(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Information for a person, on stderr; silenced by --quiet.
+    static func info(_ text: String) {
+        guard !quiet else { return }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func verbose(_ text: String) {
+        guard showVerbose else { return }
+        FileHandle.standardError.write(Data((paint("note: ", "2") + text + "\n").utf8))
+    }
+
+    static func warning(_ text: String) {
+        FileHandle.standardError.write(Data((paint("relflow: warning: ", "33") + text + "\n").utf8))
+    }
+
+    static func paint(_ text: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    static func red(_ text: String) -> String { paint(text, "31") }
+    static func yellow(_ text: String) -> String { paint(text, "33") }
+    static func green(_ text: String) -> String { paint(text, "32") }
+    static func bold(_ text: String) -> String { paint(text, "1") }
+    static func dim(_ text: String) -> String { paint(text, "2") }
+
+    /// `relflow: error: …` and `hint: …` on stderr, then exit with the error's code.
+    static func fail(_ error: RelflowError) -> Never {
+        var text = red("relflow: error: ") + error.message + "\n"
+        if let hint = error.hint { text += yellow("hint: ") + hint + "\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+        exitProcess(error.status.rawValue)
+    }
+
+    /// Writes a JSON document on stdout.
+    static func printJSON<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            let data = try encoder.encode(value)
+            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } catch {
+            fail(RelflowError(.usage, "cannot encode the JSON output: \(error)"))
+        }
+    }
+}
+
+func exitProcess(_ code: Int32) -> Never {
+    exit(code)
+}

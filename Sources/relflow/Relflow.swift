@@ -1,0 +1,68 @@
+import ArgumentParser
+import RelflowCore
+import RelflowWorkflow
+
+@main
+struct Relflow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relflow",
+        abstract: "Release orchestration that lives inside git.",
+        discussion: """
+        Versions from Conventional Commits, changelogs, gated promotion of the publish branch,
+        hotfixes from the production tag, and an append-only ledger in refs/relflow/ledger.
+        Exit codes: 0 done, 1 refused by policy, 2 usage or configuration error,
+        3 repository error, 4 the publisher failed.
+        """,
+        version: relflowVersion,
+        subcommands: [LintCommand.self, VersionCommand.self, HooksCommand.self, HookCommand.self]
+    )
+
+    /// Runs the command and maps every failure to SPEC §2's exit codes and message format.
+    static func main() {
+        do {
+            var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+        } catch let error as RelflowError {
+            Output.fail(error)
+        } catch let error as ExitCode {
+            exitProcess(error.rawValue)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let text = fullMessage(for: error)
+            Output.fail(RelflowError(.usage, text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text,
+                                     hint: "see 'relflow help' or 'relflow <command> --help'"))
+        }
+    }
+}
+
+let relflowVersion = "0.1.0"
+
+/// `relflow -C path --json version` is how git users write it; the parser wants options after
+/// the subcommand they belong to, so the leading global options move behind the subcommand.
+func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+    let withValue: Set<String> = ["-C", "--repo", "--config"]
+    let flags: Set<String> = ["--json", "--quiet", "-q", "--verbose", "-v", "--no-color"]
+    let groups: Set<String> = ["hooks", "hotfix"]
+    var leading: [String] = []
+    var index = 0
+    while index < arguments.count {
+        let argument = arguments[index]
+        if withValue.contains(argument), index + 1 < arguments.count {
+            leading += [argument, arguments[index + 1]]
+            index += 2
+        } else if withValue.contains(where: { argument.hasPrefix($0 + "=") }) || flags.contains(argument) {
+            leading.append(argument)
+            index += 1
+        } else {
+            break
+        }
+    }
+    guard !leading.isEmpty, index < arguments.count else { return arguments }
+    var command = [arguments[index]]
+    index += 1
+    if groups.contains(command[0]), index < arguments.count, !arguments[index].hasPrefix("-") {
+        command.append(arguments[index])
+        index += 1
+    }
+    return command + leading + arguments[index...]
+}
