@@ -46,11 +46,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Real repositories in temporary folders, driven by the real git CLI.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "RelflowCoreTests", dependencies: ["RelflowCore"], swiftSettings: strict),
-        .testTarget(name: "GitTests", dependencies: ["Git"], swiftSettings: strict),
+        .testTarget(name: "GitTests", dependencies: ["Git", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "RelflowIntegrationTests",
-            dependencies: ["RelflowWorkflow", "Git", "RelflowCore"],
+            dependencies: ["RelflowWorkflow", "Git", "RelflowCore", "TestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,50 @@
+# relflow — build, test, install and demo. Every target installs what it needs first.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+SWIFT_FLAGS ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+
+.PHONY: all deps build debug test install uninstall demo bench clean
+
+all: build
+
+# libgit2 (Debian: libgit2-dev 1.5.1) and pkg-config, installed with apt-get when missing.
+deps:
+	@if ! pkg-config --exists libgit2 2>/dev/null; then \
+	  echo "make: installing libgit2-dev and pkg-config with apt-get"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get install -y libgit2-dev pkg-config >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev pkg-config; }; \
+	fi
+	@command -v git >/dev/null || { echo "make: git is required"; exit 1; }
+
+build: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+
+debug: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+# The whole suite: unit tests of the domain, and integration tests that drive the real git
+# and the relflow binary on repositories made in temporary folders.
+test: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+install: build
+	install -d $(BINDIR)
+	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/relflow" $(BINDIR)/relflow
+	ln -sf relflow $(BINDIR)/git-relflow
+
+uninstall:
+	rm -f $(BINDIR)/relflow $(BINDIR)/git-relflow
+
+# Builds relflow and runs its main job on a generated sample repository.
+demo: debug
+	@RELFLOW="$$($(SWIFT) build --show-bin-path)/relflow" sh Tests/scripts/demo.sh
+
+# Large generated repositories; relflow beside git log and the peers. Not part of `test`.
+bench: build
+	@RELFLOW="$$($(SWIFT) build -c release --show-bin-path)/relflow" bash Tests/scripts/bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,113 @@
+import Testing
+@testable import RelflowCore
+
+@Suite("Configuration")
+struct ConfigTests {
+    @Test func emptyFileGivesDefaults() throws {
+        let c = try ConfigLoader.load(text: "")
+        #expect(c == RelflowConfig())
+        #expect(c.branches.main == "main" && c.branches.publish == "publish" && c.tags.prefix == "v")
+        #expect(c.commits.maxSubjectLength == 100)
+    }
+
+    @Test func everySectionReads() throws {
+        let text = """
+        [branches]
+        main = "trunk"
+        publish = "production"
+        [tags]
+        prefix = "app-v"
+        sign = "ssh"
+        [commits]
+        types = [{ type = "feat", title = "New" }, { type = "fix", title = "Fixed" }, { type = "chore", hidden = true }]
+        releasable = ["feat", "fix"]
+        max_subject_length = 72
+        scopes = ["api"]
+        non_conventional = "drop"
+        [version]
+        initial = "1.0.0"
+        breaking_in_zero = "major"
+        [changelog]
+        file = "HISTORY.md"
+        include_merges = true
+        remote = "https://github.com/o/r"
+        [gate]
+        auto_paths = ["timestamp.json", "docs/**"]
+        approvals = 2
+        distinct_approver = false
+        delay = "24h"
+        hotfix = "auto"
+        [hotfix]
+        branch_prefix = "hf/"
+        backport = "cherry-pick"
+        [publisher]
+        command = ["./deploy.sh", "--prod"]
+        timeout = "10m"
+        [notice]
+        early_access = "Try it on staging."
+        expected = "Tuesday"
+        [bom]
+        paths = ["vendor/manifest.lock"]
+        """
+        let c = try ConfigLoader.load(text: text)
+        #expect(c.branches.main == "trunk" && c.tags.prefix == "app-v" && c.tags.sign == .ssh)
+        #expect(c.commits.types.map(\.type) == ["feat", "fix", "chore"])
+        #expect(c.commits.types[2].hidden && c.commits.types[2].title == "chore")
+        #expect(c.commits.nonConventional == .drop && c.commits.maxSubjectLength == 72)
+        #expect(c.version.initial == SemVer(1, 0, 0) && c.version.breakingInZero == .major)
+        #expect(c.gate.delay?.seconds == 86_400 && c.gate.approvals == 2 && c.gate.hotfix == .auto)
+        #expect(c.hotfix.backport == .cherryPick && c.publisher.command == ["./deploy.sh", "--prod"])
+        #expect(c.publisher.timeout.seconds == 600 && c.notice.expected == "tuesday")
+    }
+
+    @Test func unknownKeyNamesKeyAndLine() {
+        let text = "[gate]\napprovals = 1\n\n# a comment\naproval_count = 3\n"
+        #expect {
+            try ConfigLoader.load(text: text)
+        } throws: { error in
+            guard let e = error as? RelflowError else { return false }
+            return e.status == .usage && e.message.contains("line 5") && e.message.contains("aproval_count")
+                && e.hint?.contains("approvals") == true
+        }
+    }
+
+    @Test func unknownSectionIsAnError() {
+        #expect(throws: RelflowError.self) { try ConfigLoader.load(text: "[gates]\napprovals = 1\n") }
+    }
+
+    @Test func wrongTypeNamesKeyAndLine() {
+        #expect {
+            try ConfigLoader.load(text: "[commits]\n\nmax_subject_length = \"long\"\n")
+        } throws: { error in
+            let e = error as? RelflowError
+            return e?.message.contains("line 3") == true && e?.message.contains("max_subject_length must be an integer, not a string") == true
+        }
+        #expect {
+            try ConfigLoader.load(text: "[gate]\ndelay = \"soon\"\n")
+        } throws: { error in
+            (error as? RelflowError)?.message.contains("'soon' is not a duration") == true
+        }
+    }
+
+    @Test func syntaxErrorNamesLine() {
+        #expect {
+            try ConfigLoader.load(text: "[gate]\napprovals = = 1\n")
+        } throws: { error in
+            (error as? RelflowError)?.message.contains("line 2") == true
+        }
+    }
+
+    @Test func hotfixMayNotAllowFeatures() {
+        #expect(throws: RelflowError.self) { try ConfigLoader.load(text: "[hotfix]\nallowed_types = [\"fix\", \"feat\"]\n") }
+    }
+
+    @Test(arguments: [("90s", 90), ("30m", 1800), ("24h", 86_400), ("7d", 604_800), ("1h30m", 5400)])
+    func durations(_ text: String, _ seconds: Int64) {
+        #expect(ConfigDuration(text)?.seconds == seconds)
+    }
+
+    @Test(arguments: ["", "5", "m", "5x", "-5m", "5 m"])
+    func badDurations(_ text: String) {
+        #expect(ConfigDuration(text) == nil)
+    }
+}

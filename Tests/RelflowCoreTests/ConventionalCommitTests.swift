@@ -1,0 +1,240 @@
+import Testing
+@testable import RelflowCore
+
+@Suite("Conventional Commits 1.0.0")
+struct ConventionalCommitTests {
+    // Every example of the specification's "Examples" section.
+    @Test func specExampleDescriptionAndBreakingFooter() throws {
+        let p = ConventionalCommitParser.parse("feat: allow provided config object to extend other configs\n\nBREAKING CHANGE: `extends` key in config file is now used for extending other config files")
+        let c = try #require(p.commit)
+        #expect(p.kind == .conventional && p.problems.isEmpty)
+        #expect(c.type == "feat" && c.scope == nil && !c.bang)
+        #expect(c.isBreaking)
+        #expect(c.breakingNotes == ["`extends` key in config file is now used for extending other config files"])
+    }
+
+    @Test func specExampleBang() throws {
+        let c = try #require(ConventionalCommitParser.parse("feat!: send an email to the customer when a product is shipped").commit)
+        #expect(c.bang && c.isBreaking && c.breakingNotes.isEmpty)
+    }
+
+    @Test func specExampleScopeAndBang() throws {
+        let c = try #require(ConventionalCommitParser.parse("feat(api)!: send an email to the customer when a product is shipped").commit)
+        #expect(c.scope == "api" && c.bang && c.description == "send an email to the customer when a product is shipped")
+    }
+
+    @Test func specExampleBangAndFooter() throws {
+        let c = try #require(ConventionalCommitParser.parse("chore!: drop support for Node 6\n\nBREAKING CHANGE: use JavaScript features not available in Node 6.").commit)
+        #expect(c.bang && c.breakingNotes == ["use JavaScript features not available in Node 6."])
+    }
+
+    @Test func specExampleNoBody() throws {
+        let p = ConventionalCommitParser.parse("docs: correct spelling of CHANGELOG")
+        #expect(p.commit?.type == "docs" && p.problems.isEmpty && p.commit?.body == "")
+    }
+
+    @Test func specExampleScope() throws {
+        #expect(ConventionalCommitParser.parse("feat(lang): add Polish language").commit?.scope == "lang")
+    }
+
+    @Test func specExampleMultiParagraphBodyAndFooters() throws {
+        let message = """
+        fix: prevent racing of requests
+
+        Introduce a request id and a reference to latest request. Dismiss
+        incoming responses other than from latest request.
+
+        Remove timeouts which were used to mitigate the racing issue but are
+        obsolete now.
+
+        Reviewed-by: Z
+        Refs: #123
+        """
+        let p = ConventionalCommitParser.parse(message)
+        let c = try #require(p.commit)
+        #expect(p.problems.isEmpty)
+        #expect(c.body.hasPrefix("Introduce a request id") && c.body.hasSuffix("obsolete now."))
+        #expect(c.body.contains("\n\nRemove timeouts"))
+        #expect(c.footers.map(\.token) == ["Reviewed-by", "Refs"])
+        #expect(c.footers.map(\.value) == ["Z", "#123"])
+        #expect(!c.isBreaking)
+    }
+
+    @Test func specExampleRevert() throws {
+        let p = ConventionalCommitParser.parse("revert: let us never again speak of the noodle incident\n\nRefs: 676104e, a215868")
+        #expect(p.commit?.type == "revert")
+        #expect(p.revertedCommits == ["676104e", "a215868"])
+    }
+
+    @Test func footerWithHashSeparatorAndMultilineValue() throws {
+        let c = try #require(ConventionalCommitParser.parse("fix: x\n\nCloses #12\nBREAKING-CHANGE: the API\n  changed a lot\nAcked-by: Q").commit)
+        #expect(c.footers.map(\.token) == ["Closes", "BREAKING-CHANGE", "Acked-by"])
+        #expect(c.footers[0].separator == " #" && c.footers[0].value == "12")
+        #expect(c.breakingNotes == ["the API\n  changed a lot"])
+    }
+
+    @Test func typesAreCaseInsensitiveButBreakingChangeIsNot() throws {
+        let upper = ConventionalCommitParser.parse("FEAT: shout")
+        #expect(upper.commit?.normalizedType == "feat")
+        let lower = ConventionalCommitParser.parse("feat: x\n\nbreaking change: whispered")
+        #expect(lower.problems.map(\.rule).contains("breaking-change-case"))
+        #expect(lower.commit?.isBreaking == false)
+    }
+
+    // What must be refused, with the rule and the line.
+    @Test(arguments: [
+        ("add a feature", "header-format", 1),
+        ("feat:no space", "header-format", 1),
+        ("feat :x", "header-format", 1),
+        ("feat: ", "subject-empty", 1),
+        ("feat:", "subject-empty", 1),
+        ("(api): no type", "type-empty", 1),
+        ("feat(): empty scope", "scope-empty", 1),
+        ("feat(api: unclosed", "scope-format", 1),
+        ("feat/api: slash", "type-format", 1),
+        ("feat:  two spaces", "header-format", 1),
+        (" feat: leading space", "header-format", 1),
+        ("feat: x\nbody without blank line", "body-leading-blank", 2),
+        ("feat: x\n\nBREAKING CHANGE:", "breaking-change-description", 3),
+    ])
+    func invalidMessages(_ message: String, _ rule: String, _ line: Int) {
+        let problems = ConventionalCommitParser.parse(message).problems
+        #expect(problems.contains { $0.rule == rule && $0.line == line }, "\(problems)")
+    }
+
+    @Test func gitProducedMessages() {
+        #expect(ConventionalCommitParser.parse("Merge branch 'feature/x' into main").kind == .merge)
+        #expect(ConventionalCommitParser.parse("Merge pull request #12 from org/branch\n\nfeat: thing").kind == .merge)
+        #expect(ConventionalCommitParser.parse("Merge remote-tracking branch 'origin/main'").kind == .merge)
+        let revert = ConventionalCommitParser.parse("Revert \"feat: add x\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.")
+        #expect(revert.kind == .gitRevert)
+        #expect(revert.revertedCommits == ["0123456789abcdef0123456789abcdef01234567"])
+        #expect(ConventionalCommitParser.parse("fixup! feat: add x").kind == .autosquash)
+        #expect(ConventionalCommitParser.parse("squash! fix: y").kind == .autosquash)
+        let picked = ConventionalCommitParser.parse("fix: y\n\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)")
+        #expect(picked.cherryPickedFrom == ["0123456789abcdef0123456789abcdef01234567"])
+        #expect(picked.commit?.body == "")
+    }
+
+    @Test func editedFileDropsCommentsAndScissors() {
+        let file = """
+
+        feat(parser): accept tabs   \r
+        # Please enter the commit message for your changes.
+        # On branch main
+
+        Body line.
+        # ------------------------ >8 ------------------------
+        # Do not modify or remove the line above.
+        diff --git a/x b/x
+        """
+        let lines = MessageLines(editedFile: file)
+        #expect(lines.text == "feat(parser): accept tabs\n\nBody line.")
+        #expect(lines.lines.first?.number == 2)
+        #expect(lines.lines.last?.number == 6)
+        let custom = MessageLines(editedFile: "fix: a\n; comment\n", commentChar: ";")
+        #expect(custom.text == "fix: a")
+    }
+
+    @Test func hugeAndEmptyMessagesDoNotCrash() {
+        let huge = "feat: big\n\n" + String(repeating: "lorem ipsum dolor sit amet\n", count: 200_000)
+        let p = ConventionalCommitParser.parse(huge)
+        #expect(p.kind == .conventional)
+        #expect(ConventionalCommitParser.parse("").kind == .empty)
+        #expect(ConventionalCommitParser.parse("\n\n\n").kind == .empty)
+        #expect(ConventionalCommitParser.parse("feat: caf\u{FFFD} na\u{FFFD}ve").kind == .conventional)
+    }
+}
+
+@Suite("Lint rules from the config")
+struct LintRuleTests {
+    func problems(_ message: String, _ configure: (inout RelflowConfig.Commits) -> Void = { _ in },
+                  mode: CommitLinter.Mode = .message) -> [LintProblem] {
+        var rules = RelflowConfig().commits
+        configure(&rules)
+        return CommitLinter(rules: rules).lint(MessageLines(committed: message), mode: mode).problems
+    }
+
+    @Test func unknownTypeSuggestsTheClosest() throws {
+        let p = try #require(problems("feta: x").first)
+        #expect(p.rule == "type-enum" && p.hint?.contains("did you mean 'feat'") == true)
+    }
+
+    @Test func typeCase() {
+        #expect(problems("Feat: x").map(\.rule) == ["type-case"])
+        #expect(problems("Feat: x") { $0.typeCase = .any }.isEmpty)
+    }
+
+    @Test func subjectLength() {
+        let long = "feat: " + String(repeating: "a", count: 95)
+        #expect(problems(long).map(\.rule) == ["header-max-length"])
+        #expect(problems(long) { $0.maxSubjectLength = 120 }.isEmpty)
+    }
+
+    @Test func scopes() {
+        #expect(problems("feat(web): x") { $0.scopes = ["api"] }.map(\.rule) == ["scope-enum"])
+        #expect(problems("feat: x") { $0.requireScope = true }.map(\.rule) == ["scope-required"])
+        #expect(problems("feat(api,web): x") { $0.scopes = ["api", "web"] }.isEmpty)
+    }
+
+    @Test func breakingNeedsBodyWhenConfigured() {
+        #expect(problems("feat!: x") { $0.requireBodyForBreaking = true }.map(\.rule) == ["breaking-body"])
+        #expect(problems("feat!: x\n\nBREAKING CHANGE: y") { $0.requireBodyForBreaking = true }.isEmpty)
+    }
+
+    @Test func nonConventionalAllowedByConfig() {
+        #expect(!problems("Update README").isEmpty)
+        #expect(problems("Update README") { $0.allowNonConventional = true }.isEmpty)
+    }
+
+    @Test func autosquashIsFineBeforeCommitButNotInHistory() {
+        #expect(problems("fixup! feat: x").isEmpty)
+        #expect(problems("fixup! feat: x", mode: .history).map(\.rule) == ["no-autosquash"])
+    }
+
+    @Test func warningsDoNotFail() {
+        let p = problems("feat: add a thing.")
+        #expect(p.map(\.rule) == ["subject-full-stop"] && p.allSatisfy { $0.severity == .warning })
+    }
+
+    @Test func hotfixRestriction() {
+        var linter = CommitLinter(rules: RelflowConfig().commits)
+        linter.restrictTypes = (RelflowConfig().hotfix.allowedTypes, "on hotfix branch 'hotfix/1.0.1'")
+        let feat = linter.lint(MessageLines(committed: "feat: x"), mode: .message).problems
+        #expect(feat.map(\.rule) == ["type-enum"])
+        let breaking = linter.lint(MessageLines(committed: "fix!: x"), mode: .message).problems
+        #expect(breaking.map(\.rule) == ["no-breaking"])
+        #expect(linter.lint(MessageLines(committed: "fix: x"), mode: .message).problems.isEmpty)
+    }
+}
+
+@Suite("Version policy")
+struct VersionPolicyTests {
+    let rules = RelflowConfig().commits
+
+    @Test func bumpPerCommit() {
+        func bump(_ m: String) -> SemVer.Bump { VersionPolicy.bump(for: ConventionalCommitParser.parse(m).commit!, rules: rules) }
+        #expect(bump("feat: x") == .minor)
+        #expect(bump("fix: x") == .patch)
+        #expect(bump("perf: x") == .patch)
+        #expect(bump("docs: x") == .none)
+        #expect(bump("docs!: x") == .major)
+        #expect(bump("chore: x\n\nBREAKING CHANGE: y") == .major)
+    }
+
+    @Test func zeroMajorRule() {
+        var v = RelflowConfig().version
+        #expect(VersionPolicy.next(after: SemVer(0, 3, 1), bump: .major, rules: v).description == "0.4.0")
+        v.breakingInZero = .major
+        #expect(VersionPolicy.next(after: SemVer(0, 3, 1), bump: .major, rules: v).description == "1.0.0")
+        #expect(VersionPolicy.next(after: SemVer(1, 3, 1), bump: .major, rules: v).description == "2.0.0")
+    }
+
+    @Test func prereleaseCounters() {
+        let target = SemVer(1, 4, 0)
+        #expect(VersionPolicy.nextPrerelease(of: target, identifier: "rc", existing: []).description == "1.4.0-rc.1")
+        let existing = ["1.4.0-rc.1", "1.4.0-rc.2", "1.4.0-beta.7", "1.3.0-rc.9"].compactMap(SemVer.init)
+        #expect(VersionPolicy.nextPrerelease(of: target, identifier: "rc", existing: existing).description == "1.4.0-rc.3")
+        #expect(VersionPolicy.nextPrerelease(of: target, identifier: "beta", existing: existing).description == "1.4.0-beta.8")
+    }
+}

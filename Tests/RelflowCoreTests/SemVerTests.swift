@@ -1,0 +1,67 @@
+import Testing
+@testable import RelflowCore
+
+@Suite("SemVer 2.0.0")
+struct SemVerTests {
+    // The valid examples of semver.org's own test list.
+    @Test(arguments: [
+        "0.0.4", "1.2.3", "10.20.30", "1.1.2-prerelease+meta", "1.1.2+meta", "1.1.2+meta-valid", "1.0.0-alpha",
+        "1.0.0-beta", "1.0.0-alpha.beta", "1.0.0-alpha.beta.1", "1.0.0-alpha.1", "1.0.0-alpha0.valid",
+        "1.0.0-alpha.0valid", "1.0.0-alpha-a.b-c-somethinglong+build.1-aef.1-its-okay", "1.0.0-rc.1+build.1",
+        "2.0.0-rc.1+build.123", "1.2.3-beta", "10.2.3-DEV-SNAPSHOT", "1.2.3-SNAPSHOT-123", "1.0.0", "2.0.0",
+        "1.1.7", "2.0.0+build.1848", "2.0.1-alpha.1227", "1.0.0-alpha+beta", "1.2.3----RC-SNAPSHOT.12.9.1--.12+788",
+        "1.2.3----R-S.12.9.1--.12+meta", "1.2.3----RC-SNAPSHOT.12.9.1--.12", "1.0.0+0.build.1-rc.10000aaa-kk-0.1",
+        "1.0.0-0A.is.legal",
+    ])
+    func validVersionsParseAndRoundTrip(_ text: String) {
+        let v = SemVer(text)
+        #expect(v != nil)
+        #expect(v?.description == text)
+    }
+
+    // The invalid examples of semver.org's own test list.
+    @Test(arguments: [
+        "1", "1.2", "1.2.3-0123", "1.2.3-0123.0123", "1.1.2+.123", "+invalid", "-invalid", "-invalid+invalid",
+        "-invalid.01", "alpha", "alpha.beta", "alpha.beta.1", "alpha.1", "alpha+beta", "alpha_beta", "alpha.",
+        "alpha..", "beta", "1.0.0-alpha_beta", "-alpha.", "1.0.0-alpha..", "1.0.0-alpha..1", "1.0.0-alpha...1",
+        "1.0.0-alpha....1", "1.0.0-alpha.....1", "1.0.0-alpha......1", "1.0.0-alpha.......1", "01.1.1", "1.01.1",
+        "1.1.01", "1.2", "1.2.3.DEV", "1.2-SNAPSHOT", "1.2.31.2.3----RC-SNAPSHOT.12.09.1--..12+788", "1.2-RC-SNAPSHOT",
+        "-1.0.3-gamma+b7718", "+justmeta", "9.8.7+meta+meta", "9.8.7-whatever+meta+meta", "v1.2.3", "", "1.2.3-",
+        "1.2.3+", "99999999999999999999999.999999999999999999.99999999999999999",
+    ])
+    func invalidVersionsAreRejected(_ text: String) {
+        #expect(SemVer(text) == nil)
+    }
+
+    @Test func precedenceFollowsSection11() {
+        // §11's own chain: 1.0.0-alpha < 1.0.0-alpha.1 < 1.0.0-alpha.beta < 1.0.0-beta < …
+        let chain = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
+                     "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0", "2.1.0", "2.1.1"].compactMap(SemVer.init)
+        #expect(chain.count == 11)
+        for (a, b) in zip(chain, chain.dropFirst()) {
+            #expect(a < b, "\(a) < \(b)")
+            #expect(!(b < a))
+        }
+        #expect(chain.shuffled().sorted() == chain)
+    }
+
+    @Test func buildMetadataDoesNotCountForPrecedence() throws {
+        let a = try #require(SemVer("1.0.0+build.1")), b = try #require(SemVer("1.0.0+build.2"))
+        #expect(SemVer.compare(a, b) == 0)
+        #expect(!(a < b) && !(b < a))
+    }
+
+    @Test func numericIdentifiersCompareBeyondUInt64() throws {
+        let a = try #require(SemVer("1.0.0-rc.99999999999999999999998"))
+        let b = try #require(SemVer("1.0.0-rc.99999999999999999999999"))
+        #expect(a < b)
+    }
+
+    @Test func bumps() throws {
+        let v = try #require(SemVer("1.4.2-rc.1+b"))
+        #expect(v.bumped(.patch).description == "1.4.3")
+        #expect(v.bumped(.minor).description == "1.5.0")
+        #expect(v.bumped(.major).description == "2.0.0")
+        #expect(v.final.description == "1.4.2")
+    }
+}
