@@ -81,12 +81,18 @@ public final class TestRepo: @unchecked Sendable {
         return try git("rev-parse", "HEAD")
     }
 
-    /// Commits raw message bytes (for non-UTF-8 messages) through `git commit-tree`.
+    /// Commits raw message bytes exactly as given (non-UTF-8 too: `git commit` would re-encode
+    /// them), by writing the commit object with `git hash-object`.
     @discardableResult
     public func commitRaw(_ message: Data, encoding: String? = nil) throws -> String {
-        var args = ["-c", "i18n.commitEncoding=\(encoding ?? "UTF-8")", "commit-tree", "HEAD^{tree}"]
-        if let parent = try? git("rev-parse", "-q", "--verify", "HEAD") { args += ["-p", parent] }
-        let id = try git(args, stdin: message)
+        var header = "tree \(try git("rev-parse", "HEAD^{tree}"))\n"
+        if let parent = try? git("rev-parse", "-q", "--verify", "HEAD") { header += "parent \(parent)\n" }
+        clock += 60
+        header += "author \(identity.name) <\(identity.email)> \(clock) +0000\n"
+        header += "committer \(identity.name) <\(identity.email)> \(clock) +0000\n"
+        if let encoding { header += "encoding \(encoding)\n" }
+        let object = Data((header + "\n").utf8) + message
+        let id = try git(["hash-object", "-t", "commit", "-w", "--stdin"], stdin: object)
         try git("update-ref", "HEAD", id)
         return id
     }

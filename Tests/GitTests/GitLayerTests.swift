@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Git
+
+/// The Git layer against what the git CLI itself reports, on real repositories.
+@Suite("Git layer")
+struct GitLayerTests {
+    /// main: A - B - M(merge of side: S1 - S2) - C, tags: v1.0.0 (annotated on B),
+    /// v1.1.0 (lightweight on C), side-tag on S1.
+    func sampleRepository() throws -> (TestRepo, [String: String]) {
+        let repo = try TestRepo()
+        var ids: [String: String] = [:]
+        ids["A"] = try repo.commit("feat: a", files: ["a.txt": "a\n"])
+        ids["B"] = try repo.commit("fix: b", files: ["b.txt": "b\n"])
+        try repo.tag("v1.0.0")
+        try repo.git("checkout", "-q", "-b", "side")
+        ids["S1"] = try repo.commit("feat: s1", files: ["s.txt": "1\n"])
+        try repo.tag("side-tag", annotated: false)
+        ids["S2"] = try repo.commit("fix: s2", files: ["s.txt": "2\n"])
+        try repo.git("checkout", "-q", "main")
+        try repo.commit("docs: between", files: ["docs.md": "x\n"])
+        try repo.git("merge", "-q", "--no-ff", "-m", "Merge branch 'side'", "side")
+        ids["M"] = try repo.git("rev-parse", "HEAD")
+        ids["C"] = try repo.commit("perf: c", files: ["a.txt": "c\n"])
+        try repo.tag("v1.1.0", annotated: false)
+        return (repo, ids)
+    }
+
+    @Test func opensWorkTreeFromSubfolderAndBare() throws {
+        let (repo, _) = try sampleRepository()
+        try FileManager.default.createDirectory(atPath: repo.path + "/deep/er", withIntermediateDirectories: true)
+        let r = try Repository.discover(from: repo.path + "/deep/er")
+        #expect(r.workingDirectory == repo.path + "/")
+        #expect(!r.isBare && !r.isShallow)
+        let bare = repo.root + "/bare.git"
+        try repo.git("clone", "-q", "--bare", repo.path, bare)
+        let b = try Repository.open(at: bare)
+        #expect(b.isBare && b.workingDirectory == nil)
+        #expect(try b.resolveCommit("main").hex == (try repo.git("rev-parse", "main")))
+    }
+
+    @Test func notARepositoryIsAnError() throws {
+        let dir = makeTemporaryDirectory("norepo")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect { try Repository.open(at: dir) } throws: { ($0 as? GitError)?.isNotFound == true }
+    }
+
+    @Test func resolvesRevisionsLikeGit() throws {
+        let (repo, _) = try sampleRepository()
+        let r = try Repository.open(at: repo.path)
+        for rev in ["HEAD", "main", "v1.0.0", "HEAD~2", "HEAD~1^2", "side-tag", "v1.0.0^{commit}"] {
+            #expect(try r.resolveCommit(rev).hex == (try repo.git("rev-parse", rev + "^{commit}")), "\(rev)")
+        }
+        #expect(try r.resolveObject("v1.0.0").hex == (try repo.git("rev-parse", "v1.0.0")))
+        #expect(throws: GitError.self) { try r.resolveCommit("no-such-thing") }
+    }
+
+    @Test func walksMatchRevList() throws {
+        let (repo, ids) = try sampleRepository()
+        let r = try Repository.open(at: repo.path)
+        func walk(_ configure: (RevisionWalk) throws -> Void) throws -> [String] {
+            let w = try RevisionWalk(r)
+            try configure(w)
+            return try w.all().map(\.hex)
+        }
+        let lines = { (s: String) in s.split(separator: "\n").map(String.init) }
+        #expect(try walk { try $0.sort(.topological); try $0.push(range: "v1.0.0..main") }
+                == lines(try repo.git("rev-list", "--topo-order", "v1.0.0..main")))
+        #expect(try Set(walk { try $0.push(r.resolveCommit("main")); try $0.hide(r.resolveCommit("side")) })
+                == Set(lines(try repo.git("rev-list", "main", "^side"))))
+        #expect(try walk { try $0.push(r.resolveCommit("main")); try $0.firstParentOnly(); try $0.sort(.topological) }
+                == lines(try repo.git("rev-list", "--first-parent", "--topo-order", "main")))
+        #expect(try walk { try $0.sort([.topological, .reverse]); try $0.push(r.resolveCommit("main")) }.first == ids["A"])
+    }
+
+    @Test func readsCommits() throws {
+        let (repo, ids) = try sampleRepository()
+        let r = try Repository.open(at: repo.path)
+        let merge = try r.commit(ObjectID(hex: ids["M"]!)!)
+        #expect(merge.isMerge)
+        #expect(merge.parents.map(\.hex) == (try repo.git("log", "-1", "--format=%P", ids["M"]!)).split(separator: " ").map(String.init))
+        #expect(merge.summary == "Merge branch 'side'")
+        #expect(merge.author.name == "Ada Lovelace" && merge.author.email == "ada@example.com")
+        #expect(String(merge.author.time) == (try repo.git("log", "-1", "--format=%at", ids["M"]!)))
+        #expect(merge.tree.hex == (try repo.git("rev-parse", ids["M"]! + "^{tree}")))
+    }
+
+    @Test func nonUTF8AndLatin1MessagesDecodeWithoutFailing() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: first")
+        let latin1 = try repo.commitRaw(Data([0x66, 0x69, 0x78, 0x3A, 0x20, 0x63, 0x61, 0x66, 0xE9, 0x0A]), encoding: "ISO-8859-1")
+        let broken = try repo.commitRaw(Data([0x66, 0x69, 0x78, 0x3A, 0x20, 0xFF, 0xFE, 0x0A]))
+        let r = try Repository.open(at: repo.path)
+        #expect(try r.commit(ObjectID(hex: latin1)!).message == "fix: café\n")
+        let brokenCommit = try r.commit(ObjectID(hex: broken)!)
+        let raw = try repo.git("cat-file", "-p", broken)
+        #expect(brokenCommit.message == "fix: \u{FFFD}\u{FFFD}\n", "\(String(describing: brokenCommit.encoding)) \(raw)")
+    }
+
+    @Test func listsAndPeelsTagsLikeForEachRef() throws {
+        let (repo, _) = try sampleRepository()
+        try repo.git("tag", "-a", "nested", "-m", "tag of a tag", "v1.0.0")
+        let r = try Repository.open(at: repo.path)
+        let tags = try r.tags()
+        #expect(Set(tags.map(\.name)) == Set(try repo.git("tag", "--list").split(separator: "\n").map(String.init)))
+        for tag in tags {
+            #expect(tag.commit?.hex == (try repo.git("rev-parse", "refs/tags/\(tag.name)^{commit}")), "\(tag.name)")
+            #expect(tag.target.hex == (try repo.git("rev-parse", "refs/tags/\(tag.name)")))
+            #expect(tag.isAnnotated == ((try repo.git("cat-file", "-t", "refs/tags/\(tag.name)")) == "tag"))
+        }
+        #expect(try r.tag(named: "v1.0.0")?.annotation?.message == "release v1.0.0\n")
+        #expect(try r.tag(named: "missing") == nil)
+    }
+
+    @Test func compareAndSwapReferenceUpdates() throws {
+        let (repo, ids) = try sampleRepository()
+        let r = try Repository.open(at: repo.path)
+        let a = ObjectID(hex: ids["A"]!)!, b = ObjectID(hex: ids["B"]!)!, c = ObjectID(hex: ids["C"]!)!
+        try r.updateReference("refs/heads/publish", to: a, expecting: nil, message: "test: create")
+        #expect(try repo.git("rev-parse", "publish") == a.hex)
+        #expect { try r.updateReference("refs/heads/publish", to: b, expecting: nil, message: "x") } throws: { ($0 as? GitError)?.isExists == true }
+        try r.updateReference("refs/heads/publish", to: b, expecting: a, message: "test: move")
+        #expect(try repo.git("rev-parse", "publish") == b.hex)
+        // Someone else moves it: the stale compare-and-swap must lose and leave their value.
+        try repo.git("update-ref", "refs/heads/publish", c.hex)
+        #expect { try r.updateReference("refs/heads/publish", to: a, expecting: b, message: "x") } throws: { ($0 as? GitError)?.isModified == true }
+        #expect(try repo.git("rev-parse", "publish") == c.hex)
+        #expect { try r.deleteReference("refs/heads/publish", expecting: b) } throws: { ($0 as? GitError)?.isModified == true }
+        try r.deleteReference("refs/heads/publish", expecting: c)
+        #expect(try r.reference("refs/heads/publish") == nil)
+    }
+
+    @Test func readsBlobsAndDiffsTreesWithoutCheckout() throws {
+        let (repo, ids) = try sampleRepository()
+        let r = try Repository.open(at: repo.path)
+        let c = ObjectID(hex: ids["C"]!)!, b = ObjectID(hex: ids["B"]!)!
+        #expect(try r.blob(at: "a.txt", inCommit: c).map { String(decoding: $0, as: UTF8.self) } == (try repo.git("show", "\(c.hex):a.txt")) + "\n")
+        #expect(try r.blob(at: "nope.txt", inCommit: c) == nil)
+        let expected = try repo.git("diff", "--name-only", "--no-renames", b.hex, c.hex).split(separator: "\n").map(String.init).sorted()
+        #expect(try r.changedPaths(from: b, to: c) == expected)
+    }
+
+    @Test func detectsShallowClones() throws {
+        let (repo, _) = try sampleRepository()
+        let clone = repo.root + "/shallow"
+        try repo.git("clone", "-q", "--depth", "2", "file://" + repo.path, clone)
+        let r = try Repository.open(at: clone)
+        #expect(r.isShallow)
+        let expected = Set(try String(contentsOfFile: clone + "/.git/shallow", encoding: .utf8).split(separator: "\n").map(String.init))
+        #expect(Set(r.shallowBoundary().map(\.hex)) == expected)
+    }
+
+    @Test func headStates() throws {
+        let repo = try TestRepo()
+        let r = try Repository.open(at: repo.path)
+        #expect(try r.head() == .branch(name: "refs/heads/main", commit: nil))
+        let id = try repo.commit("feat: x")
+        try repo.git("checkout", "-q", "--detach")
+        #expect(try r.head() == .detached(ObjectID(hex: id)!))
+    }
+
+    @Test func trailersMatchInterpretTrailers() throws {
+        let message = "fix: x\n\nBody.\n\nSigned-off-by: A <a@x>\nCo-authored-by: B <b@x>\n"
+        let repo = try TestRepo()
+        let parsed = try repo.git(["interpret-trailers", "--parse"], stdin: Data(message.utf8))
+        let ours = gitTrailers(of: message).map { "\($0.key): \($0.value)" }.joined(separator: "\n")
+        #expect(ours == parsed)
+    }
+}
