@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import RelflowWorkflow
+
+@Suite("commit-msg hook")
+struct CommitMsgHookTests {
+    func installed() throws -> TestRepo {
+        let repo = try TestRepo()
+        try repo.commit("feat: base")
+        let install = repo.relflow("hooks", "install")
+        #expect(install.status == 0, "\(install)")
+        return repo
+    }
+
+    @Test func realCommitIsRefusedWithTheLintMessage() throws {
+        let repo = try installed()
+        let before = try repo.git("rev-parse", "HEAD")
+        let refused = repo.gitResult(["commit", "--allow-empty", "-m", "added stuff"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("[header-format]") && refused.stderr.contains("commit refused"))
+        #expect(try repo.git("rev-parse", "HEAD") == before)
+        let accepted = repo.gitResult(["commit", "--allow-empty", "-m", "fix(api): handle empty body"])
+        #expect(accepted.status == 0, "\(accepted)")
+        #expect(try repo.git("log", "-1", "--format=%s") == "fix(api): handle empty body")
+    }
+
+    @Test func editorMessagesWithCommentsAndScissorsPass() throws {
+        let repo = try installed()
+        // An "editor" that writes a conventional message above git's own comments.
+        let editor = repo.root + "/editor.sh"
+        try "#!/bin/sh\nprintf 'feat: from the editor\\n\\nbody\\n' | cat - \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"\n"
+            .write(toFile: editor, atomically: true, encoding: .utf8)
+        try repo.git("config", "core.editor", "sh " + editor)
+        let result = repo.gitResult(["commit", "--allow-empty", "-v"])
+        #expect(result.status == 0, "\(result)")
+        #expect(try repo.git("log", "-1", "--format=%s") == "feat: from the editor")
+    }
+
+    @Test func hotfixBranchRefusesFeatures() throws {
+        let repo = try installed()
+        try repo.git("checkout", "-q", "-b", "hotfix/1.0.1")
+        let feat = repo.gitResult(["commit", "--allow-empty", "-m", "feat: sneak a feature in"])
+        #expect(feat.status != 0 && feat.stderr.contains("on hotfix branch 'hotfix/1.0.1'"))
+        #expect(repo.gitResult(["commit", "--allow-empty", "-m", "fix: the real fix"]).status == 0)
+    }
+
+    @Test func foreignHookIsChainedAndRestored() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: base")
+        let hook = repo.path + "/.git/hooks/commit-msg"
+        let foreign = "#!/bin/sh\necho ran >> \"$(git rev-parse --git-dir)/foreign-ran\"\n"
+        try foreign.write(toFile: hook, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let install = repo.relflow("hooks", "install")
+        #expect(install.status == 0 && install.stderr.contains("kept as"), "\(install)")
+        #expect(try String(contentsOfFile: hook + ".relflow-chained", encoding: .utf8) == foreign)
+        #expect(repo.gitResult(["commit", "--allow-empty", "-m", "bad"]).status != 0)
+        #expect(repo.gitResult(["commit", "--allow-empty", "-m", "fix: good"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: repo.path + "/.git/foreign-ran"))
+        // Installing again changes nothing; a second foreign hook is refused without --force.
+        #expect(repo.relflow("hooks", "install").stderr.contains("already installed"))
+        try "#!/bin/sh\nexit 0\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        let refused = repo.relflow("hooks", "install")
+        #expect(refused.status == 1 && refused.stderr.contains("--force"))
+        #expect(try String(contentsOfFile: hook, encoding: .utf8) == "#!/bin/sh\nexit 0\n")
+        #expect(repo.relflow("hooks", "install", "--force").status == 0)
+        let uninstall = repo.relflow("hooks", "uninstall")
+        #expect(uninstall.status == 0, "\(uninstall)")
+        #expect(try String(contentsOfFile: hook, encoding: .utf8) == foreign)
+    }
+
+    @Test func respectsCoreHooksPath() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: base")
+        try repo.git("config", "core.hooksPath", "githooks")
+        #expect(repo.relflow("hooks", "install").status == 0)
+        #expect(FileManager.default.isExecutableFile(atPath: repo.path + "/githooks/commit-msg"))
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/.git/hooks/commit-msg"))
+        #expect(repo.gitResult(["commit", "--allow-empty", "-m", "nope"]).status != 0)
+    }
+
+    @Test func shippedShimEqualsTheCompiledInOne() throws {
+        let file = try String(contentsOfFile: RelflowBinary.packageRoot + "/hooks/commit-msg", encoding: .utf8)
+        #expect(file == HookShims.commitMsg)
+        #expect(FileManager.default.isExecutableFile(atPath: RelflowBinary.packageRoot + "/hooks/commit-msg"))
+    }
+}
