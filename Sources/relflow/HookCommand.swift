@@ -24,21 +24,26 @@ struct HookCommand: ParsableCommand {
             guard let file = arguments.first else {
                 throw RelflowError.usage("commit-msg needs the message file", hint: "git runs it as: relflow hook commit-msg .git/COMMIT_EDITMSG")
             }
-            let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
-            let context = try global.context(fromEnvironment: inGitHook)
-            let result = try CommitMsgHook(context: context).run(messageFile: file)
-            guard !result.problems.isEmpty else { return }
-            for p in result.problems {
-                let severity = p.severity == .error ? Output.red("error") : Output.yellow("warning")
-                Output.info("relflow: commit message line \(p.line)\(p.column.map { ":\($0)" } ?? ""): \(severity): \(p.message) [\(p.rule)]")
-                if let hint = p.hint { Output.info("    hint: " + hint) }
-            }
-            if result.hasErrors {
-                Output.info("relflow: commit refused. Your message is saved in \(file); edit it with: git commit -e -F \(file)")
-                throw ExitCode(1)
-            }
+            global.configureOutput()
+            try HookCommand.commitMsg(file: file)
         default:
             throw RelflowError.usage("unknown hook '\(name)'", hint: "relflow handles: commit-msg")
+        }
+    }
+
+    /// The commit-msg check. `Relflow.main` calls it straight for the shim's exact argv, so
+    /// the hook does not pay for the argument parser on every commit.
+    static func commitMsg(file: String) throws {
+        let result = try CommitMsgHook.run(messageFile: file, environment: ProcessInfo.processInfo.environment)
+        guard !result.problems.isEmpty else { return }
+        for p in result.problems {
+            let severity = p.severity == .error ? Output.red("error") : Output.yellow("warning")
+            Output.info("relflow: commit message line \(p.line)\(p.column.map { ":\($0)" } ?? ""): \(severity): \(p.message) [\(p.rule)]")
+            if let hint = p.hint { Output.info("    hint: " + hint) }
+        }
+        if result.hasErrors {
+            Output.info("relflow: commit refused. Your message is saved in \(file); edit it with: git commit -e -F \(file)")
+            throw ExitCode(1)
         }
     }
 }

@@ -20,6 +20,12 @@ struct Relflow: ParsableCommand {
     /// Runs the command and maps every failure to SPEC §2's exit codes and message format.
     static func main() {
         do {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.count == 3, arguments[0] == "hook", arguments[1] == "commit-msg" {
+                Output.configure(noColor: false, quiet: false, verbose: false, json: false)
+                try HookCommand.commitMsg(file: arguments[2])
+                return
+            }
             var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as RelflowError {

@@ -37,6 +37,27 @@ struct CommitMsgHookTests {
         #expect(try repo.git("log", "-1", "--format=%s") == "feat: from the editor")
     }
 
+    @Test func customCommentCharacterIsHonoured() throws {
+        let repo = try installed()
+        try repo.git("config", "core.commentChar", ";")
+        let editor = repo.root + "/editor.sh"
+        try "#!/bin/sh\nprintf 'fix: semicolons\\n; a comment git will strip\\n' > \"$1\"\n"
+            .write(toFile: editor, atomically: true, encoding: .utf8)
+        try repo.git("config", "core.editor", "sh " + editor)
+        let result = repo.gitResult(["commit", "--allow-empty"])
+        #expect(result.status == 0, "\(result)")
+        #expect(try repo.git("log", "-1", "--format=%B") == "fix: semicolons")
+    }
+
+    @Test func linkedWorkTreeOnAHotfixBranch() throws {
+        let repo = try installed()
+        let tree = repo.root + "/hotfix-tree"
+        try repo.git("worktree", "add", "-q", "-b", "hotfix/2.0.1", tree)
+        let feat = repo.gitResult(["commit", "--allow-empty", "-m", "feat: not here"], cwd: tree)
+        #expect(feat.status != 0 && feat.stderr.contains("on hotfix branch 'hotfix/2.0.1'"), "\(feat)")
+        #expect(repo.gitResult(["commit", "--allow-empty", "-m", "fix: here"], cwd: tree).status == 0)
+    }
+
     @Test func hotfixBranchRefusesFeatures() throws {
         let repo = try installed()
         try repo.git("checkout", "-q", "-b", "hotfix/1.0.1")
