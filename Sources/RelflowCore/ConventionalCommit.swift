@@ -204,6 +204,9 @@ public enum ConventionalCommitParser {
             if scope == nil, !bang, i < chars.count, !chars[i].isWhitespace, chars[i] != ":" {
                 return problem(i + 1, "type-format", "the type '\(type)\(chars[i])…' may only hold letters, digits, '-' and '_'", example)
             }
+            if scope == nil, !bang, !chars[i...].contains(":") {
+                return problem(1, "header-format", "the header does not start with 'type: ' or 'type(scope): '", example)
+            }
             return problem(i + 1, "header-format", "the header has no ': ' after the type", example)
         }
         i += 1

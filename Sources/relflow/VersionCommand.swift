@@ -48,7 +48,8 @@ struct VersionCommand: ParsableCommand {
             }
             if let version = result.version {
                 Output.print(version.description)
-                Output.info(Output.dim("\(result.bump) bump from \(result.baseFinal?.name ?? "no release yet") over \(result.commitsWalked) commit\(result.commitsWalked == 1 ? "" : "s")"))
+                let bump = result.bump == .major && version.major == 0 ? "breaking change (minor bump while 0.x)" : "\(result.bump) bump"
+                Output.info(Output.dim("\(bump) from \(result.baseFinal?.name ?? "no release yet") over \(result.commitsWalked) commit\(result.commitsWalked == 1 ? "" : "s")"))
             } else {
                 Output.info("nothing to release: no releasable commit since \(result.base?.name ?? "the first commit") (\(result.commitsWalked) commit\(result.commitsWalked == 1 ? "" : "s") looked at)")
             }

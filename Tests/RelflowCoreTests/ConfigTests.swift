@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RelflowCore
 
@@ -109,5 +110,14 @@ struct ConfigTests {
     @Test(arguments: ["", "5", "m", "5x", "-5m", "5 m"])
     func badDurations(_ text: String) {
         #expect(ConfigDuration(text) == nil)
+    }
+}
+
+@Suite("The shipped config skeleton")
+struct ConfigSkeletonTests {
+    @Test func skeletonLoadsToTheDefaults() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("templates/relflow.toml"), encoding: .utf8)
+        #expect(try ConfigLoader.load(text: text) == RelflowConfig())
     }
 }
