@@ -25,7 +25,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     /// The reference moved since it was read (compare-and-swap lost).
     public var isModified: Bool { code == GIT_EMODIFIED.rawValue }
     public var isExists: Bool { code == GIT_EEXISTS.rawValue }
-    public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue }
+    /// The repository belongs to another user. libgit2 1.5 reports this as "config value
+    /// 'safe.directory' was not found" with GIT_ENOTFOUND, later versions as GIT_EOWNER.
+    public var isOwnerMismatch: Bool { code == GIT_EOWNER.rawValue || message.contains("'safe.directory'") }
     /// "Read again and retry": another process holds the lock, or the value moved.
     public var isRetryableRefConflict: Bool { isLocked || isModified }
 

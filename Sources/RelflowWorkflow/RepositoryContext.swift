@@ -1,5 +1,10 @@
 import Git
 import RelflowCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An open repository with its configuration: what every command starts from.
 public final class RepositoryContext {
@@ -36,8 +41,8 @@ public final class RepositoryContext {
     /// Turns a libgit2 failure to open into a message a person can act on.
     static func explain(_ error: GitError, path: String) -> RelflowError {
         if error.isOwnerMismatch {
-            let dir = error.message.split(separator: "'").dropFirst().first.map(String.init) ?? path
-            return .repository("the repository at '\(dir)' belongs to another user, and git refuses to use it (\(error.message))",
+            let dir = enclosingWorkTree(of: path) ?? path
+            return .repository("the repository at '\(dir)' belongs to another user, so git and relflow refuse to use it",
                                hint: "if you trust it, run: git config --global --add safe.directory '\(dir)'")
         }
         if error.isNotFound {
@@ -45,6 +50,18 @@ public final class RepositoryContext {
                                hint: "run relflow inside a git work tree, or name one with -C PATH")
         }
         return .repository("\(error.operation): \(error.message)", hint: "check that '\(path)' is a readable git repository")
+    }
+
+    /// The folder at or above `path` that holds `.git` (or is a bare repository), absolute.
+    static func enclosingWorkTree(of path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard realpath(path, &buffer) != nil else { return nil }
+        var dir = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        while true {
+            if fileExists(dir + "/.git") || (fileExists(dir + "/HEAD") && fileExists(dir + "/objects")) { return dir }
+            guard let slash = dir.lastIndex(of: "/"), dir != "/" else { return nil }
+            dir = slash == dir.startIndex ? "/" : String(dir[..<slash])
+        }
     }
 
     static func loadConfig(repository: Repository, explicitPath: String?) throws(RelflowError) -> (RelflowConfig, String) {

@@ -121,6 +121,17 @@ struct VersionCommandTests {
         #expect(repo.relflow("version", cwd: repo.path + "/sub/dir").stdout == "1.0.0\n")
     }
 
+    @Test(.enabled(if: getuid() == 0, "needs root to give the repository to another user"))
+    func repositoryOfAnotherUserGetsTheSafeDirectoryCommand() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a")
+        _ = runProcess("/bin/chown", ["-R", "65534:65534", repo.path])
+        let result = repo.relflow("version")
+        #expect(result.status == 3, "\(result)")
+        #expect(result.stderr.contains("belongs to another user") && result.stderr.contains("git config --global --add safe.directory"))
+        _ = runProcess("/bin/chown", ["-R", "0:0", repo.path])
+    }
+
     @Test func shallowCloneIsRefusedWithTheFetchCommand() throws {
         let repo = try TestRepo()
         for i in 0..<5 { try repo.commit("feat: \(i)") }
