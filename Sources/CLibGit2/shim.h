@@ -21,4 +21,12 @@ static inline int relflow_git_enable_caching(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_CACHING, enabled);
 }
 
+static inline int relflow_git_set_mwindow_size(long long bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)bytes);
+}
+
+static inline int relflow_git_set_mwindow_mapped_limit(long long bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)bytes);
+}
+
 #endif

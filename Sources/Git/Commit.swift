@@ -11,23 +11,24 @@ public struct Commit: Sendable, Hashable {
     public let parents: [ObjectID]
     public let author: Signature
     public let committer: Signature
-    /// The message bytes as stored in the object (any encoding, possibly not UTF-8).
-    public let rawMessage: [UInt8]
     /// The `encoding` header, when the commit declares one (e.g. `ISO-8859-1`).
     public let encoding: String?
     /// The tree this commit records.
     public let tree: ObjectID
+    /// The message as text: UTF-8, or Latin-1 when the commit declares it; bytes that do not
+    /// decode become U+FFFD instead of failing.
+    public let message: String
+    /// The stored bytes when they are not plain UTF-8 (nil when `message` is them exactly).
+    private let undecodedBytes: [UInt8]?
+
+    /// The message bytes as stored in the object (any encoding, possibly not UTF-8).
+    public var rawMessage: [UInt8] { undecodedBytes ?? Array(message.utf8) }
 
     public var isMerge: Bool { parents.count > 1 }
 
-    /// The message as text: UTF-8, or Latin-1 when the commit declares it; bytes that do not
-    /// decode become U+FFFD instead of failing.
-    public var message: String { decodeMessage(rawMessage, encoding: encoding) }
-
     /// The first line of the message.
     public var summary: String {
-        let firstLine = rawMessage.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
-        return decodeMessage(Array(firstLine), encoding: encoding)
+        String(message.prefix { $0 != "\n" && $0 != "\r\n" })
     }
 }
 
@@ -67,16 +68,23 @@ extension Commit {
         self.parents = parents
         author = Signature(git_commit_author(handle))
         committer = Signature(git_commit_committer(handle))
-        if let raw = git_commit_message_raw(handle) {
-            let length = strlen(raw)
-            rawMessage = raw.withMemoryRebound(to: UInt8.self, capacity: length) {
-                Array(UnsafeBufferPointer(start: $0, count: length))
-            }
-        } else {
-            rawMessage = []
-        }
         encoding = git_commit_message_encoding(handle).map { String(cString: $0) }
         tree = ObjectID(git_commit_tree_id(handle))
+        let raw = git_commit_message_raw(handle)
+        let isUTF8 = encoding.map { ["utf-8", "utf8"].contains($0.lowercased()) } ?? true
+        if let raw, isUTF8, let text = String(validatingCString: raw) {
+            // The usual case: one copy, straight from libgit2's buffer.
+            message = text
+            undecodedBytes = nil
+        } else if let raw {
+            let length = strlen(raw)
+            let bytes = raw.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+            message = decodeMessage(bytes, encoding: encoding)
+            undecodedBytes = bytes
+        } else {
+            message = ""
+            undecodedBytes = nil
+        }
     }
 }
 

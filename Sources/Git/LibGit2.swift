@@ -8,6 +8,13 @@ enum LibGit2 {
         // relflow verifies what it reads through the hash chain of commits it walks; the
         // per-object hash check costs about a fifth of a full walk and git itself does not do it.
         _ = relflow_git_set_strict_hash_verification(0)
+        // relflow reads each commit once and keeps what it needs as Swift values: libgit2's
+        // object cache would only hold a second copy of the whole history (256 MB by default).
+        _ = relflow_git_enable_caching(0)
+        // Pack files are read through memory maps; bound them so that a walk of a large
+        // history does not keep the whole pack resident (libgit2 defaults: 1 GiB windows, 8 GiB).
+        _ = relflow_git_set_mwindow_size(8 << 20)
+        _ = relflow_git_set_mwindow_mapped_limit(16 << 20)
         return true
     }()
 

@@ -1,0 +1,105 @@
+import CLibGit2
+import Dispatch
+
+extension Repository {
+    /// Reads every commit reachable from `seeds` exactly once, on `threads` threads with a
+    /// handle each, and returns `transform` of each, in no particular order, in chunks.
+    ///
+    /// A history is a chain: a commit's parents are known only once it is read, so one walk
+    /// cannot be shared between cores. Release tags cut it into pieces: every seed (the tip
+    /// and each release tag's commit) starts a walk that stops at the next seed, and the
+    /// threads take seeds from a common queue. A seed that is not in the tip's history adds
+    /// the commits only it reaches; callers drop those by reachability afterwards.
+    public static func readHistory<T: Sendable>(gitDirectory: String, seeds: [ObjectID], boundary: Set<ObjectID> = [],
+                                                threads: Int = 2, transform: @escaping @Sendable (Commit) -> T) throws(GitError) -> [[T]] {
+        let state = SharedWalk(seeds: seeds)
+        let chunkSize = 4096
+        let results = WorkerResults<T>(count: threads)
+        DispatchQueue.concurrentPerform(iterations: threads) { worker in
+            do throws(GitError) {
+                let repository = try Repository.open(at: gitDirectory)
+                // Fixed-size chunks: a growing array would hold up to twice its contents.
+                var chunks: [[T]] = []
+                var out: [T] = []
+                out.reserveCapacity(chunkSize)
+                while let seed = state.nextSeed() {
+                    var stack = [seed]
+                    while let id = stack.popLast() {
+                        guard state.claim(id) else { continue }
+                        let commit = try repository.commit(id)
+                        out.append(transform(commit))
+                        if out.count == chunkSize {
+                            chunks.append(out)
+                            out = []
+                            out.reserveCapacity(chunkSize)
+                        }
+                        if boundary.contains(id) { continue }
+                        for parent in commit.parents.reversed() where !state.isSeed(parent) { stack.append(parent) }
+                    }
+                }
+                if !out.isEmpty { chunks.append(out) }
+                results.set(worker, .success(chunks))
+            } catch {
+                state.stop()
+                results.set(worker, .failure(error))
+            }
+        }
+        // One array per thread: joining them would hold the history twice for a moment.
+        var parts: [[T]] = []
+        for result in results.all() {
+            switch result {
+            case .success(let chunks): parts.append(contentsOf: chunks)
+            case .failure(let error): throw error
+            }
+        }
+        return parts
+    }
+}
+
+/// The walk's shared state: the seed queue and the commits already claimed by a thread.
+private final class SharedWalk: @unchecked Sendable {
+    private let lock = DispatchSemaphore(value: 1)
+    private var seeds: [ObjectID]
+    private let seedSet: Set<ObjectID>
+    private var claimed = Set<ObjectID>()
+    private var stopped = false
+
+    init(seeds: [ObjectID]) {
+        self.seeds = Array(seeds.reversed())
+        seedSet = Set(seeds)
+        claimed.reserveCapacity(1 << 16)
+    }
+
+    func nextSeed() -> ObjectID? {
+        lock.wait()
+        defer { lock.signal() }
+        return stopped ? nil : seeds.popLast()
+    }
+
+    func isSeed(_ id: ObjectID) -> Bool { seedSet.contains(id) }
+
+    /// True for the first thread that asks about `id`.
+    func claim(_ id: ObjectID) -> Bool {
+        lock.wait()
+        defer { lock.signal() }
+        return !stopped && claimed.insert(id).inserted
+    }
+
+    func stop() {
+        lock.wait()
+        stopped = true
+        lock.signal()
+    }
+}
+
+private final class WorkerResults<T>: @unchecked Sendable {
+    private var slots: [Result<[[T]], GitError>?]
+    private let lock = DispatchSemaphore(value: 1)
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Result<[[T]], GitError>) {
+        lock.wait()
+        slots[index] = value
+        lock.signal()
+    }
+    func all() -> [Result<[[T]], GitError>] { slots.compactMap { $0 } }
+}
