@@ -6,7 +6,7 @@ SWIFT_FLAGS ?=
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 
-.PHONY: all deps build debug test install uninstall demo bench clean
+.PHONY: all deps build debug test install uninstall demo bench templates clean
 
 all: build
 
@@ -50,3 +50,7 @@ bench: build
 
 clean:
 	rm -rf .build
+
+# Compiles templates/ into the binary (Sources/RelflowCore/DefaultTemplates.swift).
+templates:
+	python3 Tests/scripts/embed_templates.py

@@ -26,6 +26,14 @@ public struct ConventionalCommit: Sendable, Hashable, Codable {
 
     /// The type in lowercase: types are not case-sensitive (Conventional Commits §15).
     public var normalizedType: String { type.lowercased() }
+
+    /// `type(scope)!: description`, as written.
+    public var headerText: String {
+        var text = type
+        if let scope { text += "(" + scope + ")" }
+        if bang { text += "!" }
+        return text + ": " + description
+    }
     public var isBreaking: Bool { bang || !breakingNotes.isEmpty }
 
     public init(type: String, scope: String? = nil, bang: Bool = false, description: String,
@@ -58,14 +66,45 @@ public struct ParsedMessage: Sendable, Hashable {
     }
 
     public var kind: Kind
-    public var header: String
-    public var commit: ConventionalCommit?
+    /// The first line. For a Conventional Commit it is rebuilt from the parts (the parser
+    /// accepts exactly one spelling of each), so that a history's worth of parsed messages
+    /// does not hold every header twice.
+    public var header: String {
+        if kind == .conventional, let commit { return commit.headerText }
+        return storedHeader
+    }
+    private var storedHeader: String
+    /// The parts of a Conventional Commit (also set for `git revert`'s messages).
+    public var commit: ConventionalCommit? {
+        get { box?.value }
+        set { box = newValue.map(CommitBox.init) }
+    }
+    // Held by reference: a history's parsed messages are copied between stages, and the
+    // parts would make each copy five times larger.
+    private var box: CommitBox?
     /// Problems against the Conventional Commits specification itself.
     public var problems: [LintProblem]
     /// Commits this one reverts (`This reverts commit <id>.`, or `Refs:` of a `revert:` commit).
     public var revertedCommits: [String]
     /// Commits this one was cherry-picked from (`(cherry picked from commit <id>)`).
     public var cherryPickedFrom: [String]
+
+    public init(kind: Kind, header: String, commit: ConventionalCommit?, problems: [LintProblem],
+                revertedCommits: [String], cherryPickedFrom: [String]) {
+        self.kind = kind
+        self.storedHeader = kind == .conventional && commit != nil ? "" : header
+        self.box = commit.map(CommitBox.init)
+        self.problems = problems
+        self.revertedCommits = revertedCommits
+        self.cherryPickedFrom = cherryPickedFrom
+    }
+}
+
+final class CommitBox: Sendable, Hashable {
+    let value: ConventionalCommit
+    init(_ value: ConventionalCommit) { self.value = value }
+    static func == (a: CommitBox, b: CommitBox) -> Bool { a.value == b.value }
+    func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
 
 /// A problem found in a commit message.
@@ -157,6 +196,7 @@ public enum ConventionalCommitParser {
     static let example = "write it as 'type(scope): description', e.g. 'fix(parser): handle empty input'"
 
     static func parseHeader(_ header: String, line: Int) -> Result<Header, LintProblem> {
+        if let header = wellFormedHeader(header) { return .success(header) }
         let chars = Array(header)
         func problem(_ column: Int, _ rule: String, _ message: String, _ hint: String) -> Result<Header, LintProblem> {
             .failure(LintProblem(line: line, column: column, rule: rule, message: message, hint: hint))
@@ -227,12 +267,48 @@ public enum ConventionalCommitParser {
         return .success(Header(type: type, scope: scope, bang: bang, description: description))
     }
 
+    /// The common case, on bytes: `type(scope)!: description` that breaks no rule. Anything
+    /// else goes through the character-by-character path that explains what is wrong.
+    static func wellFormedHeader(_ header: String) -> Header? {
+        let utf8 = header.utf8
+        var i = utf8.startIndex
+        func isLetter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+        guard i < utf8.endIndex, isLetter(utf8[i]) else { return nil }
+        while i < utf8.endIndex {
+            let b = utf8[i]
+            guard isLetter(b) || (b >= 48 && b <= 57) || b == 45 || b == 95 else { break }
+            i = utf8.index(after: i)
+        }
+        let type = String(header[..<i])
+        guard i < utf8.endIndex else { return nil }
+        var scope: String?
+        if utf8[i] == 40 {  // (
+            let open = utf8.index(after: i)
+            var j = open
+            while j < utf8.endIndex, utf8[j] != 41, utf8[j] != 40 { j = utf8.index(after: j) }
+            guard j < utf8.endIndex, utf8[j] == 41, j > open else { return nil }
+            let first = utf8[open], last = utf8[utf8.index(before: j)]
+            guard first != 32, first != 9, last != 32, last != 9 else { return nil }
+            scope = String(header[open..<j])
+            i = utf8.index(after: j)
+        }
+        var bang = false
+        if i < utf8.endIndex, utf8[i] == 33 { bang = true; i = utf8.index(after: i) }
+        guard i < utf8.endIndex, utf8[i] == 58 else { return nil }  // :
+        i = utf8.index(after: i)
+        guard i < utf8.endIndex, utf8[i] == 32 else { return nil }
+        i = utf8.index(after: i)
+        guard i < utf8.endIndex, utf8[i] != 32, utf8[i] != 9 else { return nil }
+        return Header(type: type, scope: scope, bang: bang, description: String(header[i...]))
+    }
+
     static func isTypeCharacter(_ c: Character) -> Bool {
         c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_")
     }
 
     /// Merge messages as git and the forges write them.
     public static func isMergeHeader(_ header: String) -> Bool {
+        guard header.hasPrefix("Merge") else { return false }
         let prefixes = ["Merge branch ", "Merge branches ", "Merge remote-tracking branch ", "Merge pull request ",
                         "Merge tag ", "Merge commit ", "Merge remote branch ", "Merge '", "Merged in ", "Merged PR ",
                         "Merge request "]
@@ -290,12 +366,13 @@ public enum ConventionalCommitParser {
         let bodyParagraphs = paragraphs[..<firstFooter]
         for (index, paragraph) in bodyParagraphs.enumerated() {
             for (offset, line) in paragraph.enumerated() {
-                if let match = footerMatch(line.text), match.token.hasPrefix("BREAKING") {
+                let match = footerMatch(line.text)
+                if let match, match.token.hasPrefix("BREAKING") {
                     bodyBreaking.append(match.value)
                     footerProblems.append(LintProblem(line: line.number, column: 1, rule: "footer-position", severity: .warning,
                                                       message: "'\(match.token):' stands in the body, not in the footers",
                                                       hint: "put it in the last paragraph, after a blank line"))
-                } else if index == bodyParagraphs.count - 1, offset > 0, footerMatch(line.text) != nil,
+                } else if index == bodyParagraphs.count - 1, offset > 0, match != nil,
                           paragraph[offset...].allSatisfy({ footerMatch($0.text) != nil }),
                           !paragraph[offset - 1].text.isEmpty, footerMatch(paragraph[offset - 1].text) == nil {
                     footerProblems.append(LintProblem(line: line.number, column: 1, rule: "footer-leading-blank", severity: .warning,
@@ -304,7 +381,7 @@ public enum ConventionalCommitParser {
                 }
             }
         }
-        for line in lines {
+        for line in lines where line.text.first == "b" || line.text.first == "B" {
             let lower = line.text.lowercased()
             if lower.hasPrefix("breaking change:") || lower.hasPrefix("breaking-change:") {
                 let token = String(line.text.prefix("breaking change".count))
@@ -328,20 +405,38 @@ public enum ConventionalCommitParser {
 
     /// `Token: value`, `Token #value`, `BREAKING CHANGE: value` (Conventional Commits §8–§10, §16).
     static func footerMatch(_ line: String) -> FooterMatch? {
-        for token in ["BREAKING CHANGE", "BREAKING-CHANGE"] where line.hasPrefix(token + ": ") {
-            let value = String(line.dropFirst(token.count + 2))
-            return value.trimmingSpaces.isEmpty ? nil : FooterMatch(token: token, separator: ": ", value: value)
+        // On bytes: this runs for every body line of every commit of a history.
+        let utf8 = line.utf8
+        guard let first = utf8.first, (first >= 65 && first <= 90) || (first >= 97 && first <= 122) else { return nil }
+        if first == 66 {  // B
+            for token in ["BREAKING CHANGE", "BREAKING-CHANGE"] where utf8.starts(with: token.utf8) {
+                var i = utf8.index(utf8.startIndex, offsetBy: token.utf8.count)
+                guard i < utf8.endIndex, utf8[i] == 58 else { break }
+                i = utf8.index(after: i)
+                guard i < utf8.endIndex, utf8[i] == 32 else { break }
+                i = utf8.index(after: i)
+                let value = String(line[i...])
+                return value.trimmingSpaces.isEmpty ? nil : FooterMatch(token: token, separator: ": ", value: value)
+            }
         }
-        var end = line.startIndex
-        guard let first = line.first, first.isASCII, first.isLetter else { return nil }
-        while end < line.endIndex, isTokenCharacter(line[end]) { end = line.index(after: end) }
-        let token = String(line[..<end])
-        let rest = line[end...]
-        if rest.hasPrefix(": "), !rest.dropFirst(2).trimmingSpaces.isEmpty {
-            return FooterMatch(token: token, separator: ": ", value: String(rest.dropFirst(2)))
+        var end = utf8.startIndex
+        while end < utf8.endIndex {
+            let b = utf8[end]
+            guard (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 else { break }
+            end = utf8.index(after: end)
         }
-        if rest.hasPrefix(" #"), rest.count > 2, !rest.dropFirst(2).first!.isWhitespace {
-            return FooterMatch(token: token, separator: " #", value: String(rest.dropFirst(2)))
+        guard end < utf8.endIndex else { return nil }
+        let separator = utf8[end]
+        let second = utf8.index(after: end)
+        guard second < utf8.endIndex else { return nil }
+        let valueStart = utf8.index(after: second)
+        guard valueStart < utf8.endIndex else { return nil }
+        if separator == 58, utf8[second] == 32 {  // ": "
+            let value = String(line[valueStart...])
+            return value.trimmingSpaces.isEmpty ? nil : FooterMatch(token: String(line[..<end]), separator: ": ", value: value)
+        }
+        if separator == 32, utf8[second] == 35, utf8[valueStart] != 32, utf8[valueStart] != 9 {  // " #"
+            return FooterMatch(token: String(line[..<end]), separator: " #", value: String(line[valueStart...]))
         }
         return nil
     }
@@ -369,9 +464,8 @@ public enum ConventionalCommitParser {
     static func revertedCommitIDs(in lines: [MessageLines.Line]) -> [String] {
         var out: [String] = []
         let marker = "This reverts commit "
-        for line in lines {
-            guard let range = line.text.firstRange(of: marker) else { continue }
-            let id = line.text[range.upperBound...].prefix(while: \.isHexDigit)
+        for line in lines where line.text.hasPrefix(marker) {
+            let id = line.text.dropFirst(marker.count).prefix(while: \.isHexDigit)
             if id.count >= 7 { out.append(String(id)) }
         }
         return out

@@ -14,11 +14,12 @@ struct Relflow: ParsableCommand {
         3 repository error, 4 the publisher failed.
         """,
         version: relflowVersion,
-        subcommands: [LintCommand.self, VersionCommand.self, HooksCommand.self, HookCommand.self]
+        subcommands: [LintCommand.self, VersionCommand.self, ChangelogCommand.self, HooksCommand.self, HookCommand.self]
     )
 
     /// Runs the command and maps every failure to SPEC §2's exit codes and message format.
     static func main() {
+        Trace.mark("started")
         do {
             let arguments = Array(CommandLine.arguments.dropFirst())
             if arguments.count == 3, arguments[0] == "hook", arguments[1] == "commit-msg" {

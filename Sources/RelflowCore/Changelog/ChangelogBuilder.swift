@@ -1,0 +1,137 @@
+/// Turns releases of commits into the changelog: groups in config order, breaking changes
+/// first, reverted pairs and repeated cherry-picks removed, merges and hidden types left out.
+public struct ChangelogBuilder: Sendable {
+    public let config: RelflowConfig
+    public let links: RemoteLinks?
+
+    public init(config: RelflowConfig, links: RemoteLinks?) {
+        self.config = config
+        self.links = links
+    }
+
+    public func build(_ releases: [SourceRelease]) -> ChangelogDocument {
+        // A cherry-picked commit appears once: not at all when the commit it was picked from
+        // is listed too, else only its first copy.
+        let hasPicks = releases.contains { $0.commits.contains { !$0.parsed.cherryPickedFrom.isEmpty } }
+        var present = Set<String>()
+        if hasPicks { for release in releases { for commit in release.commits { present.insert(commit.id) } } }
+        var pickedSources = Set<String>()
+        var droppedPicks = Set<String>()
+        for release in releases.reversed() where hasPicks {
+            for commit in release.commits.reversed() {
+                for source in commit.parsed.cherryPickedFrom {
+                    if present.contains(source) || hasPrefixMatch(source, in: present) || !pickedSources.insert(source).inserted {
+                        droppedPicks.insert(commit.id)
+                    }
+                }
+            }
+        }
+        let dropped = droppedPicks
+        return ChangelogDocument(repository: links?.base, releases: parallelMap(releases, minimumCount: 8) { build($0, dropping: dropped) })
+    }
+
+    func build(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> ChangelogRelease {
+        // A revert and the commit it reverts cancel out inside one release.
+        var cancelled = Set<String>()
+        let reverts = release.commits.filter { !$0.parsed.revertedCommits.isEmpty }
+        var ids = reverts.isEmpty ? [] : Set(release.commits.map(\.id))
+        for commit in reverts where !cancelled.contains(commit.id) {
+            for target in commit.parsed.revertedCommits {
+                let match = ids.contains(target) ? target : ids.first { $0.hasPrefix(target) && target.count >= 7 }
+                if let match, match != commit.id, !cancelled.contains(match) {
+                    cancelled.insert(match)
+                    cancelled.insert(commit.id)
+                    break
+                }
+            }
+        }
+        ids.removeAll()
+
+        var grouped: [String: [ChangelogCommit]] = [:]
+        var other: [ChangelogCommit] = []
+        var breaking: [ChangelogCommit] = []
+        var contributors: [String: Person] = [:]
+        for source in release.commits {
+            if cancelled.contains(source.id) || droppedPicks.contains(source.id) { continue }
+            if source.isMerge && !config.changelog.includeMerges { continue }
+            if source.parsed.kind == .merge && !config.changelog.includeMerges { continue }
+            let entry = entry(for: source)
+            let type = source.parsed.commit.map { $0.normalizedType }
+            let group = type.flatMap { config.commits.group(for: $0) }
+            if entry.breaking { breaking.append(entry) }
+            if let group {
+                if group.hidden && !entry.breaking { continue }
+                grouped[group.type, default: []].append(entry)
+            } else {
+                if config.commits.nonConventional == .drop && !entry.breaking { continue }
+                other.append(entry)
+            }
+            for person in [entry.author] + entry.coAuthors {
+                let key = person.email.lowercased()
+                if contributors[key] == nil { contributors[key] = person }
+            }
+        }
+        var groups: [ChangelogGroup] = []
+        for type in config.commits.types {
+            guard let commits = grouped[type.type], !commits.isEmpty else { continue }
+            groups.append(ChangelogGroup(title: type.title, type: type.type, commits: breakingFirst(commits)))
+        }
+        if !other.isEmpty {
+            groups.append(ChangelogGroup(title: config.commits.otherTitle, type: nil, commits: breakingFirst(other)))
+        }
+        var compare: String?
+        if let links {
+            if let previous = release.previousTag {
+                compare = links.compare(previous, release.tag ?? "HEAD")
+            } else if let tag = release.tag {
+                compare = links.tag(tag)
+            }
+        }
+        return ChangelogRelease(
+            version: release.version?.description, tag: release.tag, previousTag: release.previousTag,
+            date: release.date.map(isoDate), unreleased: release.tag == nil,
+            prerelease: release.version?.isPrerelease ?? false, compareUrl: compare,
+            breaking: breaking, groups: groups,
+            contributors: contributors.values.sorted { ($0.name.lowercased(), $0.email) < ($1.name.lowercased(), $1.email) },
+            commitCount: release.commits.count)
+    }
+
+    func breakingFirst(_ commits: [ChangelogCommit]) -> [ChangelogCommit] {
+        guard commits.contains(where: \.breaking) else { return commits }
+        return commits.filter(\.breaking) + commits.filter { !$0.breaking }
+    }
+
+    func entry(for source: SourceCommit) -> ChangelogCommit {
+        let parsed = source.parsed
+        let commit = parsed.commit
+        let description: String
+        if parsed.kind == .gitRevert {
+            description = parsed.header
+        } else {
+            description = commit?.description ?? parsed.header
+        }
+        let coAuthors = (commit?.footers ?? []).filter { $0.token.lowercased() == "co-authored-by" }.compactMap { person(fromTrailer: $0.value) }
+        var notes: [String] = []
+        if let commit, commit.isBreaking { notes = commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes }
+        let issues = issueNumbers(in: commit, header: parsed.header).map { IssueReference(number: $0, url: links?.issue($0)) }
+        return ChangelogCommit(
+            id: source.id, shortId: String(source.id.prefix(7)), type: commit?.normalizedType,
+            scope: commit?.scope, description: description, body: commit?.body ?? "",
+            breaking: commit?.isBreaking ?? false,
+            breakingNotes: notes,
+            issues: issues, author: source.author, coAuthors: coAuthors, date: isoDate(source.time),
+            url: links?.commit(source.id))
+    }
+}
+
+private func hasPrefixMatch(_ prefix: String, in ids: Set<String>) -> Bool {
+    prefix.count >= 7 && prefix.count < 40 && ids.contains { $0.hasPrefix(prefix) }
+}
+
+/// `Name <email>` from a trailer value.
+func person(fromTrailer value: String) -> Person? {
+    guard let open = value.lastIndex(of: "<"), let close = value.lastIndex(of: ">"), open < close else { return nil }
+    let name = value[..<open].trimmingSpaces
+    let email = String(value[value.index(after: open)..<close])
+    return email.isEmpty ? nil : Person(name: name.isEmpty ? email : name, email: email)
+}

@@ -1,0 +1,138 @@
+/// Links to commits, compare views and issues on the forge that hosts the repository.
+public struct RemoteLinks: Sendable, Equatable {
+    public enum Forge: String, Sendable, Codable { case github, gitlab, gitea, bitbucket }
+
+    public let forge: Forge
+    /// `https://host/owner/name`.
+    public let base: String
+
+    public init(forge: Forge, base: String) {
+        self.forge = forge
+        self.base = base
+    }
+
+    /// From `remote.origin.url` in any of git's forms: `git@host:o/r.git`,
+    /// `ssh://git@host:22/o/r.git`, `https://user@host/o/r.git`, `git://host/o/r`.
+    /// Nil when the host is not a known forge.
+    public init?(remoteURL: String) {
+        guard let (host, path) = RemoteLinks.hostAndPath(remoteURL), let forge = RemoteLinks.forge(forHost: host) else { return nil }
+        self.init(forge: forge, base: "https://\(host)/\(path)")
+    }
+
+    /// From `[changelog] remote`: a web address; the forge is guessed from the host
+    /// (GitHub-style links for an unknown one, as Gitea and Forgejo use).
+    public init?(override: String) {
+        guard let (host, path) = RemoteLinks.hostAndPath(override) else { return nil }
+        let scheme = override.hasPrefix("http://") ? "http" : "https"
+        self.init(forge: RemoteLinks.forge(forHost: host) ?? .gitea, base: "\(scheme)://\(host)/\(path)")
+    }
+
+    static func forge(forHost host: String) -> Forge? {
+        let h = host.lowercased()
+        if h.contains("github") { return .github }
+        if h.contains("gitlab") { return .gitlab }
+        if h.contains("bitbucket") { return .bitbucket }
+        if h.contains("gitea") || h.contains("forgejo") || h.contains("codeberg") { return .gitea }
+        return nil
+    }
+
+    static func hostAndPath(_ url: String) -> (String, String)? {
+        var rest = Substring(url.trimmingSpaces)
+        var isScp = false
+        if let scheme = rest.firstRange(of: "://") {
+            rest = rest[scheme.upperBound...]
+        } else if rest.contains(":"), !rest.contains("/") || rest.firstIndex(of: ":")! < rest.firstIndex(of: "/")! {
+            isScp = true
+        } else {
+            return nil
+        }
+        if let at = rest.firstIndex(of: "@"), rest[..<at].allSatisfy({ $0 != "/" }) { rest = rest[rest.index(after: at)...] }
+        let hostEnd = rest.firstIndex(where: { $0 == "/" || $0 == ":" }) ?? rest.endIndex
+        let host = String(rest[..<hostEnd])
+        var path = rest[hostEnd...]
+        if path.first == ":" {
+            path = path.dropFirst()
+            if !isScp { path = path.drop(while: \.isNumber) }   // ssh://host:22/path
+        }
+        path = path.drop(while: { $0 == "/" })
+        while path.hasSuffix("/") { path = path.dropLast() }
+        if path.hasSuffix(".git") { path = path.dropLast(4) }
+        guard !host.isEmpty, !path.isEmpty else { return nil }
+        return (host, String(path))
+    }
+
+    public func commit(_ id: String) -> String {
+        switch forge {
+        case .github, .gitea: return "\(base)/commit/\(id)"
+        case .gitlab: return "\(base)/-/commit/\(id)"
+        case .bitbucket: return "\(base)/commits/\(id)"
+        }
+    }
+
+    public func compare(_ from: String, _ to: String) -> String {
+        switch forge {
+        case .github, .gitea: return "\(base)/compare/\(from)...\(to)"
+        case .gitlab: return "\(base)/-/compare/\(from)...\(to)"
+        case .bitbucket: return "\(base)/branches/compare/\(to)%0D\(from)"
+        }
+    }
+
+    public func issue(_ number: Int) -> String {
+        switch forge {
+        case .github, .gitea, .bitbucket: return "\(base)/issues/\(number)"
+        case .gitlab: return "\(base)/-/issues/\(number)"
+        }
+    }
+
+    public func tag(_ name: String) -> String {
+        switch forge {
+        case .github: return "\(base)/releases/tag/\(name)"
+        case .gitea: return "\(base)/releases/tag/\(name)"
+        case .gitlab: return "\(base)/-/tags/\(name)"
+        case .bitbucket: return "\(base)/src/\(name)"
+        }
+    }
+}
+
+/// Issue numbers a commit names: `#12` and `GH-12` in the description and in the footers
+/// (`Closes #12`, `Fixes: #3`, `Refs: #1, #2`), each once, in order.
+public func issueNumbers(in commit: ConventionalCommit?, header: String) -> [Int] {
+    var out: [Int] = []
+    var seen = Set<Int>()
+    func scan(_ text: String) {
+        let chars = Array(text.utf8)
+        var i = 0
+        while i < chars.count {
+            var start = -1
+            if chars[i] == UInt8(ascii: "#") {
+                let before = i == 0 ? UInt8(ascii: " ") : chars[i - 1]
+                if before == 32 || before == 9 || before == 10 || before == UInt8(ascii: "(") || before == UInt8(ascii: ",") || before == UInt8(ascii: "[") {
+                    start = i + 1
+                }
+            } else if chars[i] == UInt8(ascii: "G"), i + 3 < chars.count, chars[i + 1] == UInt8(ascii: "H"), chars[i + 2] == UInt8(ascii: "-"),
+                      i == 0 || !(chars[i - 1] >= 65 && chars[i - 1] <= 122) {
+                start = i + 3
+            }
+            if start >= 0 {
+                var j = start
+                var n = 0
+                while j < chars.count, chars[j] >= 48, chars[j] <= 57, j - start < 9 { n = n * 10 + Int(chars[j] - 48); j += 1 }
+                let after = j < chars.count ? chars[j] : 32
+                let isWordChar = (after >= 65 && after <= 90) || (after >= 97 && after <= 122) || after == UInt8(ascii: "_")
+                if j > start, !isWordChar, seen.insert(n).inserted { out.append(n) }
+                i = max(j, i + 1)
+                continue
+            }
+            i += 1
+        }
+    }
+    if let commit {
+        scan(commit.description)
+        for footer in commit.footers where !footer.isBreakingChange {
+            if footer.separator == " #" { scan("#" + footer.value) } else { scan(footer.value) }
+        }
+    } else {
+        scan(header)
+    }
+    return out
+}

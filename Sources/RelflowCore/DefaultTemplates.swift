@@ -1,0 +1,205 @@
+// The default templates, compiled in so that an installed relflow needs no source tree.
+// Generated from templates/ by `make templates`; a test keeps the two equal.
+
+public enum DefaultTemplates {
+    public static let changelogMarkdown = """
+    {{% CONTENT_TYPE: TEXT }}
+    {{#header}}
+    # Changelog
+
+    All notable changes to this project are documented in this file. It is written by
+    [relflow](https://github.com/relflow/relflow) from the project's Conventional Commits.
+
+    {{/header}}
+    {{#releases}}
+    ## {{#compareUrl}}[{{title}}]({{compareUrl}}){{/compareUrl}}{{^compareUrl}}{{title}}{{/compareUrl}}{{#date}} - {{date}}{{/date}}
+
+    {{#hasBreaking}}
+    ### ⚠ Breaking Changes
+
+    {{#breaking}}
+    - {{#scope}}**{{scope}}:** {{/scope}}{{description}}
+    {{#notes}}
+      {{{.}}}
+    {{/notes}}
+    {{/breaking}}
+
+    {{/hasBreaking}}
+    {{#groups}}
+    ### {{title}}
+
+    {{#commits}}
+    - {{#breaking}}**BREAKING** {{/breaking}}{{#scope}}**{{scope}}:** {{/scope}}{{description}} ({{#url}}[{{shortId}}]({{url}}){{/url}}{{^url}}{{shortId}}{{/url}}){{#hasIssues}}, closes {{#issues}}{{#url}}[#{{number}}]({{url}}){{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}
+    {{/commits}}
+
+    {{/groups}}
+    {{#empty}}
+    No notable changes.
+
+    {{/empty}}
+    {{#hasContributors}}
+    Contributors: {{#contributors}}{{name}}{{^last()}}, {{/last()}}{{/contributors}}
+
+    {{/hasContributors}}
+    {{/releases}}
+
+    """
+
+    public static let changelogHTML = """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>{{projectTitle}}</title>
+    <style>
+    body { font: 16px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1f2328; }
+    h1 { border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
+    h2 { margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
+    h2 small { font-weight: normal; color: #57606a; }
+    .breaking { background: #fff5f5; border-left: 4px solid #cf222e; padding: .25rem 1rem; }
+    .note { color: #57606a; white-space: pre-wrap; }
+    code, .hash { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 85%; }
+    .scope { font-weight: 600; }
+    .contributors { color: #57606a; }
+    </style>
+    </head>
+    <body>
+    <h1>{{projectTitle}}</h1>
+    {{#releases}}
+    <section class="release">
+    <h2>{{#compareUrl}}<a href="{{compareUrl}}">{{title}}</a>{{/compareUrl}}{{^compareUrl}}{{title}}{{/compareUrl}}{{#date}} <small>{{date}}</small>{{/date}}</h2>
+    {{#hasBreaking}}
+    <div class="breaking">
+    <h3>⚠ Breaking Changes</h3>
+    <ul>
+    {{#breaking}}
+    <li>{{#scope}}<span class="scope">{{scope}}:</span> {{/scope}}{{description}}{{#notes}}<div class="note">{{.}}</div>{{/notes}}</li>
+    {{/breaking}}
+    </ul>
+    </div>
+    {{/hasBreaking}}
+    {{#groups}}
+    <h3>{{title}}</h3>
+    <ul>
+    {{#commits}}
+    <li>{{#breaking}}<strong>BREAKING</strong> {{/breaking}}{{#scope}}<span class="scope">{{scope}}:</span> {{/scope}}{{description}} ({{#url}}<a class="hash" href="{{url}}">{{shortId}}</a>{{/url}}{{^url}}<span class="hash">{{shortId}}</span>{{/url}}){{#hasIssues}}, closes {{#issues}}{{#url}}<a href="{{url}}">#{{number}}</a>{{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}</li>
+    {{/commits}}
+    </ul>
+    {{/groups}}
+    {{#empty}}
+    <p>No notable changes.</p>
+    {{/empty}}
+    {{#hasContributors}}
+    <p class="contributors">Contributors: {{#contributors}}{{name}}{{^last()}}, {{/last()}}{{/contributors}}</p>
+    {{/hasContributors}}
+    </section>
+    {{/releases}}
+    </body>
+    </html>
+
+    """
+
+    public static let relflowToml = """
+    # .relflow.toml — relflow's configuration. Every key is optional; the values shown are the
+    # defaults. Durations are written "90s", "30m", "24h", "7d".
+
+    [branches]
+    # The integration branch: every commit on it is a Conventional Commit.
+    main = "main"
+    # The deployed branch: it only ever points at a release tag.
+    publish = "publish"
+
+    [tags]
+    # Release tags are <prefix><semver>, e.g. v1.4.0 or v1.4.0-rc.1.
+    prefix = "v"
+    # Sign release tags: "none", "gpg" or "ssh" (through your own gpg / ssh-keygen).
+    sign = "none"
+
+    [commits]
+    # Allowed types, in changelog order, with their group titles. hidden = true keeps a type
+    # out of changelogs (it is still linted).
+    types = [
+      { type = "feat", title = "Features" },
+      { type = "fix", title = "Bug Fixes" },
+      { type = "perf", title = "Performance" },
+      { type = "revert", title = "Reverts" },
+      { type = "docs", title = "Documentation" },
+      { type = "refactor", title = "Refactoring" },
+      { type = "build", title = "Build", hidden = true },
+      { type = "ci", title = "Continuous Integration", hidden = true },
+      { type = "test", title = "Tests", hidden = true },
+      { type = "style", title = "Style", hidden = true },
+      { type = "chore", title = "Miscellaneous", hidden = true },
+    ]
+    # Types that make a release: feat bumps the minor version, the others the patch version.
+    # A breaking change ("!" or a BREAKING CHANGE footer) bumps the major version.
+    releasable = ["feat", "fix", "perf"]
+    # Accept messages that are not Conventional Commits in `relflow lint`.
+    allow_non_conventional = false
+    # Where non-conventional commits go in changelogs: "other" (a group) or "drop".
+    non_conventional = "other"
+    other_title = "Other"
+    # The longest header (first line) allowed.
+    max_subject_length = 100
+    # Allowed scopes; empty allows any. require_scope = true makes one mandatory.
+    scopes = []
+    require_scope = false
+    # A breaking change must explain itself in a BREAKING CHANGE footer or the body.
+    require_body_for_breaking = false
+    # "lower": types must be written in lowercase; "any": FEAT is feat.
+    type_case = "lower"
+
+    [version]
+    # The first version, when there is no release tag yet.
+    initial = "0.1.0"
+    # What a breaking change bumps while the major version is 0: "minor" or "major".
+    breaking_in_zero = "minor"
+
+    [changelog]
+    file = "CHANGELOG.md"
+    # A Mustache template replacing the default changelog.md.
+    # template = "docs/changelog.mustache"
+    include_merges = false
+    # Base URL for links, overriding what remote.origin.url says.
+    # remote = "https://github.com/example/project"
+    # A final release lists the commits of its pre-releases too.
+    prereleases_in_final = true
+
+    [gate]
+    # Changes only inside these globs go out at once ("auto"); anything else waits for review.
+    auto_paths = []
+    # Recorded approvals (`relflow approve TAG`) a review release needs.
+    approvals = 1
+    # The approver must not be the tagger (four-eyes).
+    distinct_approver = true
+    # A review release with too few approvals may go once its tag is this old; unset: never.
+    # delay = "24h"
+    # Hotfixes: "same" (the release rules without the delay) or "auto".
+    hotfix = "same"
+
+    [hotfix]
+    branch_prefix = "hotfix/"
+    # Types a hotfix may hold; never feat, never breaking.
+    allowed_types = ["fix", "perf", "revert", "docs", "test", "build", "ci", "chore"]
+    # How the fix goes back to main: "merge" (of the hotfix tag) or "cherry-pick".
+    backport = "merge"
+
+    [publisher]
+    # Your own deploy command, run as argv (never through a shell) after publish moves.
+    command = []
+    timeout = "30m"
+    environment = "production"
+
+    [notice]
+    # A line for the shipping notice, e.g. where to try the release early.
+    # early_access = "Try it on https://staging.example.com before it ships."
+    # The weekday releases usually ship on, e.g. "tuesday".
+    # expected = "tuesday"
+
+    [bom]
+    # Extra lock files or manifests to read, besides the ones relflow finds itself.
+    paths = []
+
+    """
+}

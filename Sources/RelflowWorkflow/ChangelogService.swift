@@ -1,0 +1,298 @@
+import Dispatch
+import Git
+import RelflowCore
+
+/// `relflow changelog`: which commits belong to which release, read in one pass.
+///
+/// Each commit belongs to the lowest release whose tag reaches it (a hotfix tag on a side
+/// branch merged back into main keeps its own commits). Commits reached by no tag are
+/// Unreleased. The whole history is read once; the cost grows with commits, not with tags.
+public struct ChangelogService {
+    public enum Scope: Sendable, Equatable {
+        /// Every release reachable from the tip, and Unreleased.
+        case full
+        /// Only the commits reachable from no release tag.
+        case unreleased
+        /// Only the latest release reachable from the tip.
+        case latest
+        /// The commits of `A..B`, by release.
+        case range(String)
+    }
+
+    public struct Statistics: Sendable {
+        public var commitsRead = 0
+        public var releases = 0
+    }
+
+    let context: RepositoryContext
+    public private(set) var statistics = Statistics()
+
+    public init(context: RepositoryContext) { self.context = context }
+
+    var config: RelflowConfig { context.config }
+
+    /// The links for the repository's forge: `[changelog] remote`, else `remote.origin.url`.
+    public func remoteLinks() -> RemoteLinks? {
+        if let configured = config.changelog.remote { return RemoteLinks(override: configured) }
+        return context.repository.configString("remote.origin.url").flatMap(RemoteLinks.init(remoteURL:))
+    }
+
+    public mutating func document(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false) throws(RelflowError) -> ChangelogDocument {
+        let releases = try sourceReleases(scope: scope, tip: revision, allowShallow: allowShallow)
+        let document = ChangelogBuilder(config: config, links: remoteLinks()).build(releases)
+        Trace.mark("built the changelog")
+        return document
+    }
+
+    /// The releases with their commits, newest first, Unreleased on top.
+    public mutating func sourceReleases(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false) throws(RelflowError) -> [SourceRelease] {
+        try context.requireFullHistory(allowShallow: allowShallow)
+        let repo = context.repository
+        let boundary = repo.isShallow ? repo.shallowBoundary() : []
+        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        index.ignored.forEach(context.note)
+
+        var tips: [ObjectID] = []
+        var hidden: [ObjectID] = []
+        switch scope {
+        case .full:
+            tips = [try tipCommit(revision)]
+        case .unreleased:
+            tips = [try tipCommit(revision)]
+            hidden = Array(Set(index.tags.map(\.commit)))
+        case .latest:
+            let tip = try tipCommit(revision)
+            guard let latest = try index.highestReachable(from: tip, in: repo) else {
+                throw .repository("no release tag (\(config.tags.prefix)<semver>) is reachable from \(revision ?? "HEAD")",
+                                  hint: "use --unreleased for the changes not released yet")
+            }
+            tips = [latest.commit]
+            let fold = config.changelog.prereleasesInFinal && !latest.version.isPrerelease
+            hidden = Array(Set(index.tags.filter { tag in
+                tag.commit != latest.commit && tag.version < latest.version
+                    && !(fold && tag.version.isPrerelease && tag.version.final == latest.version)
+            }.map(\.commit)))
+        case .range(let range):
+            let parts = range.components(separatedBy: "..")
+            guard parts.count == 2, !range.contains("...") else {
+                throw .usage("'\(range)' is not a range A..B", hint: "write e.g. v1.0.0..HEAD")
+            }
+            tips = [try context.resolve(parts[1].isEmpty ? "HEAD" : parts[1])]
+            if !parts[0].isEmpty { hidden = [try context.resolve(parts[0])] }
+        }
+
+        let graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
+                                          seeds: index.tags.map(\.commit))
+        statistics.commitsRead = graph.count
+        context.note("read \(graph.count) commits")
+
+        // The release tags inside what was read make the sections.
+        var sectionTags = index.tags.filter { tag in graph.index[tag.commit].map { graph.reachable[$0] } ?? false }
+        if config.changelog.prereleasesInFinal {
+            let finals = Set(sectionTags.filter { !$0.version.isPrerelease }.map(\.version))
+            sectionTags.removeAll { $0.version.isPrerelease && finals.contains($0.version.final) }
+        }
+        // Two tags on one commit: the lower version claims the commits, the higher is empty.
+        sectionTags.sort { SemVer.compare($0.version, $1.version) < 0 }
+        var owner = [Int32](repeating: -1, count: graph.count)
+        for (section, tag) in sectionTags.enumerated() {
+            guard let start = graph.index[tag.commit] else { continue }
+            var stack = [start]
+            while let node = stack.popLast() {
+                guard owner[node] < 0 else { continue }
+                owner[node] = Int32(section)
+                for parent in graph.parents(of: node) where owner[Int(parent)] < 0 { stack.append(Int(parent)) }
+            }
+        }
+        var members = [[Int]](repeating: [], count: sectionTags.count)
+        var unreleased: [Int] = []
+        for node in graph.nodes {
+            if owner[node] >= 0 { members[Int(owner[node])].append(node) } else { unreleased.append(node) }
+        }
+
+        var releases: [SourceRelease] = []
+        let tip = tips.first
+        if scope != .latest, !(unreleased.isEmpty && scope != .unreleased) {
+            let base = try tip.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
+            releases.append(SourceRelease(tag: nil, version: nil, date: nil, previousTag: base?.name,
+                                          commits: graph.sourceCommits(unreleased)))
+        }
+        for (section, tag) in sectionTags.enumerated().reversed() {
+            let date = tag.tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
+            releases.append(SourceRelease(tag: tag.name, version: tag.version, date: date,
+                                          previousTag: previousTag(before: tag, in: index),
+                                          commits: graph.sourceCommits(members[section])))
+        }
+        statistics.releases = sectionTags.count
+        Trace.mark("assigned commits to \(sectionTags.count) releases")
+        return releases
+    }
+
+    func tipCommit(_ revision: String?) throws(RelflowError) -> ObjectID {
+        if let revision { return try context.resolve(revision) }
+        return try context.headCommit()
+    }
+
+    /// The release before `tag` by version; a final release skips its own pre-releases when
+    /// they are folded into it.
+    func previousTag(before tag: ReleaseTag, in index: ReleaseTagIndex) -> String? {
+        let fold = config.changelog.prereleasesInFinal && !tag.version.isPrerelease
+        return index.tags.first { other in
+            other.version < tag.version && !(fold && other.version.isPrerelease && other.version.final == tag.version)
+                && !(fold && other.version.isPrerelease)
+        }?.name
+    }
+}
+
+/// The commits of a history, read once, with their parents as indices. Keeps only what the
+/// changelog needs of each commit.
+struct HistoryGraph {
+    /// What is kept of one commit.
+    struct Record: Sendable {
+        let id: ObjectID
+        /// The first parent inline, the others (merges) in an array: most commits have one.
+        let firstParent: ObjectID?
+        let otherParents: [ObjectID]
+        let time: Int64
+        let author: Person
+        let parsed: ParsedMessage
+
+        init(_ commit: Commit, authors: AuthorTable) {
+            id = commit.id
+            firstParent = commit.parents.first
+            otherParents = Array(commit.parents.dropFirst())
+            time = commit.committer.time
+            author = authors.person(name: commit.author.name, email: commit.author.email)
+            parsed = ConventionalCommitParser.parse(commit.message)
+        }
+
+        var parents: [ObjectID] { firstParent.map { [$0] + otherParents } ?? [] }
+        var isMerge: Bool { !otherParents.isEmpty }
+    }
+
+    /// The commits as read (in no particular order).
+    var records = PartedArray<Record>()
+    var index: [ObjectID: Int] = [:]
+    /// Parents as indices, all in one array: those of node i are
+    /// `parentList[parentStart[i]..<parentStart[i + 1]]`.
+    var parentStart: [Int32] = []
+    var parentList: [Int32] = []
+
+    func parents(of node: Int) -> ArraySlice<Int32> { parentList[Int(parentStart[node])..<Int(parentStart[node + 1])] }
+    /// Reached from the tips (a seed outside the tips' history adds commits that are not).
+    var reachable: [Bool] = []
+    /// Position in a depth-first walk from the tips, first parents first: how commits of
+    /// equal time are ordered, the same on every run whatever the threads did.
+    var rank: [Int32] = []
+
+    var count: Int { records.count }
+    /// The nodes the tips reach.
+    var nodes: [Int] { (0..<records.count).filter { reachable[$0] } }
+
+    func time(of id: ObjectID) -> Int64? { index[id].map { records[$0].time } }
+
+    /// Reads the history of `tips` without that of `hidden`. With nothing hidden the read is
+    /// split at the release tags (`seeds`) and runs on both cores.
+    static func read(_ repo: Repository, tips: [ObjectID], hidden: [ObjectID], boundary: Set<ObjectID>,
+                     seeds: [ObjectID]) throws(RelflowError) -> HistoryGraph {
+        var graph = HistoryGraph()
+        do {
+            if hidden.isEmpty && boundary.isEmpty {
+                var allSeeds = tips
+                var seen = Set(tips)
+                for seed in seeds where seen.insert(seed).inserted { allSeeds.append(seed) }
+                let authors = AuthorTable()
+                graph.records = PartedArray(parts: try Repository.readHistory(gitDirectory: repo.gitDirectory, seeds: allSeeds,
+                                                                              boundary: boundary) { Record($0, authors: authors) })
+            } else {
+                let authors = AuthorTable()
+                var read: [Record] = []
+                try repo.forEachCommit(from: tips, hiding: hidden, boundary: boundary) { read.append(Record($0, authors: authors)) }
+                graph.records = PartedArray(parts: [read])
+            }
+        } catch let error as GitError {
+            throw gitFailure(error)
+        } catch {
+            throw .repository("\(error)")
+        }
+        Trace.mark("read \(graph.records.count) commits")
+        let count = graph.records.count
+        graph.index.reserveCapacity(count)
+        for i in 0..<count { graph.index[graph.records[i].id] = i }
+        graph.parentStart.reserveCapacity(count + 1)
+        graph.parentList.reserveCapacity(count + count / 8)
+        for i in 0..<count {
+            graph.parentStart.append(Int32(graph.parentList.count))
+            let record = graph.records[i]
+            if let first = record.firstParent, let p = graph.index[first] { graph.parentList.append(Int32(p)) }
+            for parent in record.otherParents { if let p = graph.index[parent] { graph.parentList.append(Int32(p)) } }
+        }
+        graph.parentStart.append(Int32(graph.parentList.count))
+        graph.reachable = [Bool](repeating: false, count: count)
+        graph.rank = [Int32](repeating: 0, count: count)
+        var next: Int32 = 0
+        var stack = tips.reversed().compactMap { graph.index[$0] }
+        while let i = stack.popLast() {
+            guard !graph.reachable[i] else { continue }
+            graph.reachable[i] = true
+            graph.rank[i] = next
+            next += 1
+            for parent in graph.parents(of: i).reversed() where !graph.reachable[Int(parent)] { stack.append(Int(parent)) }
+        }
+        Trace.mark("ordered the history")
+        return graph
+    }
+
+    /// The commits at `nodes` for the changelog builder, newest first.
+    func sourceCommits(_ nodes: [Int]) -> [SourceCommit] {
+        nodes.sorted { a, b in
+            let ta = records[a].time, tb = records[b].time
+            return ta != tb ? ta > tb : rank[a] < rank[b]
+        }.map { node in
+            let r = records[node]
+            return SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge, parsed: r.parsed)
+        }
+    }
+}
+
+/// Arrays filled by several threads, used as one without being copied into one.
+struct PartedArray<T> {
+    private(set) var parts: [[T]] = []
+    private var starts: [Int] = []
+    private(set) var count = 0
+
+    init() {}
+
+    init(parts: [[T]]) {
+        self.parts = parts
+        for part in parts {
+            starts.append(count)
+            count += part.count
+        }
+    }
+
+    subscript(i: Int) -> T {
+        var low = 0, high = parts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= i { low = mid } else { high = mid - 1 }
+        }
+        return parts[low][i - starts[low]]
+    }
+}
+
+/// The same person once in memory, whatever number of commits they made.
+final class AuthorTable: @unchecked Sendable {
+    private var people: [String: Person] = [:]
+    private let lock = DispatchSemaphore(value: 1)
+
+    func person(name: String, email: String) -> Person {
+        lock.wait()
+        defer { lock.signal() }
+        let key = name + "\u{0}" + email
+        if let known = people[key] { return known }
+        let person = Person(name: name, email: email)
+        people[key] = person
+        return person
+    }
+}

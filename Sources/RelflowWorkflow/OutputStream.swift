@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import RelflowCore
+
+/// Where a command's document goes: stdout, or a file that appears whole or not at all
+/// (written beside its final path, then renamed over it).
+public final class DocumentOutput {
+    private let fd: Int32
+    private let path: String?
+    private let temporary: String?
+    private var failed = false
+    private var finished = false
+
+    deinit {
+        // Never finished (an error on the way): leave no temporary file behind.
+        if let temporary, !finished {
+            close(fd)
+            unlink(temporary)
+        }
+    }
+
+    /// Standard output.
+    public init() {
+        fd = 1
+        path = nil
+        temporary = nil
+    }
+
+    /// A file, replaced atomically by `finish()`.
+    public init(path: String) throws(RelflowError) {
+        let temp = path + ".relflow-tmp-\(getpid())"
+        let opened = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard opened >= 0 else {
+            throw .repository("cannot write '\(path)': \(String(cString: strerror(errno)))", hint: "check the folder exists and is writable")
+        }
+        fd = opened
+        self.path = path
+        temporary = temp
+    }
+
+    public func write(_ text: String) {
+        guard !failed else { return }
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// Closes the file and puts it in place; a failed write leaves the old file untouched.
+    public func finish() throws(RelflowError) {
+        guard let path, let temporary else {
+            if failed && errno != EPIPE { throw .repository("cannot write to standard output: \(String(cString: strerror(errno)))") }
+            return
+        }
+        let synced = fsync(fd) == 0
+        close(fd)
+        finished = true
+        guard !failed, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw .repository("cannot write '\(path)'", hint: "check the disk space and the folder's permissions")
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import RelflowCore
+import RelflowWorkflow
+
+struct ChangelogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "changelog",
+        abstract: "Write the changelog of the whole history, of a range, or of what is not released yet.",
+        discussion: """
+        One section per release, newest first, Unreleased on top; groups in config order with
+        breaking changes first. RANGE is 'A..B'. Formats: md (Keep a Changelog headings), json
+        (the schema in the README), html (a self-contained page, commit text escaped).
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Only the commits of this range, e.g. v1.0.0..HEAD.", valueName: "range"))
+    var range: String?
+
+    @Flag(help: "Only the commits that no release has yet.")
+    var unreleased = false
+
+    @Flag(help: "Only the latest release.")
+    var latest = false
+
+    @Option(help: ArgumentHelp("md, json or html.", valueName: "format"))
+    var format: String = "md"
+
+    @Option(help: ArgumentHelp("A Mustache template to use instead of the default.", valueName: "file"))
+    var template: String?
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Insert the new sections into this Markdown file, after its preamble.", valueName: "file"))
+    var prepend: String?
+
+    @Option(help: ArgumentHelp("The tip to start from instead of HEAD.", valueName: "rev"))
+    var revision: String?
+
+    @Flag(name: .customLong("allow-shallow"), help: "Work on a shallow clone, with the history it has.")
+    var allowShallow = false
+
+    func validate() throws {
+        if [range != nil, unreleased, latest].filter({ $0 }).count > 1 {
+            throw ValidationError("give at most one of RANGE, --unreleased and --latest")
+        }
+        guard ChangelogRenderer.Format(rawValue: format) != nil else {
+            throw ValidationError("--format must be md, json or html, not '\(format)'")
+        }
+        if prepend != nil && format != "md" { throw ValidationError("--prepend works with --format md") }
+        if prepend != nil && output != nil { throw ValidationError("give --prepend or -o, not both") }
+    }
+
+    func run() throws {
+        let context = try global.context()
+        var service = ChangelogService(context: context)
+        let scope: ChangelogService.Scope = range.map { .range($0) } ?? (unreleased ? .unreleased : latest ? .latest : .full)
+        let document = try service.document(scope: scope, tip: revision, allowShallow: allowShallow)
+        global.flushNotes(context)
+        let format = global.json ? .json : ChangelogRenderer.Format(rawValue: self.format) ?? .md
+        let templateSource = try loadTemplate(context: context)
+        let renderer = ChangelogRenderer()
+        if let prepend {
+            let existing = readFile(prepend) ?? ""
+            let sections = try document.releases.map { release in
+                (title: release.unreleased ? "Unreleased" : (release.version ?? release.tag ?? ""),
+                 text: try renderer.render(ChangelogDocument(repository: document.repository, releases: [release]),
+                                           format: .md, template: templateSource, header: false))
+            }
+            let header = try renderer.render(ChangelogDocument(repository: nil, releases: []), format: .md, template: templateSource, header: true)
+            let text = ChangelogFile.prepend(sections, into: existing, header: header)
+            guard writeFileAtomically(prepend, text) else {
+                throw RelflowError.repository("cannot write '\(prepend)'", hint: "check the path and its permissions")
+            }
+            Output.info("\(prepend): \(text == existing ? "already up to date" : "updated")")
+            return
+        }
+        let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            out.write(String(decoding: try encoder.encode(document), as: UTF8.self) + "\n")
+        case .md, .html:
+            try renderer.render(document, format: format, template: templateSource) { out.write($0) }
+        }
+        Trace.mark("rendered and wrote \(format.rawValue)")
+        try out.finish()
+    }
+
+    /// `--template`, else `[changelog] template` (for Markdown), else the default.
+    func loadTemplate(context: RepositoryContext) throws -> String? {
+        let path = template ?? (format == "md" ? context.config.changelog.template.map { (context.repository.workingDirectory ?? "") + $0 } : nil)
+        guard let path else { return nil }
+        guard let text = readFile(path) else {
+            throw RelflowError.usage("cannot read the template '\(path)'", hint: "check the path given to --template or [changelog] template")
+        }
+        return text
+    }
+}
