@@ -1,5 +1,10 @@
 import CLibGit2
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Repository {
     /// Reads every commit reachable from `seeds` exactly once, on `threads` threads with a
@@ -10,14 +15,17 @@ extension Repository {
     /// and each release tag's commit) starts a walk that stops at the next seed, and the
     /// threads take seeds from a common queue. A seed that is not in the tip's history adds
     /// the commits only it reaches; callers drop those by reachability afterwards.
+    /// `makeTransform` is called once per thread, so a transform may keep state of its own.
     public static func readHistory<T: Sendable>(gitDirectory: String, seeds: [ObjectID], boundary: Set<ObjectID> = [],
-                                                threads: Int = 2, transform: @escaping @Sendable (Commit) -> T) throws(GitError) -> [[T]] {
+                                                threads: Int = 2,
+                                                makeTransform: @escaping @Sendable () -> (Commit) -> T) throws(GitError) -> [[T]] {
         let state = SharedWalk(seeds: seeds)
         let chunkSize = 4096
         let results = WorkerResults<T>(count: threads)
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             do throws(GitError) {
                 let repository = try Repository.open(at: gitDirectory)
+                let transform = makeTransform()
                 // Fixed-size chunks: a growing array would hold up to twice its contents.
                 var chunks: [[T]] = []
                 var out: [T] = []
@@ -57,22 +65,24 @@ extension Repository {
 }
 
 /// The walk's shared state: the seed queue and the commits already claimed by a thread.
+/// The claimed set is split in shards with a lock each, so the threads seldom wait for
+/// each other (one lock for all made them take turns on every commit).
 private final class SharedWalk: @unchecked Sendable {
-    private let lock = DispatchSemaphore(value: 1)
+    private let seedLock = DispatchSemaphore(value: 1)
     private var seeds: [ObjectID]
     private let seedSet: Set<ObjectID>
-    private var claimed = Set<ObjectID>()
+    private let shards: [ClaimShard]
     private var stopped = false
 
     init(seeds: [ObjectID]) {
         self.seeds = Array(seeds.reversed())
         seedSet = Set(seeds)
-        claimed.reserveCapacity(1 << 16)
+        shards = (0..<64).map { _ in ClaimShard() }
     }
 
     func nextSeed() -> ObjectID? {
-        lock.wait()
-        defer { lock.signal() }
+        seedLock.wait()
+        defer { seedLock.signal() }
         return stopped ? nil : seeds.popLast()
     }
 
@@ -80,15 +90,28 @@ private final class SharedWalk: @unchecked Sendable {
 
     /// True for the first thread that asks about `id`.
     func claim(_ id: ObjectID) -> Bool {
-        lock.wait()
-        defer { lock.signal() }
-        return !stopped && claimed.insert(id).inserted
+        shards[Int(truncatingIfNeeded: id.c & 63)].claim(id)
     }
 
     func stop() {
-        lock.wait()
+        seedLock.wait()
         stopped = true
-        lock.signal()
+        seeds.removeAll()
+        seedLock.signal()
+    }
+}
+
+private final class ClaimShard: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var claimed = Set<ObjectID>()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func claim(_ id: ObjectID) -> Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return claimed.insert(id).inserted
     }
 }
 

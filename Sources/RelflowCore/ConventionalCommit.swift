@@ -133,11 +133,13 @@ public struct LintProblem: Error, Sendable, Hashable, Codable {
 /// The Conventional Commits 1.0.0 parser. Never fails: what does not parse is described.
 public enum ConventionalCommitParser {
     /// Parses a message as stored in a commit.
-    public static func parse(_ message: String) -> ParsedMessage {
-        parse(MessageLines(committed: message))
+    /// `keepBody: false` leaves `body` empty (the footers are still read): for a history's
+    /// worth of commits whose bodies will not be shown.
+    public static func parse(_ message: String, keepBody: Bool = true) -> ParsedMessage {
+        parse(MessageLines(committed: message), keepBody: keepBody)
     }
 
-    public static func parse(_ message: MessageLines) -> ParsedMessage {
+    public static func parse(_ message: MessageLines, keepBody: Bool = true) -> ParsedMessage {
         let lines = message.lines
         guard let headerLine = lines.first else {
             return ParsedMessage(kind: .empty, header: "", commit: nil,
@@ -166,7 +168,7 @@ public enum ConventionalCommitParser {
         }
         if header.hasPrefix("Revert \""), header.hasSuffix("\""), header.count >= 10 {
             let inner = String(header.dropFirst("Revert \"".count).dropLast())
-            let commit = ConventionalCommit(type: "revert", description: inner, body: sections.body,
+            let commit = ConventionalCommit(type: "revert", description: inner, body: keepBody ? sections.body : "",
                                             footers: sections.footers, breakingNotes: [])
             return ParsedMessage(kind: .gitRevert, header: header, commit: commit, problems: problems,
                                  revertedCommits: reverted, cherryPickedFrom: sections.cherryPicks)
@@ -183,7 +185,7 @@ public enum ConventionalCommitParser {
             var reverted = reverted
             if h.type.lowercased() == "revert" { reverted += referencedCommitIDs(in: sections.footers) }
             let commit = ConventionalCommit(type: h.type, scope: h.scope, bang: h.bang, description: h.description,
-                                            body: sections.body, footers: sections.footers, breakingNotes: notes)
+                                            body: keepBody ? sections.body : "", footers: sections.footers, breakingNotes: notes)
             return ParsedMessage(kind: .conventional, header: header, commit: commit, problems: problems,
                                  revertedCommits: reverted, cherryPickedFrom: sections.cherryPicks)
         }

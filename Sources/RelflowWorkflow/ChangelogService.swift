@@ -38,19 +38,48 @@ public struct ChangelogService {
     }
 
     public mutating func document(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false) throws(RelflowError) -> ChangelogDocument {
-        let releases = try sourceReleases(scope: scope, tip: revision, allowShallow: allowShallow)
-        let document = ChangelogBuilder(config: config, links: remoteLinks()).build(releases)
+        let plan = try plan(scope: scope, tip: revision, allowShallow: allowShallow)
+        let builder = ChangelogBuilder(config: config, links: remoteLinks())
+        let releases = parallelMap(Array(0..<plan.count), minimumCount: 8) { builder.build(plan.release($0), dropping: plan.droppedPicks) }
         Trace.mark("built the changelog")
-        return document
+        return ChangelogDocument(repository: builder.links?.base, releases: releases)
     }
 
     /// The releases with their commits, newest first, Unreleased on top.
     public mutating func sourceReleases(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false) throws(RelflowError) -> [SourceRelease] {
+        let plan = try plan(scope: scope, tip: revision, allowShallow: allowShallow)
+        return (0..<plan.count).map(plan.release)
+    }
+
+    /// Writes the changelog in the default Markdown, release by release on all cores, so that
+    /// the whole document never has to be in memory at once.
+    public mutating func writeDefaultMarkdown(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false,
+                                              header: Bool, to output: DocumentOutput) throws(RelflowError) {
+        let plan = try plan(scope: scope, tip: revision, allowShallow: allowShallow, keepBodies: false)
+        let builder = ChangelogBuilder(config: config, links: remoteLinks())
+        let repository = builder.links?.base
+        if header { output.write(ChangelogRenderer.defaultMarkdownHeader) }
+        let window = 32
+        for start in stride(from: 0, to: plan.count, by: window) {
+            let texts = parallelMap(Array(start..<min(plan.count, start + window)), minimumCount: 2) { i in
+                let release = builder.build(plan.release(i), dropping: plan.droppedPicks)
+                return ChangelogRenderer.defaultMarkdown(ChangelogDocument(repository: repository, releases: [release]), header: false)
+            }
+            texts.forEach(output.write)
+        }
+        Trace.mark("built and rendered \(plan.count) releases")
+    }
+
+    /// Which commits belong to which release: everything but the per-release work.
+    /// `keepBodies: false` drops commit bodies as they are read, for outputs that do not show them.
+    public mutating func plan(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false,
+                              keepBodies: Bool = true) throws(RelflowError) -> ReleasePlan {
         try context.requireFullHistory(allowShallow: allowShallow)
         let repo = context.repository
         let boundary = repo.isShallow ? repo.shallowBoundary() : []
         let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
         index.ignored.forEach(context.note)
+        Trace.mark("read \(index.tags.count) release tags")
 
         var tips: [ObjectID] = []
         var hidden: [ObjectID] = []
@@ -82,7 +111,7 @@ public struct ChangelogService {
         }
 
         let graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
-                                          seeds: index.tags.map(\.commit))
+                                          seeds: index.tags.map(\.commit), keepBodies: keepBodies)
         statistics.commitsRead = graph.count
         context.note("read \(graph.count) commits")
 
@@ -110,22 +139,22 @@ public struct ChangelogService {
             if owner[node] >= 0 { members[Int(owner[node])].append(node) } else { unreleased.append(node) }
         }
 
-        var releases: [SourceRelease] = []
-        let tip = tips.first
+        var sections: [ReleasePlan.Section] = []
         if scope != .latest, !(unreleased.isEmpty && scope != .unreleased) {
-            let base = try tip.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
-            releases.append(SourceRelease(tag: nil, version: nil, date: nil, previousTag: base?.name,
-                                          commits: graph.sourceCommits(unreleased)))
+            let base = try tips.first.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
+            sections.append(.init(tag: nil, version: nil, date: nil, previousTag: base?.name, members: unreleased))
         }
+        var position = [String: Int](minimumCapacity: index.tags.count)
+        for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
         for (section, tag) in sectionTags.enumerated().reversed() {
             let date = tag.tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
-            releases.append(SourceRelease(tag: tag.name, version: tag.version, date: date,
-                                          previousTag: previousTag(before: tag, in: index),
-                                          commits: graph.sourceCommits(members[section])))
+            sections.append(.init(tag: tag.name, version: tag.version, date: date,
+                                  previousTag: previousTag(before: tag, in: index, position: position), members: members[section]))
         }
         statistics.releases = sectionTags.count
+        let plan = ReleasePlan(graph: graph, sections: sections)
         Trace.mark("assigned commits to \(sectionTags.count) releases")
-        return releases
+        return plan
     }
 
     func tipCommit(_ revision: String?) throws(RelflowError) -> ObjectID {
@@ -133,20 +162,70 @@ public struct ChangelogService {
         return try context.headCommit()
     }
 
-    /// The release before `tag` by version; a final release skips its own pre-releases when
-    /// they are folded into it.
-    func previousTag(before tag: ReleaseTag, in index: ReleaseTagIndex) -> String? {
+    /// The release before `tag` by version; a final release skips the pre-releases when they
+    /// are folded into finals. Tags are sorted highest first, so the search starts at `tag`.
+    func previousTag(before tag: ReleaseTag, in index: ReleaseTagIndex, position: [String: Int]) -> String? {
         let fold = config.changelog.prereleasesInFinal && !tag.version.isPrerelease
-        return index.tags.first { other in
-            other.version < tag.version && !(fold && other.version.isPrerelease && other.version.final == tag.version)
-                && !(fold && other.version.isPrerelease)
-        }?.name
+        let start = (position[tag.name] ?? -1) + 1
+        for other in index.tags[start...] where other.version < tag.version {
+            if fold && other.version.isPrerelease { continue }
+            return other.name
+        }
+        return nil
+    }
+}
+
+/// The releases of a changelog with the commits of each, before any per-release work.
+public struct ReleasePlan: Sendable {
+    struct Section: Sendable {
+        let tag: String?
+        let version: SemVer?
+        let date: Int64?
+        let previousTag: String?
+        let members: [Int]
+    }
+
+    let graph: HistoryGraph
+    let sections: [Section]
+    /// Cherry-picked commits listed elsewhere already (their own source, or an earlier copy).
+    public let droppedPicks: Set<String>
+
+    init(graph: HistoryGraph, sections: [Section]) {
+        self.graph = graph
+        self.sections = sections
+        // Oldest release first, oldest commit first: the first copy of a pick is kept.
+        var dropped = Set<String>()
+        var sources = Set<String>()
+        let hasPicks = sections.contains { $0.members.contains { !graph.records[$0].parsed.cherryPickedFrom.isEmpty } }
+        if hasPicks {
+            let present = Set(sections.flatMap { $0.members.map { graph.records[$0].id.hex } })
+            for section in sections.reversed() {
+                for node in section.members.sorted(by: { graph.records[$0].time < graph.records[$1].time }) {
+                    let record = graph.records[node]
+                    for source in record.parsed.cherryPickedFrom {
+                        let listed = present.contains(source) || (source.count >= 7 && present.contains { $0.hasPrefix(source) })
+                        if listed || !sources.insert(source).inserted { dropped.insert(record.id.hex) }
+                    }
+                }
+            }
+        }
+        droppedPicks = dropped
+    }
+
+    /// Unreleased (when shown) then the releases, newest first.
+    public var count: Int { sections.count }
+
+    /// The release at `i` with its commits, newest first.
+    public func release(_ i: Int) -> SourceRelease {
+        let s = sections[i]
+        return SourceRelease(tag: s.tag, version: s.version, date: s.date, previousTag: s.previousTag,
+                             commits: graph.sourceCommits(s.members))
     }
 }
 
 /// The commits of a history, read once, with their parents as indices. Keeps only what the
 /// changelog needs of each commit.
-struct HistoryGraph {
+struct HistoryGraph: Sendable {
     /// What is kept of one commit.
     struct Record: Sendable {
         let id: ObjectID
@@ -157,13 +236,13 @@ struct HistoryGraph {
         let author: Person
         let parsed: ParsedMessage
 
-        init(_ commit: Commit, authors: AuthorTable) {
+        init(_ commit: Commit, authors: AuthorTable, keepBody: Bool) {
             id = commit.id
             firstParent = commit.parents.first
             otherParents = Array(commit.parents.dropFirst())
             time = commit.committer.time
             author = authors.person(name: commit.author.name, email: commit.author.email)
-            parsed = ConventionalCommitParser.parse(commit.message)
+            parsed = ConventionalCommitParser.parse(commit.message, keepBody: keepBody)
         }
 
         var parents: [ObjectID] { firstParent.map { [$0] + otherParents } ?? [] }
@@ -194,20 +273,22 @@ struct HistoryGraph {
     /// Reads the history of `tips` without that of `hidden`. With nothing hidden the read is
     /// split at the release tags (`seeds`) and runs on both cores.
     static func read(_ repo: Repository, tips: [ObjectID], hidden: [ObjectID], boundary: Set<ObjectID>,
-                     seeds: [ObjectID]) throws(RelflowError) -> HistoryGraph {
+                     seeds: [ObjectID], keepBodies: Bool) throws(RelflowError) -> HistoryGraph {
         var graph = HistoryGraph()
         do {
             if hidden.isEmpty && boundary.isEmpty {
                 var allSeeds = tips
                 var seen = Set(tips)
                 for seed in seeds where seen.insert(seed).inserted { allSeeds.append(seed) }
-                let authors = AuthorTable()
                 graph.records = PartedArray(parts: try Repository.readHistory(gitDirectory: repo.gitDirectory, seeds: allSeeds,
-                                                                              boundary: boundary) { Record($0, authors: authors) })
+                                                                              boundary: boundary) {
+                    let authors = AuthorTable()
+                    return { Record($0, authors: authors, keepBody: keepBodies) }
+                })
             } else {
                 let authors = AuthorTable()
                 var read: [Record] = []
-                try repo.forEachCommit(from: tips, hiding: hidden, boundary: boundary) { read.append(Record($0, authors: authors)) }
+                try repo.forEachCommit(from: tips, hiding: hidden, boundary: boundary) { read.append(Record($0, authors: authors, keepBody: keepBodies)) }
                 graph.records = PartedArray(parts: [read])
             }
         } catch let error as GitError {
@@ -256,7 +337,7 @@ struct HistoryGraph {
 }
 
 /// Arrays filled by several threads, used as one without being copied into one.
-struct PartedArray<T> {
+struct PartedArray<T: Sendable>: Sendable {
     private(set) var parts: [[T]] = []
     private var starts: [Int] = []
     private(set) var count = 0
@@ -281,18 +362,14 @@ struct PartedArray<T> {
     }
 }
 
-/// The same person once in memory, whatever number of commits they made.
-final class AuthorTable: @unchecked Sendable {
-    private var people: [String: Person] = [:]
-    private let lock = DispatchSemaphore(value: 1)
+/// The same person once in memory, whatever number of commits they made. One per thread.
+final class AuthorTable {
+    private var people: [String: [Person]] = [:]
 
     func person(name: String, email: String) -> Person {
-        lock.wait()
-        defer { lock.signal() }
-        let key = name + "\u{0}" + email
-        if let known = people[key] { return known }
+        if let known = people[email]?.first(where: { $0.name == name }) { return known }
         let person = Person(name: name, email: email)
-        people[key] = person
+        people[email, default: []].append(person)
         return person
     }
 }

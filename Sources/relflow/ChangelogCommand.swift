@@ -58,10 +58,18 @@ struct ChangelogCommand: ParsableCommand {
         let context = try global.context()
         var service = ChangelogService(context: context)
         let scope: ChangelogService.Scope = range.map { .range($0) } ?? (unreleased ? .unreleased : latest ? .latest : .full)
-        let document = try service.document(scope: scope, tip: revision, allowShallow: allowShallow)
-        global.flushNotes(context)
         let format = global.json ? .json : ChangelogRenderer.Format(rawValue: self.format) ?? .md
         let templateSource = try loadTemplate(context: context)
+        if format == .md, templateSource == nil, prepend == nil {
+            // The common case streams: release by release, on all cores.
+            let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+            try service.writeDefaultMarkdown(scope: scope, tip: revision, allowShallow: allowShallow, header: true, to: out)
+            global.flushNotes(context)
+            try out.finish()
+            return
+        }
+        let document = try service.document(scope: scope, tip: revision, allowShallow: allowShallow)
+        global.flushNotes(context)
         let renderer = ChangelogRenderer()
         if let prepend {
             let existing = readFile(prepend) ?? ""

@@ -30,7 +30,8 @@ public struct ChangelogBuilder: Sendable {
         return ChangelogDocument(repository: links?.base, releases: parallelMap(releases, minimumCount: 8) { build($0, dropping: dropped) })
     }
 
-    func build(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> ChangelogRelease {
+    /// One release; `droppedPicks` are cherry-picks listed elsewhere (see `build(_:)`).
+    public func build(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> ChangelogRelease {
         // A revert and the commit it reverts cancel out inside one release.
         var cancelled = Set<String>()
         let reverts = release.commits.filter { !$0.parsed.revertedCommits.isEmpty }

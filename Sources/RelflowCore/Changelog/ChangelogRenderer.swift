@@ -52,6 +52,14 @@ public struct ChangelogRenderer: Sendable {
         return model
     }
 
+    /// The preamble of the default Markdown changelog.
+    public static var defaultMarkdownHeader: String { DefaultMarkdown.render(ChangelogDocument(repository: nil, releases: []), header: true) }
+
+    /// The default Markdown of `document`.
+    public static func defaultMarkdown(_ document: ChangelogDocument, header: Bool) -> String {
+        DefaultMarkdown.render(document, header: header)
+    }
+
     /// Renders into `sink` piece by piece (the default Markdown), or in one piece.
     public func render(_ document: ChangelogDocument, format: Format, template: String? = nil, header: Bool = true,
                        to sink: (String) -> Void) throws(RelflowError) {
