@@ -110,13 +110,23 @@ public struct ChangelogService {
             if !parts[0].isEmpty { hidden = [try context.resolve(parts[0])] }
         }
 
-        let graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
+        var graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
                                           seeds: index.tags.map(\.commit), keepBodies: keepBodies)
         statistics.commitsRead = graph.count
         context.note("read \(graph.count) commits")
 
-        // The release tags inside what was read make the sections.
+        // The release tags inside what was read make the sections, and so do maintenance
+        // releases off the branch (a hotfix tag whose fix came back by cherry-pick): tags
+        // that the tip does not reach but whose version is below the highest one it does.
         var sectionTags = index.tags.filter { tag in graph.index[tag.commit].map { graph.reachable[$0] } ?? false }
+        if scope == .full, let highest = sectionTags.first?.version {
+            let maintenance = index.tags.filter { tag in
+                tag.version < highest && graph.index[tag.commit].map { !graph.reachable[$0] } ?? false
+            }
+            graph.include(maintenance.map(\.commit))
+            sectionTags.append(contentsOf: maintenance)
+            sectionTags.sort { SemVer.compare($0.version, $1.version) > 0 }
+        }
         if config.changelog.prereleasesInFinal {
             let finals = Set(sectionTags.filter { !$0.version.isPrerelease }.map(\.version))
             sectionTags.removeAll { $0.version.isPrerelease && finals.contains($0.version.final) }
@@ -124,13 +134,19 @@ public struct ChangelogService {
         // Two tags on one commit: the lower version claims the commits, the higher is empty.
         sectionTags.sort { SemVer.compare($0.version, $1.version) < 0 }
         var owner = [Int32](repeating: -1, count: graph.count)
+        // The highest earlier release each one's walk runs into: its predecessor in history.
+        var predecessor = [Int32](repeating: -1, count: sectionTags.count)
         for (section, tag) in sectionTags.enumerated() {
             guard let start = graph.index[tag.commit] else { continue }
             var stack = [start]
             while let node = stack.popLast() {
-                guard owner[node] < 0 else { continue }
+                let current = owner[node]
+                if current >= 0 {
+                    if current != Int32(section) { predecessor[section] = max(predecessor[section], current) }
+                    continue
+                }
                 owner[node] = Int32(section)
-                for parent in graph.parents(of: node) where owner[Int(parent)] < 0 { stack.append(Int(parent)) }
+                for parent in graph.parents(of: node) { stack.append(Int(parent)) }
             }
         }
         var members = [[Int]](repeating: [], count: sectionTags.count)
@@ -149,7 +165,9 @@ public struct ChangelogService {
         for (section, tag) in sectionTags.enumerated().reversed() {
             let date = tag.tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
             sections.append(.init(tag: tag.name, version: tag.version, date: date,
-                                  previousTag: previousTag(before: tag, in: index, position: position), members: members[section]))
+                                  previousTag: predecessor[section] >= 0 ? sectionTags[Int(predecessor[section])].name
+                                      : previousTag(before: tag, in: index, position: position),
+                                  members: members[section]))
         }
         statistics.releases = sectionTags.count
         let plan = ReleasePlan(graph: graph, sections: sections)
@@ -263,6 +281,7 @@ struct HistoryGraph: Sendable {
     /// Position in a depth-first walk from the tips, first parents first: how commits of
     /// equal time are ordered, the same on every run whatever the threads did.
     var rank: [Int32] = []
+    private var nextRank: Int32 = 0
 
     var count: Int { records.count }
     /// The nodes the tips reach.
@@ -311,17 +330,21 @@ struct HistoryGraph: Sendable {
         graph.parentStart.append(Int32(graph.parentList.count))
         graph.reachable = [Bool](repeating: false, count: count)
         graph.rank = [Int32](repeating: 0, count: count)
-        var next: Int32 = 0
-        var stack = tips.reversed().compactMap { graph.index[$0] }
-        while let i = stack.popLast() {
-            guard !graph.reachable[i] else { continue }
-            graph.reachable[i] = true
-            graph.rank[i] = next
-            next += 1
-            for parent in graph.parents(of: i).reversed() where !graph.reachable[Int(parent)] { stack.append(Int(parent)) }
-        }
+        graph.include(tips)
         Trace.mark("ordered the history")
         return graph
+    }
+
+    /// Adds the history of `commits` (already read) to what the changelog covers.
+    mutating func include(_ commits: [ObjectID]) {
+        var stack = commits.reversed().compactMap { index[$0] }
+        while let i = stack.popLast() {
+            guard !reachable[i] else { continue }
+            reachable[i] = true
+            rank[i] = nextRank
+            nextRank += 1
+            for parent in parents(of: i).reversed() where !reachable[Int(parent)] { stack.append(Int(parent)) }
+        }
     }
 
     /// The commits at `nodes` for the changelog builder, newest first.

@@ -64,7 +64,8 @@ public struct ChangelogBuilder: Sendable {
                 if group.hidden && !entry.breaking { continue }
                 grouped[group.type, default: []].append(entry)
             } else {
-                if config.commits.nonConventional == .drop && !entry.breaking { continue }
+                let isMerge = source.isMerge || source.parsed.kind == .merge
+                if config.commits.nonConventional == .drop && !entry.breaking && !isMerge { continue }
                 other.append(entry)
             }
             for person in [entry.author] + entry.coAuthors {

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import RelflowCore
+
+@Suite("Changelog model")
+struct ChangelogModelTests {
+    @Test(arguments: [
+        ("git@github.com:acme/shop.git", RemoteLinks.Forge.github, "https://github.com/acme/shop"),
+        ("https://github.com/acme/shop", .github, "https://github.com/acme/shop"),
+        ("https://user:token@github.com/acme/shop.git/", .github, "https://github.com/acme/shop"),
+        ("ssh://git@gitlab.com:2222/group/sub/shop.git", .gitlab, "https://gitlab.com/group/sub/shop"),
+        ("git@gitlab.example.com:group/shop.git", .gitlab, "https://gitlab.example.com/group/shop"),
+        ("https://codeberg.org/acme/shop.git", .gitea, "https://codeberg.org/acme/shop"),
+        ("git@bitbucket.org:acme/shop.git", .bitbucket, "https://bitbucket.org/acme/shop"),
+        ("git://gitea.example.com/acme/shop", .gitea, "https://gitea.example.com/acme/shop"),
+    ])
+    func remoteURLs(_ url: String, _ forge: RemoteLinks.Forge, _ base: String) throws {
+        let links = try #require(RemoteLinks(remoteURL: url))
+        #expect(links.forge == forge && links.base == base)
+    }
+
+    @Test func unknownHostsHaveNoLinksUnlessConfigured() throws {
+        #expect(RemoteLinks(remoteURL: "git@git.internal:acme/shop.git") == nil)
+        #expect(RemoteLinks(remoteURL: "/srv/git/shop.git") == nil)
+        let configured = try #require(RemoteLinks(override: "https://git.internal/acme/shop"))
+        #expect(configured.commit("abc") == "https://git.internal/acme/shop/commit/abc")
+    }
+
+    @Test func linkShapesPerForge() {
+        let gl = RemoteLinks(forge: .gitlab, base: "https://gitlab.com/a/b")
+        #expect(gl.compare("v1", "v2") == "https://gitlab.com/a/b/-/compare/v1...v2" && gl.issue(3) == "https://gitlab.com/a/b/-/issues/3")
+        let bb = RemoteLinks(forge: .bitbucket, base: "https://bitbucket.org/a/b")
+        #expect(bb.commit("abc") == "https://bitbucket.org/a/b/commits/abc")
+        #expect(bb.compare("v1", "v2") == "https://bitbucket.org/a/b/branches/compare/v2%0Dv1")
+    }
+
+    @Test func issueReferences() {
+        func issues(_ message: String) -> [Int] {
+            let p = ConventionalCommitParser.parse(message)
+            return issueNumbers(in: p.commit, header: p.header)
+        }
+        #expect(issues("fix: align header (#12)") == [12])
+        #expect(issues("fix: GH-7 and #8, #9") == [7, 8, 9])
+        #expect(issues("fix: x\n\nCloses #13\nRefs: #14, #15") == [13, 14, 15])
+        #expect(issues("fix: color #fff and a#1 and #12abc") == [])
+        #expect(issues("Update: #3 in a plain message") == [3])
+    }
+
+    @Test func isoDates() {
+        #expect(isoDate(0) == "1970-01-01")
+        #expect(isoDate(951_782_400) == "2000-02-29")
+        #expect(isoDate(1_700_000_000) == "2023-11-14")
+        #expect(isoDate(-86_400) == "1969-12-31")
+    }
+
+    /// The Swift rendering of the default Markdown must be the template's own output.
+    @Test func defaultMarkdownIsTheTemplatesOutput() throws {
+        let links = RemoteLinks(forge: .github, base: "https://github.com/acme/shop")
+        func source(_ message: String, _ id: String, _ time: Int64, author: String = "Ada") -> SourceCommit {
+            SourceCommit(id: String(repeating: id, count: 40), time: time, author: Person(name: author, email: "\(author)@x"),
+                         isMerge: false, parsed: ConventionalCommitParser.parse(message))
+        }
+        let releases = [
+            SourceRelease(tag: nil, version: nil, date: nil, previousTag: "v1.1.0", commits: [
+                source("feat(ui)!: new look\n\nBREAKING CHANGE: themes\nmust be rebuilt", "a", 50),
+                source("fix: closes many (#1)\n\nCloses #2\nCo-authored-by: Grace <g@x>", "b", 40),
+                source("Not conventional <b>", "c", 30, author: "Zed"),
+            ]),
+            SourceRelease(tag: "v1.1.0", version: SemVer(1, 1, 0), date: 1_700_000_000, previousTag: "v1.0.0", commits: [
+                source("chore: hidden", "d", 20),
+            ]),
+            SourceRelease(tag: "v1.0.0", version: SemVer(1, 0, 0), date: 1_600_000_000, previousTag: nil, commits: [
+                source("perf: faster", "e", 10), source("docs: words", "f", 9),
+            ]),
+        ]
+        for withLinks in [true, false] {
+            let document = ChangelogBuilder(config: RelflowConfig(), links: withLinks ? links : nil).build(releases)
+            for header in [true, false] {
+                let viaTemplate = try ChangelogRenderer().render(document, format: .md, header: header, forceTemplateEngine: true)
+                let native = try ChangelogRenderer().render(document, format: .md, header: header)
+                #expect(native == viaTemplate)
+            }
+        }
+    }
+
+    @Test func compiledInTemplatesMatchTheFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        func file(_ name: String) throws -> String { try String(contentsOf: root.appendingPathComponent("templates/" + name), encoding: .utf8) }
+        #expect(try file("changelog.md") == DefaultTemplates.changelogMarkdown, "run make templates")
+        #expect(try file("changelog.html") == DefaultTemplates.changelogHTML, "run make templates")
+        #expect(try file("relflow.toml") == DefaultTemplates.relflowToml, "run make templates")
+    }
+}
