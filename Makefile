@@ -46,7 +46,7 @@ demo: debug
 
 # Large generated repositories; relflow beside git log and the peers. Not part of `test`.
 bench: build
-	@RELFLOW="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow" bash Tests/scripts/bench.sh
+	@RELFLOW="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow" python3 Tests/scripts/bench.py
 
 clean:
 	rm -rf .build

@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -41,7 +43,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "RelflowWorkflow", dependencies: ["Git", "RelflowCore"], swiftSettings: strict),
+        .target(
+            name: "RelflowWorkflow",
+            dependencies: [
+                "Git", "RelflowCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "relflow",
             dependencies: [

@@ -55,3 +55,31 @@ extension Repository {
         return tree
     }
 }
+
+extension Repository {
+    /// Every file path in the tree of `commit`, sorted.
+    public func allPaths(inCommit commit: ObjectID) throws(GitError) -> [String] {
+        var oid = commit.gitOID
+        var commitHandle: OpaquePointer?
+        try check(git_commit_lookup(&commitHandle, pointer, &oid), "read commit \(commit.short())")
+        defer { git_commit_free(commitHandle) }
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commitHandle), "read the tree of \(commit.short())")
+        defer { git_tree_free(tree) }
+        let collector = PathCollector()
+        let box = Unmanaged.passRetained(collector)
+        defer { box.release() }
+        try check(git_tree_walk(tree, GIT_TREEWALK_PRE, { root, entry, payload in
+            guard let entry, let payload, git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return 0 }
+            let collector = Unmanaged<PathCollector>.fromOpaque(payload).takeUnretainedValue()
+            let prefix = root.map { decodeLossy(cString: $0) } ?? ""
+            collector.paths.append(prefix + decodeLossy(cString: git_tree_entry_name(entry)))
+            return 0
+        }, box.toOpaque()), "list the files of \(commit.short())")
+        return collector.paths.sorted()
+    }
+}
+
+private final class PathCollector {
+    var paths: [String] = []
+}

@@ -487,7 +487,7 @@ public enum ConventionalCommitParser {
 
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

@@ -39,6 +39,28 @@ public enum ChangelogFile {
         return insert(toInsert, into: output)
     }
 
+    /// The release section `after` has and `before` has not: the first `## ` section that is new.
+    public static func addedSection(before: String, after: String) -> String {
+        let old = Set(sections(of: before).map(\.text))
+        return sections(of: after).first { !old.contains($0.text) }?.text ?? ""
+    }
+
+    /// The `## ` sections of a Markdown changelog, with their titles.
+    static func sections(of text: String) -> [(title: String, text: String)] {
+        var out: [(title: String, text: String)] = []
+        var current: (title: String, text: String)?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("## ") {
+                if let c = current { out.append(c) }
+                current = (headingTitle(String(line)), String(line) + "\n")
+            } else if current != nil {
+                current!.text += line + "\n"
+            }
+        }
+        if let c = current { out.append(c) }
+        return out
+    }
+
     static func insert(_ text: String, into document: String) -> String {
         guard !text.isEmpty else { return document }
         if let first = firstHeading(document) {

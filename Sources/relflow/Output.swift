@@ -46,10 +46,16 @@ enum Output {
     static func bold(_ text: String) -> String { paint(text, "1") }
     static func dim(_ text: String) -> String { paint(text, "2") }
 
+    /// Where the publisher's output goes as it arrives: stderr, indented, unless --json or --quiet.
+    static func publisherEcho(json: Bool, quiet: Bool) -> (@Sendable (String) -> Void)? {
+        guard !json && !quiet else { return nil }
+        return { line in FileHandle.standardError.write(Data(("  │ " + line + "\n").utf8)) }
+    }
+
     /// `relflow: error: …` and `hint: …` on stderr, then exit with the error's code.
     static func fail(_ error: RelflowError) -> Never {
         var text = red("relflow: error: ") + error.message + "\n"
-        if let hint = error.hint { text += yellow("hint: ") + hint + "\n" }
+        if let hint = error.hint, !hint.isEmpty { text += yellow("hint: ") + hint + "\n" }
         FileHandle.standardError.write(Data(text.utf8))
         exitProcess(error.status.rawValue)
     }

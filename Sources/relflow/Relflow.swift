@@ -3,7 +3,7 @@ import RelflowCore
 import RelflowWorkflow
 
 @main
-struct Relflow: ParsableCommand {
+struct Relflow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relflow",
         abstract: "Release orchestration that lives inside git.",
@@ -14,11 +14,15 @@ struct Relflow: ParsableCommand {
         3 repository error, 4 the publisher failed.
         """,
         version: relflowVersion,
-        subcommands: [LintCommand.self, VersionCommand.self, ChangelogCommand.self, HooksCommand.self, HookCommand.self]
+        subcommands: [
+            InitCommand.self, LintCommand.self, VersionCommand.self, ChangelogCommand.self, ReleaseCommand.self,
+            GateCommand.self, ApproveCommand.self, PromoteCommand.self, DeliverCommand.self, RollbackCommand.self,
+            StatusCommand.self, HistoryCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self,
+        ]
     )
 
     /// Runs the command and maps every failure to SPEC §2's exit codes and message format.
-    static func main() {
+    static func main() async {
         Trace.mark("started")
         do {
             let arguments = Array(CommandLine.arguments.dropFirst())
@@ -28,7 +32,11 @@ struct Relflow: ParsableCommand {
                 return
             }
             var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as RelflowError {
             Output.fail(error)
         } catch let error as ExitCode {

@@ -1,0 +1,84 @@
+/// The gate: whether promoting `publish` from one release to another may happen now.
+public struct GateDecision: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// Only low-risk paths changed: goes out at once.
+        case auto
+        /// Needs recorded approvals.
+        case review
+        /// Waited long enough: a review release whose tag is older than the configured delay.
+        case delay
+        /// A hotfix under `[gate] hotfix = "auto"`.
+        case hotfix
+    }
+
+    public var kind: Kind
+    /// May the promotion go now?
+    public var allowed: Bool
+    /// One sentence for people.
+    public var reason: String
+    /// The changed paths outside `auto_paths` (what made it a review), or all changed paths
+    /// for an auto decision.
+    public var decidingPaths: [String]
+    public var changedPaths: [String]
+    public var approvalsPresent: [String]
+    public var approvalsNeeded: Int
+    /// Seconds until the delay lets it go, when it will.
+    public var delayRemaining: Int64?
+}
+
+public enum GatePolicy {
+    /// - Parameters:
+    ///   - changedPaths: paths that differ between the two releases' trees, the files relflow's
+    ///     own release commits write already removed.
+    ///   - approvers: emails of the recorded approvals of the candidate tag.
+    ///   - tagger: the candidate tag's tagger email.
+    ///   - tagTime / now: seconds since the epoch.
+    public static func decide(changedPaths: [String], rules: RelflowConfig.Gate, approvers: [String], tagger: String?,
+                              tagTime: Int64, now: Int64, hotfix: Bool = false) -> GateDecision {
+        let globs = rules.autoPaths.map(PathGlob.init)
+        let outside = changedPaths.filter { path in !globs.contains { $0.matches(path) } }
+        var counted: [String] = []
+        for approver in approvers {
+            let email = approver.lowercased()
+            if rules.distinctApprover, let tagger, email == tagger.lowercased() { continue }
+            if !counted.contains(email) { counted.append(email) }
+        }
+        if hotfix && rules.hotfix == .auto {
+            return GateDecision(kind: .hotfix, allowed: true, reason: "hotfix releases go out at once ([gate] hotfix = \"auto\")",
+                                decidingPaths: outside, changedPaths: changedPaths, approvalsPresent: counted,
+                                approvalsNeeded: 0, delayRemaining: nil)
+        }
+        if outside.isEmpty {
+            let reason = changedPaths.isEmpty ? "nothing changed between the releases' trees"
+                : "every changed path is inside [gate] auto_paths"
+            return GateDecision(kind: .auto, allowed: true, reason: reason, decidingPaths: changedPaths,
+                                changedPaths: changedPaths, approvalsPresent: counted, approvalsNeeded: 0, delayRemaining: nil)
+        }
+        let needed = rules.approvals
+        if counted.count >= needed {
+            return GateDecision(kind: .review, allowed: true,
+                                reason: "\(counted.count) of \(needed) approval\(needed == 1 ? "" : "s") recorded",
+                                decidingPaths: outside, changedPaths: changedPaths, approvalsPresent: counted,
+                                approvalsNeeded: needed, delayRemaining: nil)
+        }
+        // Hotfixes skip the delay: they wait for approvals only.
+        if let delay = rules.delay, !hotfix {
+            let age = now - tagTime
+            if age >= delay.seconds {
+                return GateDecision(kind: .delay, allowed: true,
+                                    reason: "the tag is older than [gate] delay (\(delay.text)) with \(counted.count) of \(needed) approvals",
+                                    decidingPaths: outside, changedPaths: changedPaths, approvalsPresent: counted,
+                                    approvalsNeeded: needed, delayRemaining: 0)
+            }
+            let left = delay.seconds - age
+            return GateDecision(kind: .delay, allowed: false,
+                                reason: "\(counted.count) of \(needed) approvals; it may go without them in \(ConfigDuration.format(left))",
+                                decidingPaths: outside, changedPaths: changedPaths, approvalsPresent: counted,
+                                approvalsNeeded: needed, delayRemaining: left)
+        }
+        return GateDecision(kind: .review, allowed: false,
+                            reason: "\(counted.count) of \(needed) approval\(needed == 1 ? "" : "s") recorded; \(outside.count) path\(outside.count == 1 ? "" : "s") outside [gate] auto_paths changed",
+                            decidingPaths: outside, changedPaths: changedPaths, approvalsPresent: counted,
+                            approvalsNeeded: needed, delayRemaining: nil)
+    }
+}

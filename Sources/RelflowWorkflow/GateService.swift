@@ -1,0 +1,89 @@
+import Git
+import RelflowCore
+
+/// `relflow gate`: may `publish` move to this release now?
+public struct GateService {
+    public struct Evaluation: Sendable {
+        public let candidate: ReleaseTag
+        /// The release `publish` points at, nil before the first promotion.
+        public let current: ReleaseTag?
+        public let publishCommit: ObjectID?
+        public let decision: GateDecision
+    }
+
+    let context: RepositoryContext
+    public init(context: RepositoryContext) { self.context = context }
+
+    var config: RelflowConfig { context.config }
+    var repo: Repository { context.repository }
+    var publishRef: String { "refs/heads/" + config.branches.publish }
+
+    public func publishCommit() throws(RelflowError) -> ObjectID? {
+        try git { () throws(GitError) in try repo.reference(publishRef) }
+    }
+
+    /// The release `publish` points at (the highest version when several tags share its commit).
+    public func currentRelease(index: ReleaseTagIndex) throws(RelflowError) -> ReleaseTag? {
+        guard let commit = try publishCommit() else { return nil }
+        return index.tags.first { $0.commit == commit }
+    }
+
+    /// The named release tag, or the latest release on `main`.
+    public func candidate(_ name: String?, index: ReleaseTagIndex) throws(RelflowError) -> ReleaseTag {
+        if let name {
+            let tagName = index.tag(named: name) != nil ? name : config.tags.prefix + name
+            guard let tag = index.tag(named: tagName) else {
+                throw .repository("'\(name)' is not a release tag (\(config.tags.prefix)<semver>)",
+                                  hint: "list the releases with: git tag --list '\(config.tags.prefix)*'")
+            }
+            return tag
+        }
+        let mainRef = "refs/heads/" + config.branches.main
+        let tip: ObjectID
+        if let main = try git({ () throws(GitError) in try repo.reference(mainRef) }) {
+            tip = try git { () throws(GitError) in try repo.resolveCommit(main.hex) }
+        } else {
+            tip = try context.headCommit()
+        }
+        guard let latest = try index.highestReachable(from: tip, in: repo) else {
+            throw .repository("there is no release on \(config.branches.main) yet", hint: "make one with: relflow release")
+        }
+        return latest
+    }
+
+    /// The paths that differ between two releases, without the files relflow's own release
+    /// commits write (they describe the change; they are not the change).
+    public func changedPaths(from: ObjectID?, to: ObjectID) throws(RelflowError) -> [String] {
+        let paths: [String]
+        if let from {
+            paths = try git { () throws(GitError) in try repo.changedPaths(from: from, to: to) }
+        } else {
+            paths = try git { () throws(GitError) in try repo.allPaths(inCommit: to) }
+        }
+        let own = Set([config.changelog.file])
+        return paths.filter { !own.contains($0) }
+    }
+
+    public func evaluate(_ name: String?, hotfix: Bool = false, ledger: [LedgerEntry]? = nil) throws(RelflowError) -> Evaluation {
+        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let candidate = try candidate(name, index: index)
+        return try evaluate(candidate, index: index, hotfix: hotfix, ledger: ledger)
+    }
+
+    public func evaluate(_ candidate: ReleaseTag, index: ReleaseTagIndex, hotfix: Bool = false,
+                         ledger: [LedgerEntry]? = nil) throws(RelflowError) -> Evaluation {
+        let publish = try publishCommit()
+        let current = try currentRelease(index: index)
+        let paths = try changedPaths(from: publish, to: candidate.commit)
+        var entries: [LedgerEntry]
+        if let ledger { entries = ledger } else { entries = try Ledger(repository: repo).entries() }
+        entries = entries.filter { $0.event == .approve }
+        let approvers = entries.filter { $0.event == .approve && $0.tag == candidate.name }.map(\.actor.email)
+        let commitInfo = try git { () throws(GitError) in try repo.commit(candidate.commit) }
+        let tagger = candidate.tagger?.email ?? commitInfo.committer.email
+        let tagTime = candidate.tagger?.time ?? commitInfo.committer.time
+        let decision = GatePolicy.decide(changedPaths: paths, rules: config.gate, approvers: approvers, tagger: tagger,
+                                         tagTime: tagTime, now: Clock.now(), hotfix: hotfix)
+        return Evaluation(candidate: candidate, current: current, publishCommit: publish, decision: decision)
+    }
+}

@@ -1,0 +1,53 @@
+import Git
+import RelflowCore
+
+/// `relflow init`: config skeleton, publish at the latest release, client hooks. Idempotent.
+public struct InitService {
+    public struct Outcome: Sendable {
+        public var steps: [String] = []
+        public var hint: String?
+    }
+
+    let context: RepositoryContext
+    public init(context: RepositoryContext) { self.context = context }
+
+    public func run(relflowPath: String?) throws(RelflowError) -> Outcome {
+        let repo = context.repository
+        let config = context.config
+        var outcome = Outcome()
+        guard let workdir = repo.workingDirectory else {
+            throw .usage("relflow init sets up a clone; this repository is bare",
+                         hint: "on a server, install the hooks with: relflow hooks install --server --repo PATH")
+        }
+        let configPath = workdir + ConfigLoader.fileName
+        if fileExists(configPath) {
+            outcome.steps.append("\(ConfigLoader.fileName): kept as it is")
+        } else {
+            guard writeFileAtomically(configPath, DefaultTemplates.relflowToml) else {
+                throw .repository("cannot write \(configPath)", hint: "check the folder's permissions")
+            }
+            outcome.steps.append("\(ConfigLoader.fileName): written with every key and its default (commit it)")
+        }
+        let publishRef = "refs/heads/" + config.branches.publish
+        if let publish = try git({ () throws(GitError) in try repo.reference(publishRef) }) {
+            outcome.steps.append("\(config.branches.publish): already at \(publish.short())")
+        } else {
+            let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+            let mainRef = "refs/heads/" + config.branches.main
+            let tip = try git({ () throws(GitError) in try repo.reference(mainRef) })
+            let latest = try tip.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
+            if let latest {
+                try git { () throws(GitError) in
+                    try repo.updateReference(publishRef, to: latest.commit, expecting: nil, message: "relflow init: publish at \(latest.name)")
+                }
+                outcome.steps.append("\(config.branches.publish): created at \(latest.name)")
+            } else {
+                outcome.steps.append("\(config.branches.publish): not created — there is no release on \(config.branches.main) yet")
+                outcome.hint = "make the first release with 'relflow release', then run 'relflow init' again (or 'git branch \(config.branches.publish) <release tag>')"
+            }
+        }
+        let hooks = try HookInstaller(repository: repo).install(HookShims.clientHooks, relflowPath: relflowPath, force: false)
+        for hook in hooks { outcome.steps.append("hook \(hook.hook): \(hook.action.rawValue)") }
+        return outcome
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Git
+import RelflowCore
+
+/// The ledger at `refs/relflow/ledger`: one commit per event, each the child of the one
+/// before. Appending is a compare-and-swap of the ref, retried when another process won the
+/// race, so concurrent relflow processes never lose an entry.
+public struct Ledger {
+    public static let reference = "refs/relflow/ledger"
+
+    /// One ledger commit: its entry, or why it does not parse.
+    public struct Record: Sendable {
+        public let id: ObjectID
+        public let parents: [ObjectID]
+        public let entry: LedgerEntry?
+        public let problem: String?
+    }
+
+    let repository: Repository
+    let reference: String
+
+    public init(repository: Repository, reference: String = Ledger.reference) {
+        self.repository = repository
+        self.reference = reference
+    }
+
+    /// Every record, oldest first (following first parents from the tip).
+    public func records() throws(RelflowError) -> [Record] {
+        guard let tip = try git({ () throws(GitError) in try repository.reference(reference) }) else { return [] }
+        var out: [Record] = []
+        var next: ObjectID? = tip
+        var seen = Set<ObjectID>()
+        while let id = next, seen.insert(id).inserted {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            out.append(Ledger.decode(commit))
+            next = commit.parents.first
+        }
+        return out.reversed()
+    }
+
+    /// The entries that parse, oldest first.
+    public func entries() throws(RelflowError) -> [LedgerEntry] {
+        try records().compactMap(\.entry)
+    }
+
+    static func decode(_ commit: Commit) -> Record {
+        let message = commit.message
+        guard let split = message.firstRange(of: "\n\n") else {
+            return Record(id: commit.id, parents: commit.parents, entry: nil, problem: "no JSON object after the summary line")
+        }
+        let json = message[split.upperBound...]
+        do {
+            let entry = try JSONDecoder().decode(LedgerEntry.self, from: Data(json.utf8))
+            return Record(id: commit.id, parents: commit.parents, entry: entry, problem: nil)
+        } catch {
+            return Record(id: commit.id, parents: commit.parents, entry: nil, problem: "the JSON object does not parse: \(error)")
+        }
+    }
+
+    static func message(for entry: LedgerEntry) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(entry)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return entry.summary + "\n\n" + json + "\n"
+    }
+
+    /// Appends `entries` in order on top of whatever the ledger holds when the write happens.
+    /// Returns the new tip.
+    @discardableResult
+    public func append(_ entries: [LedgerEntry]) throws(RelflowError) -> ObjectID {
+        let tree = try git { () throws(GitError) in try repository.writeEmptyTree() }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let base = try git { () throws(GitError) in try repository.reference(reference) }
+            var tip = base
+            for entry in entries {
+                let signature = Signature(name: entry.actor.name, email: entry.actor.email, time: entry.timestamp)
+                tip = try git { () throws(GitError) in
+                    try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: Ledger.message(for: entry),
+                                                author: signature, committer: signature)
+                }
+            }
+            guard let newTip = tip else { throw .usage("nothing to append to the ledger") }
+            do {
+                try repository.updateReference(reference, to: newTip, expecting: base,
+                                               message: "relflow: \(entries.last?.summary ?? "append")")
+                return newTip
+            } catch where (error.isRetryableRefConflict || error.isExists) && attempt < 200 {
+                // Another process appended first: build on its entry and try again, after a
+                // short random pause so that the contenders do not collide in step.
+                usleep(UInt32.random(in: 1_000...(5_000 + UInt32(min(attempt, 20)) * 2_000)))
+            } catch {
+                throw .repository("cannot append to \(reference): \(error.message)",
+                                  hint: "another process may hold the lock for long; run 'relflow history' to see the ledger, then retry")
+            }
+        }
+    }
+
+    @discardableResult
+    public func append(_ entry: LedgerEntry) throws(RelflowError) -> ObjectID { try append([entry]) }
+}
+
+/// Who is acting: git's identity (GIT_COMMITTER_*/GIT_AUTHOR_* when set, else user.name and
+/// user.email), and now.
+public struct Identity: Sendable {
+    public let name: String
+    public let email: String
+
+    public static func current(_ repository: Repository) throws(RelflowError) -> Identity {
+        let env = ProcessInfo.processInfo.environment
+        if let name = env["GIT_COMMITTER_NAME"] ?? env["GIT_AUTHOR_NAME"], let email = env["GIT_COMMITTER_EMAIL"] ?? env["GIT_AUTHOR_EMAIL"] {
+            return Identity(name: name, email: email)
+        }
+        do {
+            let signature = try repository.defaultSignature()
+            return Identity(name: signature.name, email: signature.email)
+        } catch {
+            throw .usage("git does not know who you are: \(error.message)",
+                         hint: "run: git config user.name 'Your Name' && git config user.email you@example.com")
+        }
+    }
+
+    public var actor: LedgerEntry.Actor { .init(name: name, email: email) }
+
+    public func signature(at time: Int64 = Clock.now()) -> Signature {
+        Signature(name: name, email: email, time: time)
+    }
+}
+
+public enum Clock {
+    /// Seconds since the epoch. `RELFLOW_NOW` (seconds) stands in for the clock in tests of
+    /// delays.
+    public static func now() -> Int64 {
+        if let fixed = ProcessInfo.processInfo.environment["RELFLOW_NOW"], let value = Int64(fixed) { return value }
+        return Int64(Date().timeIntervalSince1970)
+    }
+}

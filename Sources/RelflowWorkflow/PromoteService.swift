@@ -1,0 +1,183 @@
+import Foundation
+import Git
+import RelflowCore
+
+/// `relflow promote`, `deliver` and `rollback`: every move of `publish`, recorded.
+public struct PromoteService {
+    public struct Outcome: Sendable {
+        public var tag: ReleaseTag
+        public var previous: ObjectID?
+        public var decision: GateDecision?
+        public var publisher: PublisherRun?
+        public var pushed: Bool
+        public var alreadyThere: Bool
+        public var notes: [String]
+    }
+
+    let context: RepositoryContext
+    public init(context: RepositoryContext) { self.context = context }
+
+    var config: RelflowConfig { context.config }
+    var repo: Repository { context.repository }
+    var publishRef: String { "refs/heads/" + config.branches.publish }
+    var directory: String { repo.workingDirectory ?? repo.gitDirectory }
+
+    /// Moves `publish` forward to `name` (default: the latest release on main) if the gate allows.
+    public func promote(_ name: String?, push remote: String?, runPublisher: Bool, hotfix: Bool = false,
+                        echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> Outcome {
+        let identity = try Identity.current(repo)
+        if let remote { try await Sync.pull(remote: remote, context: context, publishRef: publishRef) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let gate = GateService(context: context)
+            let evaluation = try gate.evaluate(name, hotfix: hotfix)
+            let tag = evaluation.candidate
+            let publish = evaluation.publishCommit
+            if publish == tag.commit {
+                return Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
+                               alreadyThere: true, notes: ["\(config.branches.publish) is at \(tag.name) already"])
+            }
+            if let publish, !(try git({ () throws(GitError) in try repo.isDescendant(tag.commit, of: publish) })) {
+                let current = evaluation.current?.name ?? publish.short()
+                throw .refused("\(tag.name) does not descend from \(current), where \(config.branches.publish) is: a promotion only moves forward",
+                               hint: "to go back, use: relflow rollback \(tag.name)")
+            }
+            guard evaluation.decision.allowed else {
+                throw .refused("the gate holds \(tag.name): \(evaluation.decision.reason)",
+                               hint: evaluation.decision.kind == .auto ? "" : "approve it with: relflow approve \(tag.name)  (by someone other than the tagger)")
+            }
+            do {
+                try repo.updateReference(publishRef, to: tag.commit, expecting: publish, message: "relflow: promote \(tag.name)")
+            } catch where error.isRetryableRefConflict || error.isExists {
+                if attempt < 5 { continue }
+                throw .refused("\(config.branches.publish) keeps moving under relflow (\(error.message))", hint: "run relflow status, then retry")
+            } catch {
+                throw gitFailure(error)
+            }
+            let entry = LedgerEntry(event: .promote, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
+                                    commit: tag.commit.hex, previous: publish?.hex, actor: identity.actor, timestamp: Clock.now(),
+                                    details: ["gate": hotfix ? "hotfix" : evaluation.decision.kind.rawValue, "reason": evaluation.decision.reason])
+            try Ledger(repository: repo).append(entry)
+            var outcome = Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
+                                  alreadyThere: false, notes: [])
+            if let remote {
+                switch try await Sync.push(remote: remote, tag: tag.name, context: context, publishRef: publishRef) {
+                case .pushed:
+                    outcome.pushed = true
+                case .retry:
+                    // Someone else promoted or recorded first: our entries now sit on theirs;
+                    // publish was set back to theirs. Judge again from there.
+                    if attempt < 5 { continue }
+                    throw .refused("\(remote) keeps changing while relflow pushes", hint: "run relflow status, then retry")
+                }
+            }
+            if runPublisher {
+                outcome.publisher = try await deliverThroughPublisher(tag: tag, previous: evaluation.current?.name, event: hotfix ? "hotfix" : "promote",
+                                                      gate: hotfix ? "hotfix" : evaluation.decision.kind.rawValue, identity: identity,
+                                                      echo: echo)
+                if let remote, outcome.publisher != nil { _ = try await Sync.pushLedger(remote: remote, context: context) }
+            }
+            return outcome
+        }
+    }
+
+    /// Runs the publisher for `tag` and records `deliver`; nil when no publisher is configured.
+    func deliverThroughPublisher(tag: ReleaseTag, previous: String?, event: String, gate: String, identity: Identity,
+                 echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> PublisherRun? {
+        guard !config.publisher.command.isEmpty else { return nil }
+        let notesFile = NSTemporaryDirectory() + "relflow-notes-\(getpid())-\(tag.name).md"
+        defer { unlink(notesFile) }
+        _ = writeFileAtomically(notesFile, tag.message ?? "\(tag.name)\n")
+        let release = Publisher.Release(event: event, version: tag.version.description, tag: tag.name, commit: tag.commit.hex,
+                                        previousTag: previous, gate: gate, notesFile: notesFile, repository: directory,
+                                        environment: config.publisher.environment)
+        let run = try await Publisher.run(command: config.publisher.command, release: release, directory: directory,
+                                          timeout: config.publisher.timeout, echo: echo)
+        var details = ["status": run.succeeded ? "success" : "failure", "result": run.statusText,
+                       "durationMs": String(Int(run.seconds * 1000)), "environment": config.publisher.environment,
+                       "source": "publisher", "outputTail": run.outputTail.suffix(20).joined(separator: "\n")]
+        if let code = run.exitCode { details["exitCode"] = String(code) }
+        let entry = LedgerEntry(event: .deliver, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
+                                commit: tag.commit.hex, actor: identity.actor, timestamp: Clock.now(), details: details)
+        try Ledger(repository: repo).append(entry)
+        return run
+    }
+
+    /// `relflow deliver`: a delivery done elsewhere (a CI deploy job), as proof of delivery.
+    public func deliver(environment: String?, success: Bool, url: String?) throws(RelflowError) -> LedgerEntry {
+        let identity = try Identity.current(repo)
+        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        guard let current = try GateService(context: context).currentRelease(index: index) else {
+            throw .repository("\(config.branches.publish) does not point at a release, so there is nothing to record a delivery of",
+                              hint: "promote a release first: relflow promote")
+        }
+        var details = ["status": success ? "success" : "failure", "environment": environment ?? config.publisher.environment,
+                       "source": "external"]
+        if let url { details["url"] = url }
+        let entry = LedgerEntry(event: .deliver, version: current.version.description, tag: current.name, tagObject: current.target.hex,
+                                commit: current.commit.hex, actor: identity.actor, timestamp: Clock.now(), details: details)
+        try Ledger(repository: repo).append(entry)
+        return entry
+    }
+
+    /// `relflow rollback`: `publish` back to a release it held before (per the ledger).
+    public func rollback(_ name: String?, push remote: String?, runPublisher: Bool,
+                         echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> Outcome {
+        let identity = try Identity.current(repo)
+        if let remote { try await Sync.pull(remote: remote, context: context, publishRef: publishRef) }
+        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let entries = try Ledger(repository: repo).entries()
+        guard let publish = try GateService(context: context).publishCommit() else {
+            throw .repository("\(config.branches.publish) does not exist, so there is nothing to roll back", hint: "relflow init")
+        }
+        // The releases publish held, in order, from the ledger.
+        var held: [String] = []
+        for entry in entries where [.promote, .rollback, .hotfixFinish].contains(entry.event) {
+            if let tag = entry.tag, entry.event != .hotfixFinish || entry.details["promoted"] == "true" { held.append(tag) }
+        }
+        let current = index.tags.first { $0.commit == publish }
+        let target: ReleaseTag
+        if let name {
+            let tagName = index.tag(named: name) != nil ? name : config.tags.prefix + name
+            guard let tag = index.tag(named: tagName) else {
+                throw .repository("'\(name)' is not a release tag", hint: "relflow history lists the releases that were delivered")
+            }
+            guard held.contains(tag.name) else {
+                throw .refused("\(tag.name) was never on \(config.branches.publish) (per the ledger), so it cannot be rolled back to",
+                               hint: "relflow history lists what was; promote a new release instead")
+            }
+            target = tag
+        } else {
+            // The release delivered before the current one.
+            let before = held.reversed().drop { $0 == current?.name }.first { $0 != current?.name }
+            guard let before, let tag = index.tag(named: before) else {
+                throw .refused("the ledger names no release on \(config.branches.publish) before \(current?.name ?? "the current one")",
+                               hint: "name one: relflow rollback TAG")
+            }
+            target = tag
+        }
+        guard target.commit != publish else {
+            throw .refused("\(config.branches.publish) is at \(target.name) already", hint: "nothing to do")
+        }
+        do {
+            try repo.updateReference(publishRef, to: target.commit, expecting: publish, message: "relflow: rollback to \(target.name)")
+        } catch {
+            throw .refused("\(config.branches.publish) moved meanwhile (\(error.message))", hint: "run relflow status, then retry")
+        }
+        let entry = LedgerEntry(event: .rollback, version: target.version.description, tag: target.name, tagObject: target.target.hex,
+                                commit: target.commit.hex, previous: publish.hex, actor: identity.actor, timestamp: Clock.now(),
+                                details: ["from": current?.name ?? publish.hex])
+        try Ledger(repository: repo).append(entry)
+        var outcome = Outcome(tag: target, previous: publish, decision: nil, publisher: nil, pushed: false, alreadyThere: false, notes: [])
+        if let remote {
+            outcome.pushed = try await Sync.pushRollback(remote: remote, tag: target.name, context: context, publishRef: publishRef)
+        }
+        if runPublisher {
+            outcome.publisher = try await deliverThroughPublisher(tag: target, previous: current?.name, event: "rollback", gate: "rollback",
+                                                  identity: identity, echo: echo)
+            if let remote, outcome.publisher != nil { _ = try await Sync.pushLedger(remote: remote, context: context) }
+        }
+        return outcome
+    }
+}

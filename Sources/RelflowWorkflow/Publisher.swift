@@ -1,0 +1,104 @@
+import Foundation
+import RelflowCore
+import Subprocess
+import SystemPackage
+
+/// Runs the team's publisher: argv, never a shell; the release in environment variables;
+/// its output streamed to the terminal as it comes and its last lines kept for the ledger.
+public struct PublisherRun: Sendable {
+    public let exitCode: Int32?
+    public let signal: Int32?
+    public let timedOut: Bool
+    public let seconds: Double
+    public let outputTail: [String]
+    public var succeeded: Bool { exitCode == 0 && !timedOut }
+
+    public var statusText: String {
+        if timedOut { return "timed out" }
+        if let signal { return "killed by signal \(signal)" }
+        return exitCode == 0 ? "success" : "failure (exit \(exitCode ?? -1))"
+    }
+}
+
+public enum Publisher {
+    public struct Release: Sendable {
+        public var event: String
+        public var version: String
+        public var tag: String
+        public var commit: String
+        public var previousTag: String?
+        public var gate: String
+        public var notesFile: String
+        public var repository: String
+        public var environment: String
+    }
+
+    /// The environment of SPEC §3.
+    static func variables(_ r: Release) -> [String: String] {
+        [
+            "RELFLOW_EVENT": r.event, "RELFLOW_VERSION": r.version, "RELFLOW_TAG": r.tag, "RELFLOW_COMMIT": r.commit,
+            "RELFLOW_PREVIOUS_TAG": r.previousTag ?? "", "RELFLOW_GATE": r.gate, "RELFLOW_NOTES_FILE": r.notesFile,
+            "RELFLOW_REPO": r.repository, "RELFLOW_ENVIRONMENT": r.environment,
+        ]
+    }
+
+    /// Runs `command` (argv) in `directory`. `echo` receives output as it arrives (nil: keep
+    /// it quiet, as under --json).
+    public static func run(command: [String], release: Release, directory: String, timeout: ConfigDuration,
+                           echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> PublisherRun {
+        guard let program = command.first, !program.isEmpty else {
+            throw .usage("[publisher] command is empty", hint: "set e.g. command = [\"./deploy.sh\", \"--prod\"] in .relflow.toml")
+        }
+        let executable: Executable = program.contains("/")
+            ? .path(FilePath(program.hasPrefix("/") ? program : directory + "/" + program)) : .name(program)
+        var overrides: [Environment.Key: String?] = [:]
+        for (key, value) in variables(release) { overrides[Environment.Key(stringLiteral: key)] = value }
+        let start = Date()
+        let limit = timeout.seconds
+        do {
+            let result = try await Subprocess.run(
+                executable, arguments: Arguments(Array(command.dropFirst())),
+                environment: .inherit.updating(overrides), workingDirectory: FilePath(directory),
+                input: .none, output: .sequence, error: .combinedWithOutput
+            ) { execution -> (lines: [String], timedOut: Bool) in
+                try await withThrowingTaskGroup(of: (lines: [String], timedOut: Bool)?.self) { group in
+                    group.addTask {
+                        var tail: [String] = []
+                        for try await line in execution.standardOutput.strings() {
+                            echo?(line)
+                            tail.append(line)
+                            if tail.count > 40 { tail.removeFirst(tail.count - 40) }
+                        }
+                        return (tail, false)
+                    }
+                    group.addTask {
+                        // Cancelled when the output ends first: then there is nothing to stop.
+                        guard (try? await Task.sleep(nanoseconds: UInt64(max(limit, 1)) * 1_000_000_000)) != nil else { return nil }
+                        await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))])
+                        return ([], true)
+                    }
+                    var lines: [String] = []
+                    var timedOut = false
+                    while let next = try await group.next() {
+                        if let next {
+                            if next.timedOut { timedOut = true } else { lines = next.lines }
+                            if !next.timedOut { group.cancelAll() }
+                        }
+                    }
+                    return (lines, timedOut)
+                }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let outcome = result.closureResult
+            switch result.terminationStatus {
+            case .exited(let code):
+                return PublisherRun(exitCode: code, signal: nil, timedOut: outcome.timedOut, seconds: seconds, outputTail: outcome.lines)
+            case .signaled(let signal):
+                return PublisherRun(exitCode: nil, signal: signal, timedOut: outcome.timedOut, seconds: seconds, outputTail: outcome.lines)
+            }
+        } catch {
+            return PublisherRun(exitCode: 127, signal: nil, timedOut: false, seconds: Date().timeIntervalSince(start),
+                                outputTail: ["relflow: cannot start the publisher '\(program)': \(error)"])
+        }
+    }
+}

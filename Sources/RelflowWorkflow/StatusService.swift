@@ -1,0 +1,95 @@
+import Git
+import RelflowCore
+
+/// `relflow status`: one screen of where things stand.
+public struct StatusService {
+    public struct Report: Sendable, Codable {
+        public struct Production: Sendable, Codable {
+            public var tag: String?
+            public var version: String?
+            public var commit: String?
+            /// When the release at publish was last delivered successfully (ISO 8601), if ever.
+            public var deliveredAt: String?
+            public var deliveryStatus: String?
+        }
+        public struct Pending: Sendable, Codable {
+            public var commits: Int
+            public var groups: [String: Int]
+            public var nextVersion: String?
+            public var latestRelease: String?
+            public var gate: GateDecision?
+            public var gateTag: String?
+        }
+        public var production: Production
+        public var pending: Pending
+        public var hotfix: String?
+        public var pendingBackports: [String]
+        public var undelivered: [String]
+        public var interruptedRelease: String?
+        public var violations: [VerifyService.Violation]
+    }
+
+    let context: RepositoryContext
+    public init(context: RepositoryContext) { self.context = context }
+
+    public func report() throws(RelflowError) -> Report {
+        let repo = context.repository
+        let config = context.config
+        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let gate = GateService(context: context)
+        let entries = try Ledger(repository: repo).entries()
+        let publish = try gate.publishCommit()
+        let current = try gate.currentRelease(index: index)
+        var production = Report.Production(tag: current?.name, version: current?.version.description, commit: publish?.hex)
+        if let current {
+            let deliveries = entries.filter { $0.event == .deliver && $0.tag == current.name }
+            production.deliveredAt = deliveries.last { $0.details["status"] == "success" }?.time
+            production.deliveryStatus = deliveries.last?.details["status"]
+        }
+        // What main holds beyond publish.
+        var pending = Report.Pending(commits: 0, groups: [:])
+        let mainRef = "refs/heads/" + config.branches.main
+        if let main = try git({ () throws(GitError) in try repo.reference(mainRef) }) {
+            let walk = try git { () throws(GitError) in try RevisionWalk(repo) }
+            try git { () throws(GitError) in
+                try walk.push(main)
+                if let publish { try walk.hide(publish) }
+                while let id = try walk.next() {
+                    let commit = try repo.commit(id)
+                    pending.commits += 1
+                    let parsed = ConventionalCommitParser.parse(commit.message, keepBody: false)
+                    let group = parsed.commit.flatMap { config.commits.group(for: $0.normalizedType)?.title } ?? (parsed.kind == .merge ? "Merges" : config.commits.otherTitle)
+                    pending.groups[group, default: 0] += 1
+                }
+            }
+            if !repo.isShallow {
+                pending.nextVersion = try? VersionQuery(context: context).next(revision: main.hex).version?.description
+            }
+            if let latest = try? gate.candidate(nil, index: index), latest.commit != publish {
+                pending.latestRelease = latest.name
+                if let evaluation = try? gate.evaluate(latest, index: index, ledger: entries) {
+                    pending.gate = evaluation.decision
+                    pending.gateTag = latest.name
+                }
+            }
+        }
+        // Releases promoted but not (successfully) delivered.
+        var undelivered: [String] = []
+        if let current, !config.publisher.command.isEmpty || entries.contains(where: { $0.event == .deliver }) {
+            let lastMove = entries.last { [.promote, .rollback].contains($0.event) && $0.tag == current.name }
+            let delivered = entries.contains { e in
+                e.event == .deliver && e.tag == current.name && e.details["status"] == "success" && e.timestamp >= (lastMove?.timestamp ?? 0)
+            }
+            if lastMove != nil && !delivered { undelivered.append(current.name) }
+        }
+        let hotfixBranches = try git { () throws(GitError) in try repo.references(matching: "refs/heads/\(config.hotfix.branchPrefix)*") }
+        let backports = try git { () throws(GitError) in try repo.references(matching: "refs/heads/backport/*") }
+        let interrupted = try ReleaseService(context: context).interrupted()
+        return Report(production: production, pending: pending,
+                      hotfix: hotfixBranches.first.map { String($0.name.dropFirst("refs/heads/".count)) },
+                      pendingBackports: backports.map { String($0.name.dropFirst("refs/heads/".count)) },
+                      undelivered: undelivered,
+                      interruptedRelease: interrupted.map { "\($0.tag): the release commit is made; its \($0.missing) is missing — run relflow release to finish it" },
+                      violations: try VerifyService(context: context).verify())
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import RelflowCore
+import RelflowWorkflow
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "One screen: production, what main holds beyond it, hotfixes, backports, deliveries, invariants."
+    )
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let context = try global.context()
+        let report = try StatusService(context: context).report()
+        if global.json {
+            Output.printJSON(report)
+            return
+        }
+        let config = context.config
+        let p = report.production
+        Output.print(Output.bold("production") + " (\(config.branches.publish)): " + (p.tag.map { "\($0)" } ?? "not set — relflow init"))
+        if p.tag != nil {
+            Output.print("  delivered: " + (p.deliveredAt ?? "never recorded") + (p.deliveryStatus.map { " (last: \($0))" } ?? ""))
+        }
+        let q = report.pending
+        Output.print(Output.bold("\(config.branches.main)") + " beyond it: \(q.commits) commit\(q.commits == 1 ? "" : "s")"
+                     + (q.groups.isEmpty ? "" : " — " + q.groups.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
+        if let next = q.nextVersion { Output.print("  next version: \(next)") }
+        if let tag = q.gateTag, let gate = q.gate {
+            Output.print("  \(tag) at the gate: \(gate.kind.rawValue), \(gate.allowed ? "may go now" : "must wait") — \(gate.reason)")
+        }
+        if let hotfix = report.hotfix { Output.print(Output.bold("hotfix in progress: ") + hotfix) }
+        for backport in report.pendingBackports { Output.print(Output.yellow("pending backport: ") + backport + " — merge it into \(config.branches.main)") }
+        for tag in report.undelivered { Output.print(Output.yellow("undelivered: ") + tag + " is on \(config.branches.publish) without a successful delivery") }
+        if let interrupted = report.interruptedRelease { Output.print(Output.yellow("interrupted release: ") + interrupted) }
+        if report.violations.isEmpty {
+            Output.print(Output.green("invariants: all hold"))
+        } else {
+            for v in report.violations { Output.print(Output.red("broken invariant \(v.invariant): ") + v.message) }
+        }
+    }
+}

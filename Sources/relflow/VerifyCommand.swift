@@ -1,0 +1,33 @@
+import ArgumentParser
+import RelflowCore
+import RelflowWorkflow
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the invariants of the release model over the whole ledger and repository.",
+        discussion: "Exit 1 with each violation named."
+    )
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let context = try global.context()
+        let violations = try VerifyService(context: context).verify()
+        if global.json {
+            Output.printJSON(VerifyJSON(ok: violations.isEmpty, violations: violations))
+        } else if violations.isEmpty {
+            Output.info(Output.green("✓") + " all invariants hold")
+        } else {
+            for v in violations {
+                Output.info(Output.red("✗") + " invariant \(v.invariant) [\(v.rule)]: \(v.message)")
+                Output.info("    hint: \(v.hint)")
+            }
+        }
+        if !violations.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct VerifyJSON: Encodable {
+    let ok: Bool
+    let violations: [VerifyService.Violation]
+}

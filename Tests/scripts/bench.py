@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""make bench: relflow beside git log and the peers a user would pick, on large generated
+histories. Prints a Markdown table (also written to .build/bench/results.md).
+
+Environment: RELFLOW (the binary), BENCH_RUNS (runs per command, default 3), BENCH_LIMIT
+(seconds before a command is given up on, default 120), BENCH_DIR (default .build/bench).
+"""
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RELFLOW = os.environ.get("RELFLOW") or os.path.join(ROOT, ".build/release/relflow")
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+LIMIT = float(os.environ.get("BENCH_LIMIT", "120"))
+WORK = os.environ.get("BENCH_DIR") or os.path.join(ROOT, ".build/bench")
+GEN = os.path.join(ROOT, "Tests/scripts/gen_history.py")
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def make_repo(name, commits, tag_every, seed):
+    path = os.path.join(WORK, name)
+    marker = os.path.join(path, ".git", "relflow-bench-ready")
+    if os.path.exists(marker):
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    log(f"bench: generating {name}: {commits} commits, a release every {tag_every} (git fast-import)")
+    subprocess.run(["git", "init", "-q", path], check=True)
+    gen = subprocess.Popen([sys.executable, GEN, str(commits), str(tag_every), str(seed)], stdout=subprocess.PIPE)
+    subprocess.run(["git", "-C", path, "fast-import", "--quiet"], stdin=gen.stdout, check=True)
+    gen.wait()
+    subprocess.run(["git", "-C", path, "update-ref", "-d", "refs/heads/side"], check=True)
+    subprocess.run(["git", "-C", path, "symbolic-ref", "HEAD", "refs/heads/main"], check=True)
+    subprocess.run(["git", "-C", path, "remote", "add", "origin", "git@github.com:acme/shop.git"], check=True)
+    with open(os.path.join(path, ".git", "info", "exclude"), "a") as f:
+        f.write(".cz.toml\n")
+    open(marker, "w").close()
+    return path
+
+
+def configure_commitizen(path):
+    """commitizen reads its settings from the repository: v-prefixed tags, versions from them."""
+    with open(os.path.join(path, ".cz.toml"), "w") as f:
+        f.write('[tool.commitizen]\nname = "cz_conventional_commits"\ntag_format = "v$version"\n'
+                'version_scheme = "semver"\nversion_provider = "scm"\n')
+
+
+def peers():
+    """git-cliff and commitizen from PyPI, in a venv under the build folder."""
+    venv = os.path.join(WORK, "venv")
+    bin_dir = os.path.join(venv, "bin")
+    if not os.path.exists(os.path.join(bin_dir, "cz")) or not os.path.exists(os.path.join(bin_dir, "git-cliff")):
+        log("bench: installing git-cliff and commitizen from PyPI into " + venv)
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        r = subprocess.run([os.path.join(bin_dir, "pip"), "install", "-q", "git-cliff", "commitizen"])
+        if r.returncode != 0:
+            log("bench: could not install the peers; their lines are left out")
+    return bin_dir
+
+
+def run(command, cwd, stdin=None):
+    """(seconds, peak KB) for one run, or (None, None) past the limit or on failure."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL if stdin is None else open(stdin, "rb"))
+    except OSError:
+        return None, None, "missing"
+    deadline = start + LIMIT
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            elapsed = time.monotonic() - start
+            if status != 0 and os.waitstatus_to_exitcode(status) not in (0, 1):
+                return None, None, f"exit {os.waitstatus_to_exitcode(status)}"
+            return elapsed, usage.ru_maxrss, None
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            return None, None, f"> {LIMIT:.0f} s"
+        time.sleep(0.002)
+
+
+def measure(command, cwd, runs=RUNS, stdin=None):
+    times, peaks = [], []
+    for _ in range(runs):
+        t, kb, problem = run(command, cwd, stdin)
+        if problem:
+            return {"problem": problem}
+        times.append(t)
+        peaks.append(kb)
+    return {"median": statistics.median(times), "peak": max(peaks)}
+
+
+def fmt(result):
+    if "problem" in result:
+        return result["problem"], "", None
+    m = result["median"]
+    text = f"{m * 1000:.1f} ms" if m < 1 else f"{m:.2f} s"
+    return text, f"{result['peak'] / 1024:.0f} MB", m
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    if not os.access(RELFLOW, os.X_OK):
+        sys.exit(f"bench: no relflow binary at {RELFLOW}")
+    big = make_repo("history-200k", 200_000, 500, 42)
+    tags = make_repo("history-30k-4k-tags", 30_000, 7, 7)
+    bin_dir = peers()
+    cliff = os.path.join(bin_dir, "git-cliff")
+    cz = os.path.join(bin_dir, "cz")
+    message = os.path.join(WORK, "message.txt")
+    with open(message, "w") as f:
+        f.write("fix(api): keep the session when the token is refreshed\n\nCloses #12\n")
+
+    rows = []
+    for repo in (big, tags):
+        configure_commitizen(repo)
+    for label, repo in (("200k commits, 404 tags", big), ("30k commits, 4,173 tags", tags)):
+        count = subprocess.run(["git", "-C", repo, "rev-list", "--count", "HEAD"], capture_output=True, text=True).stdout.strip()
+        ntags = len(subprocess.run(["git", "-C", repo, "tag"], capture_output=True, text=True).stdout.split())
+        label = f"{int(count):,} commits, {ntags:,} tags"
+        log(f"bench: timing on {label}")
+        baseline = measure(["git", "log", "--format=%H%x00%s%x00%b"], repo)
+        full = measure([RELFLOW, "changelog"], repo)
+        unreleased = measure([RELFLOW, "changelog", "--unreleased"], repo)
+        nextv = measure([RELFLOW, "version", "--next"], repo)
+        lines = [
+            ("git log --format='%H%x00%s%x00%b' (all history)", baseline, None),
+            ("relflow changelog (full history)", full, baseline),
+            ("git-cliff (default config, full history)", measure([cliff, "-o", "/dev/null"], repo), full),
+            ("cz changelog --dry-run", measure([cz, "changelog", "--dry-run"], repo), full),
+            ("relflow changelog --unreleased", unreleased, None),
+            ("git-cliff --unreleased", measure([cliff, "--unreleased", "-o", "/dev/null"], repo), unreleased),
+            ("relflow version --next", nextv, None),
+            ("git-cliff --bumped-version", measure([cliff, "--bumped-version"], repo), nextv),
+            ("cz bump --get-next", measure([cz, "bump", "--get-next"], repo), nextv),
+            ("relflow hook commit-msg (one message)", measure([RELFLOW, "hook", "commit-msg", message], repo, runs=max(RUNS, 20)), None),
+        ]
+        rows.append((label, lines, full))
+
+    out = []
+    out.append(f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
+               f"{platform.platform()}; median of {RUNS} runs (the hook: of 20), peak resident memory.")
+    out.append("")
+    out.append("| history | command | time | peak memory | ratio |")
+    out.append("|---|---|---:|---:|---:|")
+    for label, lines, full in rows:
+        for name, result, against in lines:
+            text, peak, seconds = fmt(result)
+            ratio = ""
+            if against is not None:
+                _, _, reference = fmt(against)
+                if name.startswith("relflow") and seconds and reference:
+                    ratio = f"{seconds / reference:.2f}× git log"
+                elif seconds and reference:
+                    ratio = f"relflow is {seconds / reference:.1f}× faster"
+                elif reference and result.get("problem", "").startswith(">"):
+                    ratio = f"relflow is > {LIMIT / reference:.0f}× faster"
+            out.append(f"| {label} | {name} | {text} | {peak} | {ratio} |")
+    table = "\n".join(out)
+    print(table)
+    with open(os.path.join(WORK, "results.md"), "w") as f:
+        f.write(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
