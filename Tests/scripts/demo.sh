@@ -54,4 +54,60 @@ git log --oneline -1 | sed 's/^/  /'
 step "Machine output for CI"
 show "$RELFLOW" version --next --json
 
+step "The changelog of the whole history (Markdown; also --format json|html)"
+show "$RELFLOW" changelog
+
+step "A release: CHANGELOG.md section, release commit, annotated tag, ledger entry"
+cat > "$demo/deploy.sh" <<'DEPLOY'
+#!/bin/sh
+# A sample publisher: relflow runs it as argv, never through a shell, with the release in RELFLOW_*.
+echo "deploying $RELFLOW_TAG ($RELFLOW_EVENT, gate $RELFLOW_GATE) from $RELFLOW_COMMIT"
+DEPLOY
+chmod +x "$demo/deploy.sh"
+cat > .relflow.toml <<CONFIG
+[gate]
+# Only the timestamp changed: out at once. Anything else waits for an approval.
+auto_paths = ["timestamp.json"]
+approvals = 1
+
+[publisher]
+command = ["$demo/deploy.sh"]
+timeout = "5m"
+CONFIG
+echo '{"built": 1}' > timestamp.json
+git add .relflow.toml timestamp.json
+git commit -q -m "build: configure relflow"
+show "$RELFLOW" release
+show "$RELFLOW" init
+git log --oneline -3 --decorate | sed 's/^/  /'
+
+step "Only timestamp.json changes: the gate lets it out at once"
+echo '{"built": 2}' > timestamp.json
+git commit -q -am "fix: rebuild with the new timestamp"
+show "$RELFLOW" release
+show "$RELFLOW" gate
+show "$RELFLOW" promote
+
+step "Code changes: the gate wants an approval by someone other than the tagger"
+echo 'print("checkout v2")' > checkout.py
+git add checkout.py
+git commit -q -m "feat(checkout): one-page checkout"
+show "$RELFLOW" release
+show "$RELFLOW" gate
+show "$RELFLOW" approve v0.3.0
+GIT_COMMITTER_NAME="Grace Hopper" GIT_COMMITTER_EMAIL="grace@example.com" \
+  show "$RELFLOW" approve v0.3.0 --comment "reviewed the checkout"
+show "$RELFLOW" gate
+show "$RELFLOW" promote
+
+step "Something went wrong in production: roll back to the release before"
+show "$RELFLOW" rollback
+
+step "Where things stand, and the ledger"
+show "$RELFLOW" status
+show "$RELFLOW" history
+show "$RELFLOW" verify
+printf '\nThe ledger is plain git: git log refs/relflow/ledger --oneline\n'
+git log refs/relflow/ledger --oneline | sed 's/^/  /'
+
 printf '\nThe sample repository is in %s\n' "$repo"
