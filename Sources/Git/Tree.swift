@@ -4,12 +4,7 @@ extension Repository {
     /// The bytes of the file at `path` in the tree of `commit`, nil when there is no such file.
     /// Reads the object database directly: no checkout, works in bare repositories.
     public func blob(at path: String, inCommit commit: ObjectID) throws(GitError) -> [UInt8]? {
-        var oid = commit.gitOID
-        var commitHandle: OpaquePointer?
-        try check(git_commit_lookup(&commitHandle, pointer, &oid), "read commit \(commit.short())")
-        defer { git_commit_free(commitHandle) }
-        var tree: OpaquePointer?
-        try check(git_commit_tree(&tree, commitHandle), "read the tree of \(commit.short())")
+        let tree = try commitTree(commit)
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
         let rc = git_tree_entry_bypath(&entry, tree, path)
@@ -45,6 +40,17 @@ extension Repository {
         return paths.sorted()
     }
 
+    /// The tree handle of a commit; the caller frees it with `git_tree_free`.
+    func commitTree(_ commit: ObjectID) throws(GitError) -> OpaquePointer? {
+        var oid = commit.gitOID
+        var commitHandle: OpaquePointer?
+        try check(git_commit_lookup(&commitHandle, pointer, &oid), "read commit \(commit.short())")
+        defer { git_commit_free(commitHandle) }
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commitHandle), "read the tree of \(commit.short())")
+        return tree
+    }
+
     private func treeHandle(of commit: ObjectID) throws(GitError) -> OpaquePointer? {
         var oid = commit.gitOID
         var object: OpaquePointer?
@@ -59,12 +65,7 @@ extension Repository {
 extension Repository {
     /// Every file path in the tree of `commit`, sorted.
     public func allPaths(inCommit commit: ObjectID) throws(GitError) -> [String] {
-        var oid = commit.gitOID
-        var commitHandle: OpaquePointer?
-        try check(git_commit_lookup(&commitHandle, pointer, &oid), "read commit \(commit.short())")
-        defer { git_commit_free(commitHandle) }
-        var tree: OpaquePointer?
-        try check(git_commit_tree(&tree, commitHandle), "read the tree of \(commit.short())")
+        let tree = try commitTree(commit)
         defer { git_tree_free(tree) }
         let collector = PathCollector()
         let box = Unmanaged.passRetained(collector)

@@ -27,12 +27,7 @@ extension Repository {
 
     /// The tree of `commit` with the file at `path` (folders created as needed) set to `blob`.
     public func tree(of commit: ObjectID, setting path: String, to blob: ObjectID) throws(GitError) -> ObjectID {
-        var commitOID = commit.gitOID
-        var commitHandle: OpaquePointer?
-        try check(git_commit_lookup(&commitHandle, pointer, &commitOID), "read commit \(commit.short())")
-        defer { git_commit_free(commitHandle) }
-        var base: OpaquePointer?
-        try check(git_commit_tree(&base, commitHandle), "read the tree of \(commit.short())")
+        let base = try commitTree(commit)
         defer { git_tree_free(base) }
         var oid = git_oid()
         var update = git_tree_update()

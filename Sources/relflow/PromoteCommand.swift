@@ -14,17 +14,12 @@ struct PromoteCommand: AsyncParsableCommand {
         """
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: ArgumentHelp("The release tag (default: the latest release on main).", valueName: "tag"))
-    var tag: String?
-    @Option(help: ArgumentHelp("Push publish, the tag and the ledger to this remote.", valueName: "remote"))
-    var push: String?
-    @Flag(name: .customLong("no-publish"), help: "Do not run the publisher.")
-    var noPublish = false
+    @OptionGroup var move: PublishMoveOptions
 
     func run() async throws {
         let context = try global.context()
         let echo = Output.publisherEcho(json: global.json, quiet: global.quiet)
-        let outcome = try await PromoteService(context: context).promote(tag, push: push, runPublisher: !noPublish, echo: echo)
+        let outcome = try await PromoteService(context: context).promote(move.tag, push: move.push, runPublisher: !move.noPublish, echo: echo)
         try PromoteCommand.report(outcome, verb: "promoted", global: global)
     }
 

@@ -121,3 +121,32 @@ struct ConfigSkeletonTests {
         #expect(try ConfigLoader.load(text: text) == RelflowConfig())
     }
 }
+
+@Suite("The shipped CI examples")
+struct CIExampleTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test(arguments: [("templates/ci/github-actions.yml", "fetch-depth: 0"), ("templates/ci/gitlab-ci.yml", "GIT_DEPTH: 0")])
+    func fetchTheWholeHistoryAndSayWhy(_ path: String, _ setting: String) throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
+        #expect(text.contains(setting))
+        #expect(text.contains("shallow clone"))
+        for command in ["relflow lint", "relflow changelog", "relflow gate", "relflow promote"] {
+            #expect(text.contains(command), "\(path) runs \(command)")
+        }
+        // Valid YAML, when a YAML parser is at hand.
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))", Self.root.appendingPathComponent(path).path]
+        check.standardError = FileHandle.nullDevice
+        try check.run()
+        check.waitUntilExit()
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import yaml"]
+        probe.standardError = FileHandle.nullDevice
+        try probe.run()
+        probe.waitUntilExit()
+        if probe.terminationStatus == 0 { #expect(check.terminationStatus == 0, "\(path) parses as YAML") }
+    }
+}
