@@ -202,4 +202,90 @@ public enum DefaultTemplates {
     paths = []
 
     """
+
+    public static let hookCommitMsg = """
+    #!/bin/sh
+    # relflow-hook-shim: commit-msg
+    # Lints the commit message before git records the commit. All logic lives in relflow
+    # (`relflow hook commit-msg`); `relflow hooks install` put this file here.
+    # A hook that was here before relflow is kept as commit-msg.relflow-chained and runs first.
+    relflow_bin=${RELFLOW_BIN:-relflow}
+    command -v "$relflow_bin" >/dev/null 2>&1 || relflow_bin=relflow
+    chained="$(dirname "$0")/commit-msg.relflow-chained"
+    if [ -x "$chained" ]; then
+        "$chained" "$@" || exit $?
+    fi
+    if ! command -v "$relflow_bin" >/dev/null 2>&1; then
+        echo "relflow: cannot find the relflow command; install it (make install) or set RELFLOW_BIN" >&2
+        exit 1
+    fi
+    exec "$relflow_bin" hook commit-msg "$@"
+
+    """
+
+    public static let hookPrePush = #"""
+    #!/bin/sh
+    # relflow-hook-shim: pre-push
+    # Refuses a push that would put anything but a recorded release on publish, move or delete a
+    # release tag, rewrite the ledger, or base a hotfix branch elsewhere than on a release tag.
+    # All logic lives in relflow (`relflow hook pre-push`); `relflow hooks install` put this file
+    # here. A hook that was here before relflow is kept as pre-push.relflow-chained and runs first.
+    relflow_bin=${RELFLOW_BIN:-relflow}
+    command -v "$relflow_bin" >/dev/null 2>&1 || relflow_bin=relflow
+    input=$(cat)
+    chained="$(dirname "$0")/pre-push.relflow-chained"
+    if [ -x "$chained" ]; then
+        printf '%s\n' "$input" | "$chained" "$@" || exit $?
+    fi
+    if ! command -v "$relflow_bin" >/dev/null 2>&1; then
+        echo "relflow: cannot find the relflow command; install it (make install) or set RELFLOW_BIN" >&2
+        exit 1
+    fi
+    printf '%s\n' "$input" | "$relflow_bin" hook pre-push "$@"
+
+    """#
+
+    public static let hookPreReceive = #"""
+    #!/bin/sh
+    # relflow-hook-shim: pre-receive
+    # On the server: refuses any push that would put anything but a recorded release on publish,
+    # move or delete a release tag, rewrite the ledger, or base a hotfix branch elsewhere than on a
+    # release tag. All logic lives in relflow (`relflow hook pre-receive`); installed with
+    # `relflow hooks install --server`. A hook that was here before is kept as
+    # pre-receive.relflow-chained and runs first.
+    relflow_bin=${RELFLOW_BIN:-relflow}
+    command -v "$relflow_bin" >/dev/null 2>&1 || relflow_bin=relflow
+    input=$(cat)
+    chained="$(dirname "$0")/pre-receive.relflow-chained"
+    if [ -x "$chained" ]; then
+        printf '%s\n' "$input" | "$chained" "$@" || exit $?
+    fi
+    if ! command -v "$relflow_bin" >/dev/null 2>&1; then
+        echo "relflow: cannot find the relflow command on the server; install it or set RELFLOW_BIN" >&2
+        exit 1
+    fi
+    printf '%s\n' "$input" | "$relflow_bin" hook pre-receive "$@"
+
+    """#
+
+    public static let hookUpdate = """
+    #!/bin/sh
+    # relflow-hook-shim: update
+    # On a server that runs only the update hook: the same rules as pre-receive, one ref at a
+    # time (a rollback must already be in the server's ledger, since the update hook cannot see
+    # the rest of the push). Installed with `relflow hooks install --server --update-hook`. A
+    # hook that was here before is kept as update.relflow-chained and runs first.
+    relflow_bin=${RELFLOW_BIN:-relflow}
+    command -v "$relflow_bin" >/dev/null 2>&1 || relflow_bin=relflow
+    chained="$(dirname "$0")/update.relflow-chained"
+    if [ -x "$chained" ]; then
+        "$chained" "$@" || exit $?
+    fi
+    if ! command -v "$relflow_bin" >/dev/null 2>&1; then
+        echo "relflow: cannot find the relflow command on the server; install it or set RELFLOW_BIN" >&2
+        exit 1
+    fi
+    exec "$relflow_bin" hook update "$@"
+
+    """
 }

@@ -6,39 +6,23 @@ import Glibc
 import Darwin
 #endif
 
-/// The hook shims relflow installs. The canonical copies are the files in `hooks/`; these are
-/// compiled in so that an installed relflow needs no source tree (a test keeps them equal).
+/// The hook shims relflow installs: the files in `hooks/`, compiled in (`DefaultTemplates`)
+/// so that an installed relflow needs no source tree.
 public enum HookShims {
     public static let marker = "# relflow-hook-shim"
 
-    public static let clientHooks = ["commit-msg"]
+    public static let clientHooks = ["commit-msg", "pre-push"]
+    public static let serverHooks = ["pre-receive"]
 
     public static func text(for name: String) -> String? {
         switch name {
-        case "commit-msg": return commitMsg
+        case "commit-msg": return DefaultTemplates.hookCommitMsg
+        case "pre-push": return DefaultTemplates.hookPrePush
+        case "pre-receive": return DefaultTemplates.hookPreReceive
+        case "update": return DefaultTemplates.hookUpdate
         default: return nil
         }
     }
-
-    public static let commitMsg = """
-    #!/bin/sh
-    # relflow-hook-shim: commit-msg
-    # Lints the commit message before git records the commit. All logic lives in relflow
-    # (`relflow hook commit-msg`); `relflow hooks install` put this file here.
-    # A hook that was here before relflow is kept as commit-msg.relflow-chained and runs first.
-    relflow_bin=${RELFLOW_BIN:-relflow}
-    command -v "$relflow_bin" >/dev/null 2>&1 || relflow_bin=relflow
-    chained="$(dirname "$0")/commit-msg.relflow-chained"
-    if [ -x "$chained" ]; then
-        "$chained" "$@" || exit $?
-    fi
-    if ! command -v "$relflow_bin" >/dev/null 2>&1; then
-        echo "relflow: cannot find the relflow command; install it (make install) or set RELFLOW_BIN" >&2
-        exit 1
-    fi
-    exec "$relflow_bin" hook commit-msg "$@"
-
-    """
 }
 
 /// `relflow hooks install|uninstall`.

@@ -40,6 +40,12 @@ public struct InitService {
                 try git { () throws(GitError) in
                     try repo.updateReference(publishRef, to: latest.commit, expecting: nil, message: "relflow init: publish at \(latest.name)")
                 }
+                // Every position of publish is in the ledger: this first one too.
+                let identity = try Identity.current(repo)
+                try Ledger(repository: repo).append(LedgerEntry(
+                    event: .promote, version: latest.version.description, tag: latest.name, tagObject: latest.target.hex,
+                    commit: latest.commit.hex, actor: identity.actor, timestamp: Clock.now(),
+                    details: ["gate": "init", "reason": "relflow init set \(config.branches.publish) at the latest release"]))
                 outcome.steps.append("\(config.branches.publish): created at \(latest.name)")
             } else {
                 outcome.steps.append("\(config.branches.publish): not created — there is no release on \(config.branches.main) yet")

@@ -130,24 +130,8 @@ public struct ReleaseService {
         try git { () throws(GitError) in try repo.checkoutHead(paths: [plan.changelogPath]) }
         CrashPoint.reached("release-checkout")
         // 4. The annotated tag, signed when configured; created only if absent.
-        let tagObject: ObjectID
-        if let existing = try git({ () throws(GitError) in try repo.reference("refs/tags/" + plan.tag) }) {
-            tagObject = existing
-        } else {
-            let message = "\(plan.tag)\n\n\(plan.notes)"
-            var buffer = repo.tagBuffer(name: plan.tag, target: commit, tagger: identity.signature(at: time), message: message)
-            if config.tags.sign != .none {
-                buffer += try await TagSigner.sign(buffer, with: config.tags.sign, signingKey: repo.configString("user.signingkey"),
-                                                   program: repo.configString(config.tags.sign == .ssh ? "gpg.ssh.program" : "gpg.program"))
-            }
-            tagObject = try git { () throws(GitError) in try repo.writeTagObject(buffer) }
-            do {
-                try repo.updateReference("refs/tags/" + plan.tag, to: tagObject, expecting: nil, message: "relflow: release \(plan.tag)")
-            } catch {
-                throw .refused("the tag \(plan.tag) appeared while relflow was writing it (\(error.message))",
-                               hint: "check 'git show \(plan.tag)'; release tags are never moved")
-            }
-        }
+        let tagObject = try await ReleaseTagWriter.create(plan.tag, at: commit, notes: plan.notes, identity: identity, time: time,
+                                                          context: context)
         CrashPoint.reached("release-tag")
         // 5. The ledger entry.
         let entry = LedgerEntry(event: .release, version: plan.version.description, tag: plan.tag, tagObject: tagObject.hex,
@@ -196,5 +180,29 @@ public enum CrashPoint {
     static let target = ProcessInfo.processInfo.environment["RELFLOW_TEST_KILL_AT"]
     public static func reached(_ point: String) {
         if target == point { kill(getpid(), SIGKILL) }
+    }
+}
+
+/// Creates an annotated release tag (signed when `[tags] sign` says so), only if absent.
+enum ReleaseTagWriter {
+    /// The tag object's id; an existing tag of that name is returned as it is.
+    static func create(_ name: String, at commit: ObjectID, notes: String, identity: Identity, time: Int64,
+                       context: RepositoryContext) async throws(RelflowError) -> ObjectID {
+        let repo = context.repository
+        let sign = context.config.tags.sign
+        if let existing = try git({ () throws(GitError) in try repo.reference("refs/tags/" + name) }) { return existing }
+        var buffer = repo.tagBuffer(name: name, target: commit, tagger: identity.signature(at: time), message: "\(name)\n\n\(notes)")
+        if sign != .none {
+            buffer += try await TagSigner.sign(buffer, with: sign, signingKey: repo.configString("user.signingkey"),
+                                               program: repo.configString(sign == .ssh ? "gpg.ssh.program" : "gpg.program"))
+        }
+        let tagObject = try git { () throws(GitError) in try repo.writeTagObject(buffer) }
+        do {
+            try repo.updateReference("refs/tags/" + name, to: tagObject, expecting: nil, message: "relflow: release \(name)")
+        } catch {
+            throw .refused("the tag \(name) appeared while relflow was writing it (\(error.message))",
+                           hint: "check 'git show \(name)'; release tags are never moved")
+        }
+        return tagObject
     }
 }

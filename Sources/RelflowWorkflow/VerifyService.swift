@@ -82,7 +82,7 @@ public struct VerifyService {
             }
         }
         // 4. Hotfix tags descend from the tag they started at and hold no later commit of main.
-        let starts = Dictionary(entries.filter { $0.event == .hotfixStart }.compactMap { e in e.details["version"].map { ($0, e) } },
+        let starts = Dictionary(entries.filter { $0.event == .hotfixStart }.compactMap { e in e.version.map { ($0, e) } },
                                 uniquingKeysWith: { a, _ in a })
         let mainRef = "refs/heads/" + config.branches.main
         let main = try git { () throws(GitError) in try repo.reference(mainRef) }

@@ -7,7 +7,13 @@ struct HookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook",
         abstract: "The entry point the installed hook shims call.",
-        discussion: "commit-msg FILE: lint the message (on a hotfix branch, also the hotfix type rule)."
+        discussion: """
+        commit-msg FILE: lint the message (on a hotfix branch, also the hotfix type rule).
+        pre-push REMOTE URL, pre-receive (ref updates on stdin), update REF OLD NEW: refuse any
+        update of publish to a commit without a release tag, a move of publish backwards that no
+        rollback entry names, deleting publish, moving or deleting a release tag, a non-fast-forward
+        or unparsable ledger, and a hotfix branch not based on a release tag.
+        """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -26,9 +32,37 @@ struct HookCommand: ParsableCommand {
             }
             global.configureOutput()
             try HookCommand.commitMsg(file: file)
+        case "pre-push", "pre-receive":
+            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let lines = input.split(whereSeparator: \.isNewline).map(String.init)
+            let updates = lines.compactMap(name == "pre-push" ? PushPolicy.Update.parse(prePushLine:) : PushPolicy.Update.parse(preReceiveLine:))
+            try check(updates, clientSide: name == "pre-push")
+        case "update":
+            guard arguments.count >= 3 else {
+                throw RelflowError.usage("update needs <ref> <old> <new>", hint: "git runs it as: relflow hook update REF OLD NEW")
+            }
+            let update = PushPolicy.Update(ref: arguments[0], old: PushPolicy.Update.nonZero(arguments[1]),
+                                           new: PushPolicy.Update.nonZero(arguments[2]))
+            try check([update], clientSide: false)
         default:
-            throw RelflowError.usage("unknown hook '\(name)'", hint: "relflow handles: commit-msg")
+            throw RelflowError.usage("unknown hook '\(name)'", hint: "relflow handles: commit-msg, pre-push, pre-receive, update")
         }
+    }
+
+    /// Judges a push; each refusal names the ref, the rule and the fix (git shows them to the
+    /// pusher, as `remote:` lines for a server's hooks).
+    func check(_ updates: [PushPolicy.Update], clientSide: Bool) throws {
+        global.configureOutput()
+        let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
+        let context = try global.context(fromEnvironment: inGitHook)
+        let refusals = PushPolicy(repository: context.repository, config: context.config, clientSide: clientSide).check(updates)
+        guard !refusals.isEmpty else { return }
+        for r in refusals {
+            Output.info("relflow: refused \(r.ref): \(r.message) [\(r.rule)]")
+            Output.info("relflow:   fix: \(r.fix)")
+        }
+        Output.info("relflow: push refused; nothing was updated\(clientSide ? "" : " on the server")")
+        throw ExitCode(1)
     }
 
     /// The commit-msg check. `Relflow.main` calls it straight for the shim's exact argv, so

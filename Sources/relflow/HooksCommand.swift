@@ -11,20 +11,26 @@ struct HooksCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Install the client hooks (commit-msg) into the repository's hooks folder.",
+            abstract: "Install the client hooks (commit-msg, pre-push), or with --server the server's (pre-receive).",
             discussion: """
             Respects core.hooksPath. A hook relflow did not write is kept and chained: it is
             renamed to <name>.relflow-chained and runs before relflow's check. --force replaces it.
+            On a server: relflow hooks install --server --repo /srv/git/shop.git
             """
         )
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Replace a foreign hook instead of chaining it.")
         var force = false
+        @Flag(help: "Install the server-side hook into a (bare) repository.")
+        var server = false
+        @Flag(name: .customLong("update-hook"), help: "With --server: install the update hook instead of pre-receive.")
+        var updateHook = false
 
         func run() throws {
             let context = try global.context()
             let installer = HookInstaller(repository: context.repository)
-            let outcomes = try installer.install(HookShims.clientHooks, relflowPath: currentExecutablePath(), force: force)
+            let names = server ? (updateHook ? ["update"] : HookShims.serverHooks) : HookShims.clientHooks
+            let outcomes = try installer.install(names, relflowPath: currentExecutablePath(), force: force)
             report(outcomes, json: global.json)
         }
     }
@@ -35,7 +41,7 @@ struct HooksCommand: ParsableCommand {
 
         func run() throws {
             let context = try global.context()
-            let outcomes = try HookInstaller(repository: context.repository).uninstall(HookShims.clientHooks)
+            let outcomes = try HookInstaller(repository: context.repository).uninstall(HookShims.clientHooks + HookShims.serverHooks + ["update"])
             report(outcomes, json: global.json)
         }
     }

@@ -17,7 +17,7 @@ struct Relflow: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, LintCommand.self, VersionCommand.self, ChangelogCommand.self, ReleaseCommand.self,
             GateCommand.self, ApproveCommand.self, PromoteCommand.self, DeliverCommand.self, RollbackCommand.self,
-            StatusCommand.self, HistoryCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self,
+            HotfixCommand.self, StatusCommand.self, HistoryCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self,
         ]
     )
 

@@ -101,9 +101,10 @@ struct CommitMsgHookTests {
         #expect(repo.gitResult(["commit", "--allow-empty", "-m", "nope"]).status != 0)
     }
 
-    @Test func shippedShimEqualsTheCompiledInOne() throws {
-        let file = try String(contentsOfFile: RelflowBinary.packageRoot + "/hooks/commit-msg", encoding: .utf8)
-        #expect(file == HookShims.commitMsg)
-        #expect(FileManager.default.isExecutableFile(atPath: RelflowBinary.packageRoot + "/hooks/commit-msg"))
+    @Test(arguments: ["commit-msg", "pre-push", "pre-receive", "update"])
+    func shippedShimsEqualTheCompiledInOnes(_ name: String) throws {
+        let file = try String(contentsOfFile: RelflowBinary.packageRoot + "/hooks/" + name, encoding: .utf8)
+        #expect(file == HookShims.text(for: name), "run make templates")
+        #expect(FileManager.default.isExecutableFile(atPath: RelflowBinary.packageRoot + "/hooks/" + name))
     }
 }

@@ -26,7 +26,7 @@ final class Project: @unchecked Sendable {
             "src/app.txt": "v1\n", "timestamp.json": "{\"t\": 0}\n",
             ".relflow.toml": "[gate]\nauto_paths = [\"timestamp.json\"]\n\(extraConfig)\n\(publisherLine)",
         ])
-        try repo.git("init", "-q", "--bare", remote)
+        try repo.git("init", "-q", "--bare", "-b", "main", remote)
         try repo.git("remote", "add", "origin", "file://" + remote)
     }
 
