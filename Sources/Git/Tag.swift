@@ -52,11 +52,18 @@ extension Repository {
             let message = git_tag_message(object).map { decodeLossy(cString: $0) } ?? ""
             annotation = Tag.Annotation(tagger: tagger, message: message)
         }
-        var peeled: OpaquePointer?
         var commit: ObjectID?
-        if git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0 {
-            commit = ObjectID(git_object_id(peeled))
-            git_object_free(peeled)
+        if git_object_type(object) == GIT_OBJECT_COMMIT {
+            commit = target
+        } else if git_object_type(object) == GIT_OBJECT_TAG, git_tag_target_type(object) == GIT_OBJECT_COMMIT {
+            // The usual annotated tag: its target id is the commit; no need to read the commit.
+            commit = ObjectID(git_tag_target_id(object))
+        } else {
+            var peeled: OpaquePointer?
+            if git_object_peel(&peeled, object, GIT_OBJECT_COMMIT) == 0 {
+                commit = ObjectID(git_object_id(peeled))
+                git_object_free(peeled)
+            }
         }
         return Tag(name: name, target: target, commit: commit, annotation: annotation)
     }

@@ -66,12 +66,13 @@ def peers():
     return bin_dir
 
 
-def run(command, cwd, stdin=None):
+def run(command, cwd, stdin=None, env=None):
     """(seconds, peak KB) for one run, or (None, None) past the limit or on failure."""
     start = time.monotonic()
     try:
         proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL if stdin is None else open(stdin, "rb"))
+                                stdin=subprocess.DEVNULL if stdin is None else open(stdin, "rb"),
+                                env=None if env is None else {**os.environ, **env})
     except OSError:
         return None, None, "missing"
     deadline = start + LIMIT
@@ -89,15 +90,33 @@ def run(command, cwd, stdin=None):
         time.sleep(0.002)
 
 
-def measure(command, cwd, runs=RUNS, stdin=None):
+def measure(command, cwd, runs=RUNS, stdin=None, env=None):
     times, peaks = [], []
     for _ in range(runs):
-        t, kb, problem = run(command, cwd, stdin)
+        t, kb, problem = run(command, cwd, stdin, env)
         if problem:
             return {"problem": problem}
         times.append(t)
         peaks.append(kb)
     return {"median": statistics.median(times), "peak": max(peaks)}
+
+
+def server_push(repo):
+    """A bare copy of `repo` with relflow's server hook, and the ref updates of a push that
+    promotes its latest release: (bare path, stdin file)."""
+    bare = repo + ".git-server"
+    if not os.path.exists(bare):
+        subprocess.run(["git", "clone", "-q", "--bare", repo, bare], check=True)
+        subprocess.run([RELFLOW, "-C", bare, "hooks", "install", "--server"], check=True, capture_output=True)
+    tags = subprocess.run(["git", "-C", repo, "tag", "--sort=-v:refname", "--list", "v*"], capture_output=True, text=True).stdout.split()
+    new_tag, old_tag = tags[0], tags[1]
+    def rev(r):
+        return subprocess.run(["git", "-C", repo, "rev-parse", r], capture_output=True, text=True).stdout.strip()
+    lines = f"{rev(old_tag + '^{commit}')} {rev(new_tag + '^{commit}')} refs/heads/publish\n"
+    stdin = os.path.join(WORK, os.path.basename(repo) + "-push.txt")
+    with open(stdin, "w") as f:
+        f.write(lines)
+    return bare, stdin
 
 
 def fmt(result):
@@ -145,11 +164,14 @@ def main():
             ("cz bump --get-next", measure([cz, "bump", "--get-next"], repo), nextv),
             ("relflow hook commit-msg (one message)", measure([RELFLOW, "hook", "commit-msg", message], repo, runs=max(RUNS, 20)), None),
         ]
+        bare, push = server_push(repo)
+        lines.append(("relflow hook pre-receive (a push promoting one release)",
+                      measure([RELFLOW, "hook", "pre-receive"], bare, runs=max(RUNS, 10), stdin=push, env={"GIT_DIR": bare}), None))
         rows.append((label, lines, full))
 
     out = []
     out.append(f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
-               f"{platform.platform()}; median of {RUNS} runs (the hook: of 20), peak resident memory.")
+               f"{platform.platform()}; median of {RUNS} runs (the hooks: of 20 and 10), peak resident memory.")
     out.append("")
     out.append("| history | command | time | peak memory | ratio |")
     out.append("|---|---|---:|---:|---:|")
