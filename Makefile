@@ -5,6 +5,7 @@ SWIFT_FLAGS ?=
 # The installed binary carries the Swift runtime and Foundation: a hook starts in ~4 ms, not ~13.
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 BINDIR = $(DESTDIR)$(PREFIX)/bin
+TEST_VENV = .build/venv-test
 
 .PHONY: all deps build debug test install uninstall demo bench templates clean
 
@@ -28,9 +29,15 @@ debug: deps
 
 # The whole suite: unit tests of the domain, and integration tests that drive the real git
 # and the relflow binary on repositories made in temporary folders.
-test: deps
+test: deps $(TEST_VENV)/.ready
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	RELFLOW_CYCLONEDX_PYTHON="$(CURDIR)/$(TEST_VENV)/bin/python" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+# The official CycloneDX 1.5 schema and a strict validator, from PyPI, for the BOM tests.
+$(TEST_VENV)/.ready:
+	python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q "cyclonedx-python-lib[json-validation]"
+	touch $@
 
 install: build
 	install -d $(BINDIR)

@@ -203,6 +203,128 @@ public enum DefaultTemplates {
 
     """
 
+    public static let noticeMarkdown = """
+    {{% CONTENT_TYPE: TEXT }}
+    # {{project}}: {{headline}}
+
+    - **In production:** {{production}}
+    - **Upcoming:** {{upcoming}}
+    - **Expected:** {{expected}}
+    - **Gate:** {{gate}}
+    {{#hasGatePaths}}
+    - **Paths outside the auto set:** {{#gatePaths}}`{{.}}`{{^last()}}, {{/last()}}{{/gatePaths}}
+    {{/hasGatePaths}}
+
+    {{#hasBreaking}}
+    ## ⚠ Breaking changes
+
+    {{#breaking}}
+    - {{#scope}}**{{scope}}:** {{/scope}}{{description}}
+    {{#notes}}
+      {{.}}
+    {{/notes}}
+    {{/breaking}}
+
+    {{/hasBreaking}}
+    {{#hasGroups}}
+    ## What changes
+
+    {{#groups}}
+    ### {{title}}
+
+    {{#commits}}
+    - {{#scope}}**{{scope}}:** {{/scope}}{{description}} ({{shortId}}){{#hasIssues}}, {{#issues}}#{{number}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}
+    {{/commits}}
+
+    {{/groups}}
+    {{/hasGroups}}
+    {{^hasGroups}}
+    Nothing to ship: main holds nothing beyond production.
+
+    {{/hasGroups}}
+    {{#hasDependencies}}
+    ## Dependency changes
+
+    {{#dependencies}}
+    - {{.}}
+    {{/dependencies}}
+
+    {{/hasDependencies}}
+    {{#earlyAccess}}
+    ## Early access
+
+    {{earlyAccess}}
+
+    {{/earlyAccess}}
+    {{#hasContributors}}
+    Contributors: {{#contributors}}{{name}}{{^last()}}, {{/last()}}{{/contributors}}
+    {{/hasContributors}}
+
+    """
+
+    public static let noticeHTML = """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>{{project}}: {{headline}}</title>
+    </head>
+    <body style="font: 15px/1.5 -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; color: #1f2328; max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem;">
+    <h1 style="font-size: 1.5rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem;">{{project}}: {{headline}}</h1>
+    <table style="border-collapse: collapse; margin: .5rem 0 1rem;">
+    <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">In production</td><td>{{production}}</td></tr>
+    <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Upcoming</td><td>{{upcoming}}</td></tr>
+    <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Expected</td><td>{{expected}}</td></tr>
+    <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Gate</td><td>{{gate}}</td></tr>
+    {{#hasGatePaths}}
+    <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Outside the auto set</td><td>{{#gatePaths}}<code>{{.}}</code>{{^last()}}, {{/last()}}{{/gatePaths}}</td></tr>
+    {{/hasGatePaths}}
+    </table>
+    {{#hasBreaking}}
+    <div style="background: #fff5f5; border-left: 4px solid #cf222e; padding: .25rem 1rem; margin: 1rem 0;">
+    <h2 style="font-size: 1.2rem;">⚠ Breaking changes</h2>
+    <ul>
+    {{#breaking}}
+    <li>{{#scope}}<strong>{{scope}}:</strong> {{/scope}}{{description}}{{#notes}}<div style="color: #57606a; white-space: pre-wrap;">{{.}}</div>{{/notes}}</li>
+    {{/breaking}}
+    </ul>
+    </div>
+    {{/hasBreaking}}
+    {{#hasGroups}}
+    <h2 style="font-size: 1.2rem;">What changes</h2>
+    {{#groups}}
+    <h3 style="font-size: 1rem;">{{title}}</h3>
+    <ul>
+    {{#commits}}
+    <li>{{#scope}}<strong>{{scope}}:</strong> {{/scope}}{{description}} <code>{{shortId}}</code>{{#hasIssues}}, {{#issues}}#{{number}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}</li>
+    {{/commits}}
+    </ul>
+    {{/groups}}
+    {{/hasGroups}}
+    {{^hasGroups}}
+    <p>Nothing to ship: main holds nothing beyond production.</p>
+    {{/hasGroups}}
+    {{#hasDependencies}}
+    <h2 style="font-size: 1.2rem;">Dependency changes</h2>
+    <ul>
+    {{#dependencies}}
+    <li>{{.}}</li>
+    {{/dependencies}}
+    </ul>
+    {{/hasDependencies}}
+    {{#earlyAccess}}
+    <h2 style="font-size: 1.2rem;">Early access</h2>
+    <p>{{earlyAccess}}</p>
+    {{/earlyAccess}}
+    {{#hasContributors}}
+    <p style="color: #57606a;">Contributors: {{#contributors}}{{name}}{{^last()}}, {{/last()}}{{/contributors}}</p>
+    {{/hasContributors}}
+    </body>
+    </html>
+
+    """
+
     public static let hookCommitMsg = """
     #!/bin/sh
     # relflow-hook-shim: commit-msg

@@ -192,6 +192,7 @@ public struct HotfixService {
 
         // Tag the patch, with its notes.
         let notes = hotfixNotes(commits: commits, tag: tagName, version: version, previous: base.name)
+            + (try ReleaseService.dependencyNotes(context: context, from: base.commit, to: tip))
         let now = Clock.now()
         let tagObject = try await ReleaseTagWriter.create(tagName, at: tip, notes: notes, identity: identity, time: now, context: context)
         index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)

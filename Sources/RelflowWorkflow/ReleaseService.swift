@@ -93,9 +93,17 @@ public struct ReleaseService {
                                     commits: unreleased.commits)
         let builder = ChangelogBuilder(config: config, links: service.remoteLinks())
         let document = ChangelogDocument(repository: builder.links?.base, releases: [builder.build([section]).releases[0]])
-        let notes = ChangelogRenderer.defaultMarkdown(document, header: false)
+        var notes = ChangelogRenderer.defaultMarkdown(document, header: false)
+        notes += try ReleaseService.dependencyNotes(context: context, from: latest?.commit, to: headCommit)
         return Plan(version: version, tag: tag, previousTag: latest?.name, notes: notes,
                     changelogPath: config.changelog.file, head: headCommit)
+    }
+
+    /// The dependency changes since the previous release, as a notes section ("" when none).
+    static func dependencyNotes(context: RepositoryContext, from: ObjectID?, to: ObjectID) throws(RelflowError) -> String {
+        guard let from else { return "" }
+        let diff = try BomService(context: context).diff(from: from.hex, to: to.hex).diff
+        return diff.isEmpty ? "" : "### Dependencies\n\n" + diff.markdown + "\n"
     }
 
     /// Makes the release planned by `plan`.

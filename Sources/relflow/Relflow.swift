@@ -15,7 +15,8 @@ struct Relflow: AsyncParsableCommand {
         """,
         version: relflowVersion,
         subcommands: [
-            InitCommand.self, LintCommand.self, VersionCommand.self, ChangelogCommand.self, ReleaseCommand.self,
+            InitCommand.self, LintCommand.self, VersionCommand.self, ChangelogCommand.self, NoticeCommand.self, BomCommand.self,
+            ReleaseCommand.self,
             GateCommand.self, ApproveCommand.self, PromoteCommand.self, DeliverCommand.self, RollbackCommand.self,
             HotfixCommand.self, StatusCommand.self, HistoryCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self,
         ]

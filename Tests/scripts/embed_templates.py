@@ -10,6 +10,8 @@ TEMPLATES = [
     ("changelogMarkdown", "templates/changelog.md"),
     ("changelogHTML", "templates/changelog.html"),
     ("relflowToml", "templates/relflow.toml"),
+    ("noticeMarkdown", "templates/notice.md"),
+    ("noticeHTML", "templates/notice.html"),
     ("hookCommitMsg", "hooks/commit-msg"),
     ("hookPrePush", "hooks/pre-push"),
     ("hookPreReceive", "hooks/pre-receive"),

@@ -1,0 +1,106 @@
+import Git
+import RelflowCore
+
+/// `relflow notice`: what `main` holds beyond `publish`, told before it ships.
+public struct NoticeService {
+    let context: RepositoryContext
+    public init(context: RepositoryContext) { self.context = context }
+
+    var config: RelflowConfig { context.config }
+    var repo: Repository { context.repository }
+
+    public func notice(to revision: String?, date: String?) throws(RelflowError) -> (notice: ShippingNotice, warnings: [BomWarning]) {
+        try context.requireFullHistory()
+        let gateService = GateService(context: context)
+        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let publish = try gateService.publishCommit()
+        let current = try gateService.currentRelease(index: index)
+        let targetName = revision ?? config.branches.main
+        let target = try context.resolve(targetName)
+        let entries = try Ledger(repository: repo).entries()
+
+        // Every commit beyond production, as one section.
+        var changelog = ChangelogService(context: context)
+        let range = (publish?.hex ?? "") + ".." + target.hex
+        let sections = publish == nil ? try changelog.sourceReleases(scope: .full, tip: target.hex)
+                                      : try changelog.sourceReleases(scope: .range(range))
+        let commits = sections.flatMap(\.commits).sorted { $0.time > $1.time }
+        let builder = ChangelogBuilder(config: config, links: changelog.remoteLinks())
+        let section = builder.build([SourceRelease(tag: nil, version: nil, date: nil, previousTag: current?.name, commits: commits)]).releases[0]
+
+        // The upcoming version: the latest release tagged beyond production, unless newer
+        // releasable commits call for the next one.
+        let tagged = try index.highestReachable(from: target, in: repo).flatMap { tag -> ReleaseTag? in
+            tag.commit == publish ? nil : tag
+        }
+        let next = try VersionQuery(context: context).next(revision: target.hex)
+        var upcoming = ShippingNotice.Upcoming(version: nil, tag: nil, commits: commits.count)
+        if let version = next.version, tagged.map({ $0.version < version }) ?? true, next.commitsWalked > 0, next.bump > .none,
+           tagged.map({ t in next.deciding.contains { d in d.id != t.commit } }) ?? true {
+            upcoming.version = version.description
+        } else if let tagged {
+            upcoming.version = tagged.version.description
+            upcoming.tag = tagged.name
+        }
+
+        // The gate, as it stands.
+        var gate: ShippingNotice.Gate?
+        var decision: GateDecision?
+        if let tagged {
+            decision = try gateService.evaluate(tagged, index: index, ledger: entries).decision
+        } else if !commits.isEmpty {
+            let paths = try gateService.changedPaths(from: publish, to: target)
+            decision = GatePolicy.decide(changedPaths: paths, rules: config.gate, approvers: [], tagger: nil, tagTime: Clock.now(), now: Clock.now())
+        }
+        if let decision {
+            gate = .init(kind: decision.kind.rawValue, allowed: decision.allowed, reason: decision.reason,
+                         pathsOutsideAutoSet: decision.kind == .auto ? [] : decision.decidingPaths)
+        }
+        let expected = expectedDate(date, decision: decision, tagged: tagged)
+
+        // Dependencies that move.
+        var dependencies: BomDiff?
+        var warnings: [BomWarning] = []
+        if let publish {
+            let result = try BomService(context: context).diff(from: publish.hex, to: target.hex)
+            dependencies = result.diff
+            warnings = result.warnings
+        }
+        let deliveredAt = current.flatMap { c in entries.last { $0.event == .deliver && $0.tag == c.name && $0.details["status"] == "success" }?.time }
+        let notice = ShippingNotice(
+            project: BomService(context: context).projectName(), repository: builder.links?.base,
+            production: .init(tag: current?.name, version: current?.version.description, deliveredAt: deliveredAt),
+            upcoming: upcoming, expected: expected, gate: gate, breaking: section.breaking, groups: section.groups,
+            dependencies: dependencies, earlyAccess: config.notice.earlyAccess, contributors: section.contributors)
+        return (notice, warnings)
+    }
+
+    /// `--date`, else the release cadence's next weekday, else the gate's delay from the tag,
+    /// else at once for an auto release, else "on approval".
+    func expectedDate(_ date: String?, decision: GateDecision?, tagged: ReleaseTag?) -> ShippingNotice.Expected {
+        if let date { return .init(date: date, text: date) }
+        let now = Clock.now()
+        if let day = config.notice.expected {
+            let names = ["thursday", "friday", "saturday", "sunday", "monday", "tuesday", "wednesday"]  // 1970-01-01 was a Thursday
+            if let wanted = names.firstIndex(of: day) {
+                let today = Int((now / 86_400) % 7)
+                let ahead = (wanted - today + 7) % 7
+                let when = isoDate(now + Int64(ahead) * 86_400)
+                return .init(date: when, text: "\(when) (the release day, \(day))")
+            }
+        }
+        if let decision {
+            if decision.kind == .auto { return .init(date: isoDate(now), text: "as soon as it is promoted: the gate lets it out at once") }
+            if decision.allowed { return .init(date: isoDate(now), text: "as soon as it is promoted: the gate allows it (\(decision.reason))") }
+            if let left = decision.delayRemaining, left > 0 {
+                let when = isoDate(now + left)
+                return .init(date: when, text: "\(when), when [gate] delay lets it go without approvals (or earlier, on approval)")
+            }
+            if config.gate.delay != nil, tagged == nil, let delay = config.gate.delay {
+                let when = isoDate(now + delay.seconds)
+                return .init(date: when, text: "\(when) at the earliest: [gate] delay (\(delay.text)) after it is tagged, or earlier on approval")
+            }
+        }
+        return .init(date: nil, text: "on approval")
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import RelflowCore
+import RelflowWorkflow
+
+struct BomCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bom",
+        abstract: "The bill of materials read from the lock files in the tree at REV, or what changed between two.",
+        discussion: """
+        Reads Package.resolved (v1–v3), package-lock.json (v2/v3), Cargo.lock, go.mod, pinned
+        requirements*.txt, poetry.lock, Gemfile.lock and the paths of [bom] at any depth of the
+        tree, without a checkout. A lock file that does not parse is named in a warning and the
+        rest still comes out. --format cyclonedx writes CycloneDX 1.5 JSON.
+        """
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp("The revision (default HEAD).", valueName: "rev"))
+    var revision: String?
+    @Option(help: ArgumentHelp("Compare two revisions: A..B.", valueName: "range"))
+    var diff: String?
+    @Option(help: ArgumentHelp("md, json or cyclonedx.", valueName: "format"))
+    var format: String = "md"
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file.", valueName: "file"))
+    var output: String?
+
+    func validate() throws {
+        guard ["md", "json", "cyclonedx"].contains(format) else { throw ValidationError("--format must be md, json or cyclonedx") }
+        if diff != nil && revision != nil { throw ValidationError("give REV or --diff A..B, not both") }
+        if diff != nil && format == "cyclonedx" { throw ValidationError("--diff prints md or json; CycloneDX describes one tree") }
+    }
+
+    func run() throws {
+        let context = try global.context()
+        let service = BomService(context: context)
+        let format = global.json ? "json" : self.format
+        var text = ""
+        if let diff {
+            let parts = diff.components(separatedBy: "..")
+            guard parts.count == 2, !parts[0].isEmpty else { throw RelflowError.usage("--diff takes A..B", hint: "e.g. --diff v1.0.0..HEAD") }
+            let result = try service.diff(from: parts[0], to: parts[1].isEmpty ? "HEAD" : parts[1])
+            result.warnings.forEach { Output.warning("\($0.file): \($0.problem)") }
+            if format == "json" {
+                text = encode(result.diff)
+            } else {
+                text = "# Dependency changes \(result.diff.from)..\(result.diff.to)\n\n" + (result.diff.isEmpty ? "No dependency changed.\n" : result.diff.markdown)
+            }
+        } else {
+            let bom = try service.read(revision ?? "HEAD")
+            bom.warnings.forEach { Output.warning("\($0.file): \($0.problem)") }
+            switch format {
+            case "json": text = encode(bom)
+            case "cyclonedx": text = CycloneDX.json(bom, project: service.projectName(), toolVersion: relflowVersion, timestamp: Clock.now())
+            default:
+                text = "# Bill of materials at \(bom.revision)\n\n"
+                if bom.components.isEmpty { text += "No lock file with dependencies found.\n" }
+                for ecosystem in Component.Ecosystem.allCases {
+                    let list = bom.components.filter { $0.ecosystem == ecosystem }
+                    guard !list.isEmpty else { continue }
+                    text += "## \(ecosystem.rawValue)\n\n| name | version | manifest |\n|---|---|---|\n"
+                    for c in list { text += "| \(c.name) | \(c.version) | \(c.source) |\n" }
+                    text += "\n"
+                }
+            }
+        }
+        let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+        out.write(text)
+        try out.finish()
+    }
+
+    func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+    }
+}

@@ -1,0 +1,3 @@
+go 1.21
+require (
+  github.com/a/b v1.0.0
