@@ -46,9 +46,10 @@ public struct NoticeService {
         // The gate, as it stands.
         var gate: ShippingNotice.Gate?
         var decision: GateDecision?
-        if let tagged {
+        if let tagged, upcoming.tag == tagged.name {
             decision = try gateService.evaluate(tagged, index: index, ledger: entries).decision
         } else if !commits.isEmpty {
+            // Not tagged yet: judged on everything beyond production, with no approval yet.
             let paths = try gateService.changedPaths(from: publish, to: target)
             decision = GatePolicy.decide(changedPaths: paths, rules: config.gate, approvers: [], tagger: nil, tagTime: Clock.now(), now: Clock.now())
         }

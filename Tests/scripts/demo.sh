@@ -100,6 +100,18 @@ GIT_COMMITTER_NAME="Grace Hopper" GIT_COMMITTER_EMAIL="grace@example.com" \
 show "$RELFLOW" gate
 show "$RELFLOW" promote
 
+step "Advance shipping notice: what is about to ship, and a bill of materials"
+printf 'django==4.2.3\nrequests==2.31.0\n' > requirements.txt
+git add requirements.txt
+git commit -q -m "build(deps): pin the API client's dependencies"
+printf 'django==4.2.4\nrequests==2.31.0\n' > requirements.txt
+git commit -q -am "build(deps): django 4.2.4"
+git commit -q --allow-empty -m "feat(search)!: search by tag
+
+BREAKING CHANGE: /search?q= now matches tags too; add exact=true for the old behaviour."
+show "$RELFLOW" bom
+show "$RELFLOW" bom --diff publish..main
+
 step "Something went wrong in production: roll back to the release before"
 show "$RELFLOW" rollback
 
@@ -109,5 +121,10 @@ show "$RELFLOW" history
 show "$RELFLOW" verify
 printf '\nThe ledger is plain git: git log refs/relflow/ledger --oneline\n'
 git log refs/relflow/ledger --oneline | sed 's/^/  /'
+
+step "The shipping notice for what main holds beyond production"
+show "$RELFLOW" notice
+"$RELFLOW" notice --format html -o "$demo/notice.html"
+printf '\nThe HTML notice (for mail and browsers) is in %s\n' "$demo/notice.html"
 
 printf '\nThe sample repository is in %s\n' "$repo"
