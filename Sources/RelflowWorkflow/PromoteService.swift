@@ -35,6 +35,8 @@ public struct PromoteService {
             let tag = evaluation.candidate
             let publish = evaluation.publishCommit
             if publish == tag.commit {
+                // Someone else promoted it first: still share what we recorded meanwhile.
+                if let remote { _ = try await Sync.pushLedger(remote: remote, context: context) }
                 return Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
                                alreadyThere: true, notes: ["\(config.branches.publish) is at \(tag.name) already"])
             }

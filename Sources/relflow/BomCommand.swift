@@ -69,8 +69,6 @@ struct BomCommand: ParsableCommand {
     }
 
     func encode<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return ((try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+        (try? Output.jsonText(value)) ?? "{}\n"
     }
 }

@@ -89,9 +89,7 @@ struct ChangelogCommand: ParsableCommand {
         let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            out.write(String(decoding: try encoder.encode(document), as: UTF8.self) + "\n")
+            out.write(try Output.jsonText(document))
         case .md, .html:
             try renderer.render(document, format: format, template: templateSource) { out.write($0) }
         }

@@ -37,9 +37,7 @@ struct NoticeCommand: ParsableCommand {
         let format = global.json ? "json" : self.format
         var text: String
         if format == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            text = String(decoding: try encoder.encode(notice), as: UTF8.self) + "\n"
+            text = try Output.jsonText(notice)
         } else {
             var source: String?
             if let template {

@@ -60,14 +60,17 @@ enum Output {
         exitProcess(error.status.rawValue)
     }
 
-    /// Writes a JSON document on stdout.
-    static func printJSON<T: Encodable>(_ value: T) {
+    /// A JSON document as relflow writes them: pretty, keys sorted, slashes as they are.
+    static func jsonText<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
+    /// Writes a JSON document on stdout.
+    static func printJSON<T: Encodable>(_ value: T) {
         do {
-            let data = try encoder.encode(value)
-            FileHandle.standardOutput.write(data)
-            FileHandle.standardOutput.write(Data("\n".utf8))
+            FileHandle.standardOutput.write(Data(try jsonText(value).utf8))
         } catch {
             fail(RelflowError(.usage, "cannot encode the JSON output: \(error)"))
         }
