@@ -26,6 +26,8 @@ public struct ChangelogService {
 
     let context: RepositoryContext
     public private(set) var statistics = Statistics()
+    /// Bumped as commits are read, for a progress display.
+    public var progress: ProgressCounter?
 
     public init(context: RepositoryContext) { self.context = context }
 
@@ -111,7 +113,7 @@ public struct ChangelogService {
         }
 
         var graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
-                                          seeds: index.tags.map(\.commit), keepBodies: keepBodies)
+                                          seeds: index.tags.map(\.commit), keepBodies: keepBodies, progress: progress)
         statistics.commitsRead = graph.count
         context.note("read \(graph.count) commits")
 
@@ -292,7 +294,7 @@ struct HistoryGraph: Sendable {
     /// Reads the history of `tips` without that of `hidden`. With nothing hidden the read is
     /// split at the release tags (`seeds`) and runs on both cores.
     static func read(_ repo: Repository, tips: [ObjectID], hidden: [ObjectID], boundary: Set<ObjectID>,
-                     seeds: [ObjectID], keepBodies: Bool) throws(RelflowError) -> HistoryGraph {
+                     seeds: [ObjectID], keepBodies: Bool, progress: ProgressCounter? = nil) throws(RelflowError) -> HistoryGraph {
         var graph = HistoryGraph()
         do {
             if hidden.isEmpty && boundary.isEmpty {
@@ -302,12 +304,20 @@ struct HistoryGraph: Sendable {
                 graph.records = PartedArray(parts: try Repository.readHistory(gitDirectory: repo.gitDirectory, seeds: allSeeds,
                                                                               boundary: boundary) {
                     let authors = AuthorTable()
-                    return { Record($0, authors: authors, keepBody: keepBodies) }
+                    var pending = 0
+                    return { commit in
+                        pending += 1
+                        if pending == 512 { progress?.add(pending); pending = 0 }
+                        return Record(commit, authors: authors, keepBody: keepBodies)
+                    }
                 })
             } else {
                 let authors = AuthorTable()
                 var read: [Record] = []
-                try repo.forEachCommit(from: tips, hiding: hidden, boundary: boundary) { read.append(Record($0, authors: authors, keepBody: keepBodies)) }
+                try repo.forEachCommit(from: tips, hiding: hidden, boundary: boundary) {
+                    read.append(Record($0, authors: authors, keepBody: keepBodies))
+                    if read.count % 512 == 0 { progress?.add(512) }
+                }
                 graph.records = PartedArray(parts: [read])
             }
         } catch let error as GitError {

@@ -63,12 +63,18 @@ struct ChangelogCommand: ParsableCommand {
         if format == .md, templateSource == nil, prepend == nil {
             // The common case streams: release by release, on all cores.
             let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
-            try service.writeDefaultMarkdown(scope: scope, tip: revision, allowShallow: allowShallow, header: true, to: out)
+            try Output.withProgress("reading history") { counter in
+                service.progress = counter
+                try service.writeDefaultMarkdown(scope: scope, tip: revision, allowShallow: allowShallow, header: true, to: out)
+            }
             global.flushNotes(context)
             try out.finish()
             return
         }
-        let document = try service.document(scope: scope, tip: revision, allowShallow: allowShallow)
+        let document = try Output.withProgress("reading history") { counter in
+            service.progress = counter
+            return try service.document(scope: scope, tip: revision, allowShallow: allowShallow)
+        }
         global.flushNotes(context)
         let renderer = ChangelogRenderer()
         if let prepend {

@@ -46,6 +46,34 @@ enum Output {
     static func bold(_ text: String) -> String { paint(text, "1") }
     static func dim(_ text: String) -> String { paint(text, "2") }
 
+    /// Shows `label: N commits` on the terminal while `body` runs, updated in place; nothing
+    /// when stderr is not a terminal, under --json or --quiet.
+    static func withProgress<T>(_ label: String, _ body: (ProgressCounter?) throws -> T) rethrows -> T {
+        guard !json, !quiet, isatty(2) == 1 else { return try body(nil) }
+        let counter = ProgressCounter()
+        let done = ProgressCounter()
+        let thread = Thread {
+            var shown = false
+            var tick = 0
+            while done.value == 0 {
+                usleep(10_000)
+                tick += 1
+                let n = counter.value
+                guard tick % 10 == 0, n > 0, done.value == 0 else { continue }
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(label): \(n) commits".utf8))
+                shown = true
+            }
+            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            done.add(1)
+        }
+        thread.start()
+        defer {
+            done.add(1)
+            while done.value < 2 { usleep(1000) }
+        }
+        return try body(counter)
+    }
+
     /// Where the publisher's output goes as it arrives: stderr, indented, unless --json or --quiet.
     static func publisherEcho(json: Bool, quiet: Bool) -> (@Sendable (String) -> Void)? {
         guard !json && !quiet else { return nil }

@@ -35,6 +35,9 @@ struct ChangelogCommandTests {
         let r = try releases(repo)
         #expect(titles(r) == ["Unreleased", "1.1.0", "1.0.0"])
         #expect(commits(r, "Unreleased") == ["d"] && commits(r, "1.1.0") == ["c"] && commits(r, "1.0.0") == ["a", "b"])
+        // Piped (as here) nothing but the document is written: no progress, no notes.
+        let piped = repo.relflow("changelog")
+        #expect(piped.status == 0 && piped.stderr.isEmpty && piped.stdout.hasPrefix("# Changelog\n"))
     }
 
     @Test func hotfixTagOnASideBranchKeepsItsCommits() throws {
