@@ -41,7 +41,7 @@ $(TEST_VENV)/.ready:
 
 install: build
 	install -d $(BINDIR)
-	install -m 755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow" $(BINDIR)/relflow
+	install -m 755 -s "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow" $(BINDIR)/relflow
 	ln -sf relflow $(BINDIR)/git-relflow
 
 uninstall:
