@@ -53,22 +53,34 @@ public struct ChangelogService {
         return (0..<plan.count).map(plan.release)
     }
 
-    /// Writes the changelog in the default Markdown, release by release on all cores, so that
-    /// the whole document never has to be in memory at once.
-    public mutating func writeDefaultMarkdown(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false,
-                                              header: Bool, to output: DocumentOutput) throws(RelflowError) {
-        let plan = try plan(scope: scope, tip: revision, allowShallow: allowShallow, keepBodies: false)
+    /// The outputs that are written release by release, on all cores, so that the whole
+    /// document never has to be in memory at once.
+    public enum StreamedFormat: Sendable { case defaultMarkdown, json }
+
+    public mutating func writeStreamed(_ format: StreamedFormat, scope: Scope, tip revision: String? = nil, allowShallow: Bool = false,
+                                       to output: DocumentOutput) throws(RelflowError) {
+        let plan = try plan(scope: scope, tip: revision, allowShallow: allowShallow, keepBodies: format == .json)
         let builder = ChangelogBuilder(config: config, links: remoteLinks())
         let repository = builder.links?.base
-        if header { output.write(ChangelogRenderer.defaultMarkdownHeader) }
+        if format == .json && plan.count == 0 {
+            output.write((try? ChangelogJSON.text(ChangelogDocument(repository: repository, releases: []))) ?? "{}\n")
+            return
+        }
+        output.write(format == .json ? ChangelogJSON.head : ChangelogRenderer.defaultMarkdownHeader)
         let window = 32
         for start in stride(from: 0, to: plan.count, by: window) {
-            let texts = parallelMap(Array(start..<min(plan.count, start + window)), minimumCount: 2) { i in
+            let texts = parallelMap(Array(start..<min(plan.count, start + window)), minimumCount: 2) { i -> String in
                 let release = builder.build(plan.release(i), dropping: plan.droppedPicks)
-                return ChangelogRenderer.defaultMarkdown(ChangelogDocument(repository: repository, releases: [release]), header: false)
+                switch format {
+                case .defaultMarkdown:
+                    return ChangelogRenderer.defaultMarkdown(ChangelogDocument(repository: repository, releases: [release]), header: false)
+                case .json:
+                    return (i > 0 ? ",\n" : "") + ((try? ChangelogJSON.release(release)) ?? "{}")
+                }
             }
             texts.forEach(output.write)
         }
+        if format == .json { output.write((try? ChangelogJSON.tail(repository: repository)) ?? "\n  ]\n}\n") }
         Trace.mark("built and rendered \(plan.count) releases")
     }
 

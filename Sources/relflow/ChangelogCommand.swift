@@ -60,12 +60,13 @@ struct ChangelogCommand: ParsableCommand {
         let scope: ChangelogService.Scope = range.map { .range($0) } ?? (unreleased ? .unreleased : latest ? .latest : .full)
         let format = global.json ? .json : ChangelogRenderer.Format(rawValue: self.format) ?? .md
         let templateSource = try loadTemplate(context: context)
-        if format == .md, templateSource == nil, prepend == nil {
-            // The common case streams: release by release, on all cores.
+        if (format == .md && templateSource == nil || format == .json), prepend == nil {
+            // The common cases stream: release by release, on all cores.
             let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
             try Output.withProgress("reading history") { counter in
                 service.progress = counter
-                try service.writeDefaultMarkdown(scope: scope, tip: revision, allowShallow: allowShallow, header: true, to: out)
+                try service.writeStreamed(format == .json ? .json : .defaultMarkdown, scope: scope, tip: revision,
+                                          allowShallow: allowShallow, to: out)
             }
             global.flushNotes(context)
             try out.finish()

@@ -91,3 +91,28 @@ struct ChangelogModelTests {
         #expect(try file("relflow.toml") == DefaultTemplates.relflowToml, "run make templates")
     }
 }
+
+@Suite("Streaming JSON changelog")
+struct ChangelogJSONTests {
+    @Test(arguments: [true, false])
+    func piecesMakeTheSameBytesAsJSONEncoder(_ withRepository: Bool) throws {
+        let links = withRepository ? RemoteLinks(forge: .github, base: "https://github.com/a/b") : nil
+        func source(_ message: String, _ id: String, _ time: Int64) -> SourceCommit {
+            SourceCommit(id: String(repeating: id, count: 40), time: time, author: Person(name: "Ada \"the\" one", email: "a@x"),
+                         isMerge: false, parsed: ConventionalCommitParser.parse(message))
+        }
+        let releases = [
+            SourceRelease(tag: nil, version: nil, date: nil, previousTag: "v1.0.0", commits: [source("feat: x/y \"quoted\"\n\nbody\nlines", "a", 9)]),
+            SourceRelease(tag: "v1.0.0", version: SemVer(1, 0, 0), date: 1_600_000_000, previousTag: nil,
+                          commits: [source("fix(ui)!: é <b>\n\nBREAKING CHANGE: tabs\there", "b", 5), source("Other thing", "c", 4)]),
+            SourceRelease(tag: "v0.9.0", version: SemVer(0, 9, 0), date: 1_500_000_000, previousTag: nil, commits: []),
+        ]
+        let document = ChangelogBuilder(config: RelflowConfig(), links: links).build(releases)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let whole = String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+        #expect(try ChangelogJSON.text(document) == whole)
+        let empty = ChangelogDocument(repository: nil, releases: [])
+        #expect(try ChangelogJSON.text(empty) == String(decoding: try encoder.encode(empty), as: UTF8.self) + "\n")
+    }
+}
