@@ -52,7 +52,8 @@ extension Repository {
         var handle: OpaquePointer?
         try check(git_commit_lookup(&handle, pointer, &oid), "read commit \(id.short())")
         defer { git_commit_free(handle) }
-        return Commit(handle: handle!, id: id)
+        guard let handle else { throw GitError(code: -1, message: "no commit", operation: "read commit \(id.short())") }
+        return Commit(handle: handle, id: id)
     }
 }
 

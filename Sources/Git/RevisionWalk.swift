@@ -23,7 +23,8 @@ public final class RevisionWalk {
     public init(_ repository: Repository) throws(GitError) {
         var handle: OpaquePointer?
         try check(git_revwalk_new(&handle, repository.pointer), "start a history walk")
-        pointer = handle!
+        guard let handle else { throw GitError(code: -1, message: "no walk", operation: "start a history walk") }
+        pointer = handle
         self.repository = repository
     }
 

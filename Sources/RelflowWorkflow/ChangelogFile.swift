@@ -53,8 +53,8 @@ public enum ChangelogFile {
             if line.hasPrefix("## ") {
                 if let c = current { out.append(c) }
                 current = (headingTitle(String(line)), String(line) + "\n")
-            } else if current != nil {
-                current!.text += line + "\n"
+            } else if let c = current {
+                current = (c.title, c.text + line + "\n")
             }
         }
         if let c = current { out.append(c) }

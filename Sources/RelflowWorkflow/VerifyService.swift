@@ -39,8 +39,8 @@ public struct VerifyService {
             if now == nil {
                 violations.append(.init(invariant: 3, rule: "tag-deleted", message: "release tag \(tag) was deleted (the ledger recorded it at \(recorded.prefix(7)))",
                                         hint: "restore it: git tag \(tag) \(entry.commit?.prefix(12) ?? recorded.prefix(12)) — or push it back from a clone that has it"))
-            } else if now?.hex != recorded {
-                violations.append(.init(invariant: 3, rule: "tag-moved", message: "release tag \(tag) was moved: it is \(now!.short()) but the ledger recorded \(recorded.prefix(7))",
+            } else if let now, now.hex != recorded {
+                violations.append(.init(invariant: 3, rule: "tag-moved", message: "release tag \(tag) was moved: it is \(now.short()) but the ledger recorded \(recorded.prefix(7))",
                                         hint: "release tags are immutable: restore it with git update-ref refs/tags/\(tag) \(recorded)"))
             }
         }

@@ -41,7 +41,7 @@ public struct RemoteLinks: Sendable, Equatable {
         var isScp = false
         if let scheme = rest.firstRange(of: "://") {
             rest = rest[scheme.upperBound...]
-        } else if rest.contains(":"), !rest.contains("/") || rest.firstIndex(of: ":")! < rest.firstIndex(of: "/")! {
+        } else if let colon = rest.firstIndex(of: ":"), rest.firstIndex(of: "/").map({ colon < $0 }) ?? true {
             isScp = true
         } else {
             return nil
