@@ -68,11 +68,21 @@ public struct Ledger {
     /// Returns the new tip.
     @discardableResult
     public func append(_ entries: [LedgerEntry]) throws(RelflowError) -> ObjectID {
+        guard let tip = try append(entries, unlessRecent: nil) else { throw .usage("nothing to append to the ledger") }
+        return tip
+    }
+
+    /// Appends `entries` unless one of the newest entries (checked again on every attempt, so
+    /// two processes finishing the same job record it once) satisfies `duplicate`. Returns the
+    /// new tip, nil when nothing was appended.
+    @discardableResult
+    public func append(_ entries: [LedgerEntry], unlessRecent duplicate: ((LedgerEntry) -> Bool)?) throws(RelflowError) -> ObjectID? {
         let tree = try git { () throws(GitError) in try repository.writeEmptyTree() }
         var attempt = 0
         while true {
             attempt += 1
             let base = try git { () throws(GitError) in try repository.reference(reference) }
+            if let duplicate, try recentEntries(from: base, limit: 64).contains(where: duplicate) { return nil }
             var tip = base
             for entry in entries {
                 let signature = Signature(name: entry.actor.name, email: entry.actor.email, time: entry.timestamp)
@@ -99,6 +109,17 @@ public struct Ledger {
 
     @discardableResult
     public func append(_ entry: LedgerEntry) throws(RelflowError) -> ObjectID { try append([entry]) }
+
+    func recentEntries(from tip: ObjectID?, limit: Int) throws(RelflowError) -> [LedgerEntry] {
+        var out: [LedgerEntry] = []
+        var cursor = tip
+        while let id = cursor, out.count < limit {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            if let entry = Ledger.decode(commit).entry { out.append(entry) }
+            cursor = commit.parents.first
+        }
+        return out
+    }
 }
 
 /// Who is acting: git's identity (GIT_COMMITTER_*/GIT_AUTHOR_* when set, else user.name and

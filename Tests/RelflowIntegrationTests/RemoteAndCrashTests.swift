@@ -46,6 +46,26 @@ struct RemoteAndCrashTests {
         #expect(try p.repo.git(["rev-parse", "publish"], cwd: p.remote) == (try p.repo.git("rev-parse", "v0.2.0^{commit}")))
     }
 
+    /// Two `relflow release` at once in one clone: one release comes out, whichever process
+    /// makes it (the second may be refused, or may find the first's release half-done and
+    /// finish it), recorded once.
+    @Test func twoReleasesAtOnceMakeOneRelease() async throws {
+        let p = try Project(publisher: false)
+        let repo = p.repo
+        let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
+            for _ in 0..<2 { group.addTask { repo.relflow(["release"]) } }
+            var all: [ProcessResult] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        #expect(results.contains { $0.status == 0 }, "\(results)")
+        #expect(results.allSatisfy { $0.status == 0 || $0.status == 1 }, "\(results)")
+        #expect(try p.ledgerSummaries() == ["release v0.1.0"])
+        #expect(try repo.git("tag", "--list") == "v0.1.0")
+        #expect(try repo.git("rev-list", "--count", "HEAD") == "2")
+        #expect(p.relflow("verify").status == 0)
+    }
+
     /// `relflow release` killed between its writes: status names what to finish, and the next
     /// run finishes it.
     @Test(arguments: ["release-commit", "release-checkout", "release-tag"])
