@@ -7,36 +7,36 @@ public enum ChangelogFile {
     /// `sections` are the rendered release sections with their release titles
     /// (`Unreleased`, `1.4.0`), newest first.
     public static func prepend(_ sections: [(title: String, text: String)], into existing: String, header: String) -> String {
-        let lines = existing.split(separator: "\n", omittingEmptySubsequences: false)
-        var offsets: [String.Index] = []
-        var index = existing.startIndex
-        for line in lines {
-            offsets.append(index)
-            index = existing.index(index, offsetBy: line.count, limitedBy: existing.endIndex) ?? existing.endIndex
-            if index < existing.endIndex { index = existing.index(after: index) }
+        if existing.isEmpty { return header + sections.map(\.text).joined() }
+        // The file as preamble + sections, each section's bytes kept as they are.
+        let start = firstHeading(existing) ?? existing.endIndex
+        var preamble = String(existing[..<start])
+        var old: [(title: String, text: String)] = []
+        var cursor = start
+        while cursor < existing.endIndex {
+            let rest = existing[existing.index(after: cursor)...]
+            let next = rest.firstRange(of: "\n## ").map { existing.index(after: $0.lowerBound) } ?? existing.endIndex
+            let text = String(existing[cursor..<next])
+            old.append((headingTitle(String(text.prefix { $0 != "\n" })), text))
+            cursor = next
         }
-        var headings: [(title: String, start: String.Index)] = []
-        for (i, line) in lines.enumerated() where line.hasPrefix("## ") {
-            headings.append((headingTitle(String(line)), offsets[i]))
+        let known = Set(old.map { normalize($0.title) })
+        let newUnreleased = sections.first { normalize($0.title) == "unreleased" }
+        let newReleases = sections.filter { normalize($0.title) != "unreleased" && !known.contains(normalize($0.title)) }
+        // Unreleased stays on top (the new one replaces the old), new releases follow it.
+        var top: [String] = []
+        if let newUnreleased {
+            top.append(newUnreleased.text)
+            old.removeAll { normalize($0.title) == "unreleased" }
+        } else if let first = old.first, normalize(first.title) == "unreleased" {
+            top.append(first.text)
+            old.removeFirst()
         }
-        let existingTitles = Set(headings.map { normalize($0.title) })
-        var output = existing
-        var toInsert = ""
-        for section in sections {
-            let key = normalize(section.title)
-            if key == "unreleased", let old = headings.firstIndex(where: { normalize($0.title) == "unreleased" }) {
-                let start = headings[old].start
-                let end = old + 1 < headings.count ? headings[old + 1].start : existing.endIndex
-                // Replace in place, keeping everything around it.
-                let before = String(existing[..<start]), after = String(existing[end...])
-                output = before + section.text + after
-                return insert(toInsert, into: output)
-            }
-            if existingTitles.contains(key) { continue }
-            toInsert += section.text
+        top += newReleases.map(\.text)
+        if old.isEmpty, !top.isEmpty, !preamble.isEmpty, !preamble.hasSuffix("\n\n") {
+            preamble += preamble.hasSuffix("\n") ? "\n" : "\n\n"
         }
-        if existing.isEmpty { return header + toInsert }
-        return insert(toInsert, into: output)
+        return preamble + top.joined() + old.map(\.text).joined()
     }
 
     /// The release section `after` has and `before` has not: the first `## ` section that is new.
@@ -59,16 +59,6 @@ public enum ChangelogFile {
         }
         if let c = current { out.append(c) }
         return out
-    }
-
-    static func insert(_ text: String, into document: String) -> String {
-        guard !text.isEmpty else { return document }
-        if let first = firstHeading(document) {
-            return String(document[..<first]) + text + String(document[first...])
-        }
-        var base = document
-        if !base.isEmpty, !base.hasSuffix("\n\n") { base += base.hasSuffix("\n") ? "\n" : "\n\n" }
-        return base + text
     }
 
     static func firstHeading(_ document: String) -> String.Index? {
