@@ -230,6 +230,17 @@ struct ChangelogCommandTests {
         let twice = try String(contentsOfFile: repo.path + "/CHANGELOG.md", encoding: .utf8)
         #expect(twice.components(separatedBy: "## Unreleased").count == 2)
         #expect(twice.contains("- d (") && twice.contains("- c (") && twice.hasSuffix(once.drop(while: { $0 != "#" }).split(separator: "## 1.0.1").last.map(String.init) ?? ""))
+        // The whole history prepended later: Unreleased replaced on top, the new release
+        // below it, nothing lost, every older byte kept.
+        try repo.tag("v1.1.0")
+        try repo.commit("fix: e")
+        #expect(repo.relflow("changelog", "--prepend", "CHANGELOG.md").status == 0)
+        let full = try String(contentsOfFile: repo.path + "/CHANGELOG.md", encoding: .utf8)
+        let headings = full.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.prefix(14)) }
+        #expect(headings == ["## Unreleased", "## 1.1.0 - 202", "## 1.0.1 - 202", "## 1.0.0 - 202"], "\(full)")
+        #expect(full.contains("- e (") && full.contains("- c (") && full.contains("- d ("))
+        #expect(full.hasSuffix("## 1.0.0 - 2020-01-01\n\n- hand-written entry\n"))
+        #expect(repo.relflow("changelog", "--prepend", "CHANGELOG.md").stderr.contains("already up to date"))
         // A new file gets the header.
         #expect(repo.relflow("changelog", "--prepend", "NEW.md").status == 0)
         #expect(try String(contentsOfFile: repo.path + "/NEW.md", encoding: .utf8).hasPrefix("# Changelog\n"))
@@ -270,6 +281,11 @@ struct ChangelogCommandTests {
         #expect(refused.status == 3 && refused.stderr.contains("git fetch --unshallow --tags"))
         let allowed = repo.relflow("changelog", "--allow-shallow", "--json", cwd: clone)
         #expect(allowed.status == 0, "\(allowed)")
+        // What the clone holds, and nothing beyond its cut: HEAD, the tagged commit, one more.
+        let cloneRepo = TestRepo(existing: clone, sharing: repo)
+        let shallow = try releases(cloneRepo, "--allow-shallow")
+        #expect(titles(shallow) == ["Unreleased", "1.0.0"])
+        #expect(commits(shallow, "Unreleased") == ["new"] && commits(shallow, "1.0.0") == ["29", "28"])
         try repo.git("checkout", "-q", "--detach", "HEAD")
         let unreleased = repo.relflow("changelog", "--unreleased", "--verbose")
         #expect(unreleased.stdout.contains("- new (") && unreleased.stderr.contains("read 1 commits"), "\(unreleased)")
