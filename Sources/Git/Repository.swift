@@ -191,15 +191,24 @@ public enum Head: Equatable, Sendable {
     }
 }
 
-func readTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, file)
-        if n <= 0 { break }
-        bytes.append(contentsOf: buffer[0..<n])
+/// Reading plain files (git's own bookkeeping files, hook messages, configs): the one reader
+/// the project uses.
+public enum LocalFile {
+    /// The whole file, nil when it cannot be read.
+    public static func bytes(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+            if n < buffer.count { break }
+        }
+        return ferror(file) != 0 ? nil : bytes
     }
-    return String(decoding: bytes, as: UTF8.self)
+}
+
+func readTextFile(_ path: String) -> String? {
+    LocalFile.bytes(path).map { String(decoding: $0, as: UTF8.self) }
 }

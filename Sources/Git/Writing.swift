@@ -123,16 +123,6 @@ extension Repository {
         }
         try check(rc, "update \(paths.joined(separator: ", ")) in the work tree")
     }
-
-    /// A boolean from the repository's configuration, nil when unset.
-    public func configBool(_ key: String) -> Bool? {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
-        defer { git_config_free(config) }
-        var value: Int32 = 0
-        guard git_config_get_bool(&value, config, key) == 0 else { return nil }
-        return value != 0
-    }
 }
 
 extension Signature {

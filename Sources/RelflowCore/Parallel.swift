@@ -29,38 +29,3 @@ public final class ResultSlots<T>: @unchecked Sendable {
     public func set(_ index: Int, _ value: T) { buffer[index] = value }
     public func values() -> [T] { buffer.compactMap { $0 } }
 }
-
-/// Work handed to another core while the calling thread goes on producing more: batches are
-/// transformed as they come and collected in their order by `finish`.
-public final class BackgroundBatches<T: Sendable, U: Sendable>: @unchecked Sendable {
-    private let transform: @Sendable (T) -> U
-    private let group = DispatchGroup()
-    private let queue = DispatchQueue(label: "relflow.batches", attributes: .concurrent)
-    private let lock = DispatchSemaphore(value: 1)
-    private var results: [Int: [U]] = [:]
-    private var submitted = 0
-
-    public init(_ transform: @escaping @Sendable (T) -> U) { self.transform = transform }
-
-    public func submit(_ batch: [T]) {
-        guard !batch.isEmpty else { return }
-        let index = submitted
-        submitted += 1
-        group.enter()
-        queue.async { [self] in
-            let out = batch.map(transform)
-            lock.wait()
-            results[index] = out
-            lock.signal()
-            group.leave()
-        }
-    }
-
-    public func finish() -> [U] {
-        group.wait()
-        var all: [U] = []
-        for i in 0..<submitted { all.append(contentsOf: results[i] ?? []) }
-        results.removeAll()
-        return all
-    }
-}

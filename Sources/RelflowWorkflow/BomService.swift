@@ -1,3 +1,4 @@
+import Foundation
 import Git
 import RelflowCore
 
@@ -43,11 +44,5 @@ public struct BomService {
         let dir = context.repository.workingDirectory ?? context.repository.gitDirectory
         let parts = dir.split(separator: "/").filter { $0 != ".git" }
         return parts.last.map { String($0).replacingOccurrences(of: ".git", with: "") } ?? "project"
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        components(separatedBy: target).joined(separator: replacement)
     }
 }

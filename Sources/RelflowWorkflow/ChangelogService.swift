@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Git
 import RelflowCore
 
@@ -19,13 +20,7 @@ public struct ChangelogService {
         case range(String)
     }
 
-    public struct Statistics: Sendable {
-        public var commitsRead = 0
-        public var releases = 0
-    }
-
     let context: RepositoryContext
-    public private(set) var statistics = Statistics()
     /// Bumped as commits are read, for a progress display.
     public var progress: ProgressCounter?
 
@@ -126,7 +121,6 @@ public struct ChangelogService {
 
         var graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
                                           seeds: index.tags.map(\.commit), keepBodies: keepBodies, progress: progress)
-        statistics.commitsRead = graph.count
         context.note("read \(graph.count) commits")
 
         // The release tags inside what was read make the sections, and so do maintenance
@@ -183,7 +177,6 @@ public struct ChangelogService {
                                       : previousTag(before: tag, in: index, position: position),
                                   members: members[section]))
         }
-        statistics.releases = sectionTags.count
         let plan = ReleasePlan(graph: graph, sections: sections)
         Trace.mark("assigned commits to \(sectionTags.count) releases")
         return plan

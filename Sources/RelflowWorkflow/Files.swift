@@ -1,3 +1,4 @@
+import Git
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,19 +6,7 @@ import Darwin
 #endif
 
 /// Reads a whole file; nil when it cannot be read.
-public func readFileBytes(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, file)
-        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-        if n < buffer.count { break }
-    }
-    if ferror(file) != 0 { return nil }
-    return bytes
-}
+public func readFileBytes(_ path: String) -> [UInt8]? { LocalFile.bytes(path) }
 
 public func readFile(_ path: String) -> String? {
     readFileBytes(path).map { String(decoding: $0, as: UTF8.self) }

@@ -1,3 +1,4 @@
+import Foundation
 import Git
 import RelflowCore
 
@@ -92,18 +93,5 @@ public struct LintRunner {
             }
         }
         return "HEAD"
-    }
-}
-
-extension String {
-    func components(separatedBy separator: String) -> [String] {
-        var out: [String] = []
-        var rest = Substring(self)
-        while let r = rest.firstRange(of: separator) {
-            out.append(String(rest[..<r.lowerBound]))
-            rest = rest[r.upperBound...]
-        }
-        out.append(String(rest))
-        return out
     }
 }
