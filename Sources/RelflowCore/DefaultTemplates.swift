@@ -8,7 +8,7 @@ public enum DefaultTemplates {
     # Changelog
 
     All notable changes to this project are documented in this file. It is written by
-    [relflow](https://github.com/relflow/relflow) from the project's Conventional Commits.
+    relflow from the project's Conventional Commits.
 
     {{/header}}
     {{#releases}}
@@ -29,7 +29,7 @@ public enum DefaultTemplates {
     ### {{title}}
 
     {{#commits}}
-    - {{#breaking}}**BREAKING** {{/breaking}}{{#scope}}**{{scope}}:** {{/scope}}{{description}} ({{#url}}[{{shortId}}]({{url}}){{/url}}{{^url}}{{shortId}}{{/url}}){{#hasIssues}}, closes {{#issues}}{{#url}}[#{{number}}]({{url}}){{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}
+    - {{#breaking}}**BREAKING** {{/breaking}}{{#scope}}**{{scope}}:** {{/scope}}{{description}} ({{#url}}[{{shortId}}]({{url}}){{/url}}{{^url}}{{shortId}}{{/url}}){{#hasIssues}}, closes {{#issues}}{{#url}}[#{{number}}]({{url}}){{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}{{#hasRefs}}, refs {{#refs}}{{.}}{{^last()}}, {{/last()}}{{/refs}}{{/hasRefs}}
     {{/commits}}
 
     {{/groups}}
@@ -83,7 +83,7 @@ public enum DefaultTemplates {
     <h3>{{title}}</h3>
     <ul>
     {{#commits}}
-    <li>{{#breaking}}<strong>BREAKING</strong> {{/breaking}}{{#scope}}<span class="scope">{{scope}}:</span> {{/scope}}{{description}} ({{#url}}<a class="hash" href="{{url}}">{{shortId}}</a>{{/url}}{{^url}}<span class="hash">{{shortId}}</span>{{/url}}){{#hasIssues}}, closes {{#issues}}{{#url}}<a href="{{url}}">#{{number}}</a>{{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}</li>
+    <li>{{#breaking}}<strong>BREAKING</strong> {{/breaking}}{{#scope}}<span class="scope">{{scope}}:</span> {{/scope}}{{description}} ({{#url}}<a class="hash" href="{{url}}">{{shortId}}</a>{{/url}}{{^url}}<span class="hash">{{shortId}}</span>{{/url}}){{#hasIssues}}, closes {{#issues}}{{#url}}<a href="{{url}}">#{{number}}</a>{{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}{{#hasRefs}}, refs {{#refs}}{{.}}{{^last()}}, {{/last()}}{{/refs}}{{/hasRefs}}</li>
     {{/commits}}
     </ul>
     {{/groups}}
@@ -233,7 +233,7 @@ public enum DefaultTemplates {
     ### {{title}}
 
     {{#commits}}
-    - {{#scope}}**{{scope}}:** {{/scope}}{{description}} ({{shortId}}){{#hasIssues}}, {{#issues}}#{{number}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}
+    - {{#scope}}**{{scope}}:** {{/scope}}{{description}} ({{#url}}[{{shortId}}]({{url}}){{/url}}{{^url}}{{shortId}}{{/url}}){{#hasIssues}}, closes {{#issues}}{{#url}}[#{{number}}]({{url}}){{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}{{#hasRefs}}, refs {{#refs}}{{.}}{{^last()}}, {{/last()}}{{/refs}}{{/hasRefs}}
     {{/commits}}
 
     {{/groups}}
@@ -297,7 +297,7 @@ public enum DefaultTemplates {
     <h3 style="font-size: 1rem;">{{title}}</h3>
     <ul>
     {{#commits}}
-    <li>{{#scope}}<strong>{{scope}}:</strong> {{/scope}}{{description}} <code>{{shortId}}</code>{{#hasIssues}}, {{#issues}}#{{number}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}</li>
+    <li>{{#scope}}<strong>{{scope}}:</strong> {{/scope}}{{description}} {{#url}}<a href="{{url}}"><code>{{shortId}}</code></a>{{/url}}{{^url}}<code>{{shortId}}</code>{{/url}}{{#hasIssues}}, closes {{#issues}}{{#url}}<a href="{{url}}">#{{number}}</a>{{/url}}{{^url}}#{{number}}{{/url}}{{^last()}} {{/last()}}{{/issues}}{{/hasIssues}}{{#hasRefs}}, refs {{#refs}}{{.}}{{^last()}}, {{/last()}}{{/refs}}{{/hasRefs}}</li>
     {{/commits}}
     </ul>
     {{/groups}}

@@ -156,6 +156,36 @@ struct ChangelogCommandTests {
         #expect(md.contains("- **BREAKING** **api:** answer with 404"))
     }
 
+    /// What users of git-cliff expect: footers for templates and JSON, `Refs` shown, reverts
+    /// made by git in Reverts, a project's own types named in Other, no made-up web address.
+    @Test func footersRevertsAndOwnTypes() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a")
+        try repo.tag("v1.0.0")
+        try repo.commit("feat(api): search (#15266)\n\nCloses #15266\nRefs: JIRA-7, JIRA-9\nReviewed-by: Grace Hopper <grace@example.com>")
+        try repo.commit("dx: faster local builds")
+        try repo.commit("Revert \"feat: something old\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.")
+        let md = repo.relflow("changelog", "--unreleased").stdout
+        #expect(md.contains("- **api:** search (#15266) ("), "\(md)")
+        #expect(md.contains("), refs JIRA-7, JIRA-9\n"), "\(md)")
+        #expect(!md.contains("closes #15266"))
+        #expect(md.contains("### Reverts\n\n- Revert \"feat: something old\""), "\(md)")
+        #expect(md.contains("### Other\n\n- dx: faster local builds"), "\(md)")
+        let full = repo.relflow("changelog").stdout
+        #expect(!full.contains("https://github.com/relflow"))
+        let json = repo.relflow("changelog", "--unreleased", "--format", "json").stdout
+        #expect(json.contains("\"token\" : \"Reviewed-by\""), "\(json)")
+        #expect(json.contains("\"refs\" : [\n"))
+        // The notice names everyone whose commits ship, hidden types included, and links them.
+        try repo.commit("chore: tidy", files: ["x": "1"])
+        try repo.git("remote", "add", "origin", "git@github.com:acme/shop.git")
+        repo.identity = (name: "Linus Torvalds", email: "linus@example.com")
+        try repo.commit("test: more cases", files: ["y": "1"])
+        let notice = repo.relflow("notice")
+        #expect(notice.stdout.contains("Linus Torvalds"), "\(notice)")
+        #expect(notice.stdout.contains("https://github.com/acme/shop/commit/"), "\(notice)")
+    }
+
     @Test func linksIssuesAndContributorsForEachForge() throws {
         let repo = try TestRepo()
         try repo.commit("feat: a")
@@ -166,7 +196,8 @@ struct ChangelogCommandTests {
         var md = repo.relflow("changelog", "--latest").stdout
         let id = try repo.git("rev-parse", "HEAD")
         #expect(md.contains("## [1.0.1](https://github.com/acme/shop/compare/v1.0.0...v1.0.1) - "))
-        #expect(md.contains("([\(id.prefix(7))](https://github.com/acme/shop/commit/\(id))), closes [#12](https://github.com/acme/shop/issues/12) [#13](https://github.com/acme/shop/issues/13)"))
+        // #12 stands in the subject already: only #13 is added after it.
+        #expect(md.contains("align the header (#12) ([\(id.prefix(7))](https://github.com/acme/shop/commit/\(id))), closes [#13](https://github.com/acme/shop/issues/13)\n"))
         #expect(md.contains("Contributors: Ada Lovelace, Grace Hopper"))
         try repo.git("remote", "set-url", "origin", "https://gitlab.example.com/group/sub/shop.git")
         md = repo.relflow("changelog", "--latest").stdout

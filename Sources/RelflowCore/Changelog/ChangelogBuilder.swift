@@ -57,7 +57,8 @@ public struct ChangelogBuilder: Sendable {
             if source.isMerge && !config.changelog.includeMerges { continue }
             if source.parsed.kind == .merge && !config.changelog.includeMerges { continue }
             let entry = entry(for: source)
-            let type = source.parsed.commit.map { $0.normalizedType }
+            // A `Revert "…"` made by git goes with the reverts, not with Other.
+            let type = source.parsed.kind == .gitRevert ? "revert" : source.parsed.commit.map { $0.normalizedType }
             let group = type.flatMap { config.commits.group(for: $0) }
             if entry.breaking { breaking.append(entry) }
             if let group {
@@ -66,6 +67,9 @@ public struct ChangelogBuilder: Sendable {
             } else {
                 let isMerge = source.isMerge || source.parsed.kind == .merge
                 if config.commits.nonConventional == .drop && !entry.breaking && !isMerge { continue }
+                var entry = entry
+                // A project's own type (`dx`, `release`) keeps its name in Other.
+                if let type = entry.type, source.parsed.kind != .gitRevert { entry.description = type + ": " + entry.description }
                 other.append(entry)
             }
             for person in [entry.author] + entry.coAuthors {
@@ -115,13 +119,19 @@ public struct ChangelogBuilder: Sendable {
         let coAuthors = (commit?.footers ?? []).filter { $0.token.lowercased() == "co-authored-by" }.compactMap { person(fromTrailer: $0.value) }
         var notes: [String] = []
         if let commit, commit.isBreaking { notes = commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes }
-        let issues = issueNumbers(in: commit, header: parsed.header).map { IssueReference(number: $0, url: links?.issue($0)) }
+        // A number the description shows already (`… (#15266)`) is not repeated after it.
+        let shown = Set(issueNumbers(in: nil, header: description))
+        let issues = issueNumbers(in: commit, header: parsed.header).filter { !shown.contains($0) }
+            .map { IssueReference(number: $0, url: links?.issue($0)) }
+        let footers = (commit?.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
+        let refs = footers.filter { ["refs", "ref", "references"].contains($0.token.lowercased()) }
+            .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
         return ChangelogCommit(
             id: source.id, shortId: String(source.id.prefix(7)), type: commit?.normalizedType,
             scope: commit?.scope, description: description, body: commit?.body ?? "",
             breaking: commit?.isBreaking ?? false,
             breakingNotes: notes,
-            issues: issues, author: source.author, coAuthors: coAuthors, date: isoDate(source.time),
+            issues: issues, footers: footers, refs: refs, author: source.author, coAuthors: coAuthors, date: isoDate(source.time),
             url: links?.commit(source.id))
     }
 }
@@ -131,7 +141,7 @@ private func hasPrefixMatch(_ prefix: String, in ids: Set<String>) -> Bool {
 }
 
 /// `Name <email>` from a trailer value.
-func person(fromTrailer value: String) -> Person? {
+public func person(fromTrailer value: String) -> Person? {
     guard let open = value.lastIndex(of: "<"), let close = value.lastIndex(of: ">"), open < close else { return nil }
     let name = value[..<open].trimmingSpaces
     let email = String(value[value.index(after: open)..<close])

@@ -52,11 +52,24 @@ public struct ChangelogCommit: Sendable, Codable, Equatable {
     public var breaking: Bool
     public var breakingNotes: [String]
     public var issues: [IssueReference]
+    /// The commit's footers (`Refs: JIRA-7`, `Reviewed-by: …`), as written, in order.
+    public var footers: [ChangelogFooter]
+    /// The values of its `Refs:` footers (`Refs: JIRA-7, JIRA-9` gives two).
+    public var refs: [String]
     public var author: Person
     public var coAuthors: [Person]
     /// `YYYY-MM-DD` (UTC) of the commit.
     public var date: String
     public var url: String?
+}
+
+public struct ChangelogFooter: Sendable, Codable, Hashable {
+    public var token: String
+    public var value: String
+    public init(token: String, value: String) {
+        self.token = token
+        self.value = value
+    }
 }
 
 public struct Person: Sendable, Codable, Hashable {

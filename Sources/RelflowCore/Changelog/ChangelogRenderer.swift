@@ -18,6 +18,8 @@ public struct ChangelogRenderer: Sendable {
             var v: [String: Any] = [
                 "id": c.id, "shortId": c.shortId, "description": c.description, "body": c.body,
                 "breaking": c.breaking, "hasIssues": !c.issues.isEmpty, "date": c.date,
+                "hasRefs": !c.refs.isEmpty, "refs": c.refs,
+                "footers": c.footers.map { ["token": $0.token, "value": $0.value] },
                 "author": ["name": c.author.name, "email": c.author.email],
                 "notes": c.breakingNotes.map { indentNotes ? $0.replacingNewlines(with: "\n  ") : $0 },
                 "issues": c.issues.map { i -> [String: Any] in

@@ -13,7 +13,7 @@ enum DefaultMarkdown {
         out.reserveCapacity(1 << 16)
         if header {
             out += "# Changelog\n\nAll notable changes to this project are documented in this file. It is written by\n"
-            out += "[relflow](https://github.com/relflow/relflow) from the project's Conventional Commits.\n\n"
+            out += "relflow from the project's Conventional Commits.\n\n"
         }
         for release in document.releases {
             let title = release.unreleased ? "Unreleased" : (release.version ?? release.tag ?? "")
@@ -49,6 +49,7 @@ enum DefaultMarkdown {
                             if i < commit.issues.count - 1 { out += " " }
                         }
                     }
+                    if !commit.refs.isEmpty { out += ", refs " + commit.refs.joined(separator: ", ") }
                     out += "\n"
                 }
                 out += "\n"

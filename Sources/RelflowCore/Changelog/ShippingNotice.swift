@@ -85,10 +85,16 @@ public struct ShippingNotice: Sendable, Codable {
         func commit(_ c: ChangelogCommit) -> [String: Any] {
             var v: [String: Any] = [
                 "description": c.description, "shortId": c.shortId, "hasIssues": !c.issues.isEmpty,
-                "issues": c.issues.map { ["number": $0.number] },
+                "issues": c.issues.map { i -> [String: Any] in
+                    var d: [String: Any] = ["number": i.number]
+                    if let url = i.url { d["url"] = url }
+                    return d
+                },
+                "hasRefs": !c.refs.isEmpty, "refs": c.refs,
                 "notes": c.breakingNotes.map { indentNotes ? $0.replacingNewlines(with: "\n  ") : $0 },
             ]
             if let scope = c.scope { v["scope"] = scope }
+            if let url = c.url { v["url"] = url }
             return v
         }
         let production = self.production.tag.map { tag in tag + (self.production.deliveredAt.map { ", delivered \($0)" } ?? ", delivery not recorded") }
