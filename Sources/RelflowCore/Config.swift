@@ -20,8 +20,40 @@ public struct RelflowConfig: Sendable, Equatable {
 
     public struct Tags: Sendable, Equatable {
         public enum Signing: String, Sendable, Equatable, CaseIterable { case none, gpg, ssh }
-        public var prefix = "v"
+        /// The prefix new release tags are written with: the first of `prefixes`.
+        public var prefix: String { prefixes.first ?? "" }
+        /// Every prefix a release tag may have when history is read (`["v", ""]` for a project
+        /// that moved from `v1.2.3` to `1.2.3`), most preferred first.
+        public var prefixes = ["v"]
         public var sign = Signing.none
+
+        public init(prefixes: [String] = ["v"], sign: Signing = .none) {
+            self.prefixes = prefixes
+            self.sign = sign
+        }
+
+        /// The version a tag name stands for under one of the prefixes, nil when it is none.
+        /// The longest matching prefix wins, so `v1.2.3` under `["", "v"]` is still 1.2.3.
+        public func version(ofTag name: String) -> SemVer? {
+            for prefix in prefixes.sorted(by: { $0.count > $1.count }) where name.hasPrefix(prefix) {
+                if let version = SemVer(String(name.dropFirst(prefix.count))) { return version }
+            }
+            return nil
+        }
+
+        /// True when `prefix` followed by a version makes a valid tag name (git check-ref-format).
+        public static func isValidPrefix(_ prefix: String) -> Bool {
+            if prefix.isEmpty { return true }
+            if prefix.hasPrefix("/") || prefix.hasPrefix(".") || prefix.hasPrefix("-") { return false }
+            if prefix.contains("..") || prefix.contains("//") || prefix.contains("@{") || prefix.contains("/.") { return false }
+            if prefix.hasSuffix(".lock") || prefix.split(separator: "/").contains(where: { $0.hasSuffix(".lock") }) { return false }
+            return prefix.unicodeScalars.allSatisfy { scalar in
+                scalar.value > 0x20 && scalar.value != 0x7f && !"~^:?*[\\".unicodeScalars.contains(scalar)
+            }
+        }
+
+        /// How the prefixes read in messages: `v<semver>`, or `v<semver> or <semver>`.
+        public var pattern: String { prefixes.map { "\($0)<semver>" }.joined(separator: " or ") }
     }
 
     public struct CommitType: Sendable, Equatable {

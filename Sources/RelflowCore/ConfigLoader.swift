@@ -36,7 +36,19 @@ public enum ConfigLoader {
                     throw s.error("main", "[branches] main and publish must be different branches", hint: "the defaults are 'main' and 'publish'")
                 }
             case "tags":
-                config.tags.prefix = try s.string("prefix") ?? config.tags.prefix
+                if let value = s.raw("prefix"), value.array != nil {
+                    let list = try s.strings("prefix") ?? []
+                    guard !list.isEmpty else {
+                        throw s.error("prefix", "[tags] prefix is an empty list", hint: "write prefix = \"v\" or a list such as [\"v\", \"\"]")
+                    }
+                    config.tags.prefixes = list
+                } else if let prefix = try s.string("prefix") {
+                    config.tags.prefixes = [prefix]
+                }
+                for prefix in config.tags.prefixes where !RelflowConfig.Tags.isValidPrefix(prefix) {
+                    throw s.error("prefix", "[tags] prefix '\(prefix)' cannot start a git tag name",
+                                  hint: "use letters, digits, '-', '_', '.' or '/' (not '..', a leading '/' or '.', or '@{'), e.g. \"v\"")
+                }
                 if let value = s.raw("sign") {
                     if let flag = value.bool {
                         config.tags.sign = flag ? .gpg : .none
