@@ -5,9 +5,9 @@ extension Repository {
     /// commit, parents after a child that names them (no time order).
     ///
     /// With nothing hidden it follows parents itself and reads each commit exactly once: the
-    /// whole cost is one inflate per commit, as for `git log`. With hidden commits it lets
-    /// libgit2's revision walk decide where to stop (it stops as soon as only hidden history
-    /// is left, so a range costs what is in the range). `boundary` holds the commits whose
+    /// whole cost is one inflate per commit, as for `git log`. With hidden commits `Ancestry`
+    /// decides where to stop (as soon as only hidden history is left, however many commits
+    /// are hidden, so a range costs what is in the range). `boundary` holds the commits whose
     /// parents must not be followed: the cut of a shallow clone.
     public func forEachCommit(from tips: [ObjectID], hiding hidden: [ObjectID] = [], boundary: Set<ObjectID> = [],
                               _ body: (Commit) throws -> Void) throws {
@@ -15,10 +15,7 @@ extension Repository {
             try depthFirst(from: tips, hiding: hidden, boundary: boundary, body)
             return
         }
-        let walk = try RevisionWalk(self)
-        for tip in tips { try walk.push(tip) }
-        for id in hidden { try walk.hide(id) }
-        while let id = try walk.next() {
+        for id in try Ancestry(self).commits(from: tips, excluding: hidden) {
             try body(try commit(id))
         }
     }

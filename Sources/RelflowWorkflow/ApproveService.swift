@@ -15,10 +15,10 @@ public struct ApproveService {
         let repo = context.repository
         let config = context.config
         let identity = try Identity.current(repo)
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
-        let tagName = index.tag(named: name) != nil ? name : config.tags.prefix + name
+        let index = try context.releaseTags()
+        let tagName = index.resolve(name, prefixes: config.tags.prefixes)
         guard let tag = index.tag(named: tagName) else {
-            throw .repository("'\(name)' is not a release tag (\(config.tags.prefix)<semver>)", hint: "git tag --list '\(config.tags.prefix)*'")
+            throw .repository("'\(name)' is not a release tag (\(config.tags.pattern))", hint: "git tag --list '\(config.tags.prefix)*'")
         }
         let tagger: String
         if let email = tag.tagger?.email {

@@ -86,7 +86,7 @@ public struct ChangelogService {
         try context.requireFullHistory(allowShallow: allowShallow)
         let repo = context.repository
         let boundary = repo.isShallow ? repo.shallowBoundary() : []
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         index.ignored.forEach(context.note)
         Trace.mark("read \(index.tags.count) release tags")
 
@@ -101,7 +101,7 @@ public struct ChangelogService {
         case .latest:
             let tip = try tipCommit(revision)
             guard let latest = try index.highestReachable(from: tip, in: repo) else {
-                throw .repository("no release tag (\(config.tags.prefix)<semver>) is reachable from \(revision ?? "HEAD")",
+                throw .repository("no release tag (\(config.tags.pattern)) is reachable from \(revision ?? "HEAD")",
                                   hint: "use --unreleased for the changes not released yet")
             }
             tips = [latest.commit]
@@ -123,26 +123,135 @@ public struct ChangelogService {
                                           seeds: index.tags.map(\.commit), keepBodies: keepBodies, progress: progress)
         context.note("read \(graph.count) commits")
 
-        // The release tags inside what was read make the sections, and so do maintenance
-        // releases off the branch (a hotfix tag whose fix came back by cherry-pick): tags
-        // that the tip does not reach but whose version is below the highest one it does.
-        var sectionTags = index.tags.filter { tag in graph.index[tag.commit].map { graph.reachable[$0] } ?? false }
-        if scope == .full, let highest = sectionTags.first?.version {
-            let maintenance = index.tags.filter { tag in
-                tag.version < highest && graph.index[tag.commit].map { !graph.reachable[$0] } ?? false
+        let assignment = scope == .full
+            ? Self.assignAll(graph: &graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
+            : Self.assignReachable(graph: graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
+        let sectionTags = assignment.tags
+        let members = assignment.members
+        let predecessor = assignment.predecessor
+
+        var sections: [ReleasePlan.Section] = []
+        if scope != .latest, !(assignment.unreleased.isEmpty && scope != .unreleased) {
+            let base: ReleaseTag?
+            if scope == .full {
+                base = assignment.highestReachable
+            } else {
+                base = try tips.first.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
             }
-            graph.include(maintenance.map(\.commit))
-            sectionTags.append(contentsOf: maintenance)
-            sectionTags.sort { SemVer.compare($0.version, $1.version) > 0 }
+            sections.append(.init(tag: nil, version: nil, date: nil, previousTag: base?.name, members: assignment.unreleased))
         }
-        if config.changelog.prereleasesInFinal {
+        var position = [String: Int](minimumCapacity: index.tags.count)
+        for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
+        for (section, tag) in sectionTags.enumerated().reversed() {
+            let date = tag.tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
+            sections.append(.init(tag: tag.name, version: tag.version, date: date,
+                                  previousTag: predecessor[section] >= 0 ? sectionTags[Int(predecessor[section])].name
+                                      : previousTag(before: tag, in: index, position: position),
+                                  members: members[section]))
+        }
+        let plan = ReleasePlan(graph: graph, sections: sections)
+        Trace.mark("assigned commits to \(sectionTags.count) releases")
+        return plan
+    }
+
+    /// Which release owns which commit, and which commits no release owns.
+    struct Assignment {
+        /// The releases shown, lowest version first.
+        var tags: [ReleaseTag]
+        /// The commits (graph nodes) of each shown release.
+        var members: [[Int]]
+        /// The highest earlier release each one's history runs into (-1: none), by index in `tags`.
+        var predecessor: [Int32]
+        var unreleased: [Int]
+        /// The highest release the tips reach.
+        var highestReachable: ReleaseTag?
+    }
+
+    /// The full changelog: every release tag that was read claims the commits of its history
+    /// that no lower release claimed, so that Unreleased is exactly what no release tag reaches
+    /// (the same commits as `--unreleased`). Shown are the releases the tips reach, maintenance
+    /// releases off the branch below the highest of those, and any other release that owns a
+    /// commit the tips reach. A pre-release folds into its final release when that release's
+    /// history holds it.
+    static func assignAll(graph: inout HistoryGraph, tags: [ReleaseTag], fold: Bool) -> Assignment {
+        let ascending = tags.filter { graph.index[$0.commit] != nil }.sorted { SemVer.compare($0.version, $1.version) < 0 }
+        let tipReach = graph.reachable
+        var highest: ReleaseTag?
+        for tag in ascending.reversed() where graph.index[tag.commit].map({ tipReach[$0] }) ?? false { highest = tag; break }
+        // Each tag's section: itself, or the final release it folds into.
+        var finals: [SemVer: Int] = [:]
+        for (i, tag) in ascending.enumerated() where !tag.version.isPrerelease && finals[tag.version] == nil { finals[tag.version] = i }
+        var section = Array(0..<ascending.count)
+        if fold {
+            for (i, tag) in ascending.enumerated() where tag.version.isPrerelease {
+                guard let f = finals[tag.version.final], let from = graph.index[ascending[f].commit],
+                      let to = graph.index[tag.commit], graph.reaches(from, to) else { continue }
+                section[i] = f
+            }
+        }
+        var owner = [Int32](repeating: -1, count: graph.count)
+        var predecessor = [Int32](repeating: -1, count: ascending.count)
+        for (i, tag) in ascending.enumerated() {
+            guard let start = graph.index[tag.commit] else { continue }
+            let mine = Int32(section[i])
+            var stack = [start]
+            while let node = stack.popLast() {
+                let current = owner[node]
+                if current >= 0 {
+                    if current != mine { predecessor[Int(mine)] = max(predecessor[Int(mine)], current) }
+                    continue
+                }
+                owner[node] = mine
+                for parent in graph.parents(of: node) { stack.append(Int(parent)) }
+            }
+        }
+        var ownsReachable = [Bool](repeating: false, count: ascending.count)
+        var unreleased: [Int] = []
+        var owned = [[Int]](repeating: [], count: ascending.count)
+        for node in 0..<graph.count {
+            let o = owner[node]
+            if o >= 0 {
+                owned[Int(o)].append(node)
+                if tipReach[node] { ownsReachable[Int(o)] = true }
+            } else if tipReach[node] {
+                unreleased.append(node)
+            }
+        }
+        var shown: [Int] = []
+        for i in 0..<ascending.count where section[i] == i {
+            let tag = ascending[i]
+            let reachable = graph.index[tag.commit].map { tipReach[$0] } ?? false
+            let maintenance = highest.map { tag.version < $0.version } ?? false
+            if reachable || maintenance || ownsReachable[i] { shown.append(i) }
+        }
+        // Order the commits of the releases shown off the tips' history too.
+        graph.include(shown.map { ascending[$0].commit })
+        var newIndex = [Int: Int32]()
+        for (k, i) in shown.enumerated() { newIndex[i] = Int32(k) }
+        // A predecessor that is not shown: the highest shown release below it, by version.
+        func shownPredecessor(_ i: Int) -> Int32 {
+            var p = Int(predecessor[i])
+            while p >= 0 {
+                if let k = newIndex[p] { return k }
+                p = Int(predecessor[p])
+            }
+            return -1
+        }
+        return Assignment(tags: shown.map { ascending[$0] }, members: shown.map { owned[$0] },
+                          predecessor: shown.map(shownPredecessor), unreleased: unreleased, highestReachable: highest)
+    }
+
+    /// A part of history (a range, Unreleased, the latest release): the release tags inside
+    /// what was read make the sections.
+    static func assignReachable(graph: HistoryGraph, tags: [ReleaseTag], fold: Bool) -> Assignment {
+        var sectionTags = tags.filter { tag in graph.index[tag.commit].map { graph.reachable[$0] } ?? false }
+        if fold {
             let finals = Set(sectionTags.filter { !$0.version.isPrerelease }.map(\.version))
             sectionTags.removeAll { $0.version.isPrerelease && finals.contains($0.version.final) }
         }
         // Two tags on one commit: the lower version claims the commits, the higher is empty.
         sectionTags.sort { SemVer.compare($0.version, $1.version) < 0 }
         var owner = [Int32](repeating: -1, count: graph.count)
-        // The highest earlier release each one's walk runs into: its predecessor in history.
         var predecessor = [Int32](repeating: -1, count: sectionTags.count)
         for (section, tag) in sectionTags.enumerated() {
             guard let start = graph.index[tag.commit] else { continue }
@@ -162,24 +271,8 @@ public struct ChangelogService {
         for node in graph.nodes {
             if owner[node] >= 0 { members[Int(owner[node])].append(node) } else { unreleased.append(node) }
         }
-
-        var sections: [ReleasePlan.Section] = []
-        if scope != .latest, !(unreleased.isEmpty && scope != .unreleased) {
-            let base = try tips.first.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
-            sections.append(.init(tag: nil, version: nil, date: nil, previousTag: base?.name, members: unreleased))
-        }
-        var position = [String: Int](minimumCapacity: index.tags.count)
-        for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
-        for (section, tag) in sectionTags.enumerated().reversed() {
-            let date = tag.tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
-            sections.append(.init(tag: tag.name, version: tag.version, date: date,
-                                  previousTag: predecessor[section] >= 0 ? sectionTags[Int(predecessor[section])].name
-                                      : previousTag(before: tag, in: index, position: position),
-                                  members: members[section]))
-        }
-        let plan = ReleasePlan(graph: graph, sections: sections)
-        Trace.mark("assigned commits to \(sectionTags.count) releases")
-        return plan
+        return Assignment(tags: sectionTags, members: members, predecessor: predecessor, unreleased: unreleased,
+                          highestReachable: sectionTags.last)
     }
 
     func tipCommit(_ revision: String?) throws(RelflowError) -> ObjectID {
@@ -348,6 +441,23 @@ struct HistoryGraph: Sendable {
         graph.include(tips)
         Trace.mark("ordered the history")
         return graph
+    }
+
+    /// True when `from` is `to` or has it in its history. Stops below `to`'s time (less a day
+    /// of clock skew), so a nearby commit costs a short walk.
+    func reaches(_ from: Int, _ to: Int) -> Bool {
+        if from == to { return true }
+        let floor = records[to].time - 86_400
+        var seen: Set<Int> = [from]
+        var stack = [from]
+        while let node = stack.popLast() {
+            for p in parents(of: node) {
+                let parent = Int(p)
+                if parent == to { return true }
+                if records[parent].time >= floor, seen.insert(parent).inserted { stack.append(parent) }
+            }
+        }
+        return false
     }
 
     /// Adds the history of `commits` (already read) to what the changelog covers.

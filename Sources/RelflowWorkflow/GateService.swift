@@ -31,9 +31,9 @@ public struct GateService {
     /// The named release tag, or the latest release on `main`.
     public func candidate(_ name: String?, index: ReleaseTagIndex) throws(RelflowError) -> ReleaseTag {
         if let name {
-            let tagName = index.tag(named: name) != nil ? name : config.tags.prefix + name
+            let tagName = index.resolve(name, prefixes: config.tags.prefixes)
             guard let tag = index.tag(named: tagName) else {
-                throw .repository("'\(name)' is not a release tag (\(config.tags.prefix)<semver>)",
+                throw .repository("'\(name)' is not a release tag (\(config.tags.pattern))",
                                   hint: "list the releases with: git tag --list '\(config.tags.prefix)*'")
             }
             return tag
@@ -65,7 +65,7 @@ public struct GateService {
     }
 
     public func evaluate(_ name: String?, hotfix: Bool = false, ledger: [LedgerEntry]? = nil) throws(RelflowError) -> Evaluation {
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         let candidate = try candidate(name, index: index)
         return try evaluate(candidate, index: index, hotfix: hotfix, ledger: ledger)
     }

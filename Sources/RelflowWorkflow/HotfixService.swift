@@ -52,10 +52,10 @@ public struct HotfixService {
     public func start(_ tagName: String?) throws(RelflowError) -> Started {
         try requireCleanWorkTree("hotfix start")
         try context.requireFullHistory()
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         let base: ReleaseTag
         if let tagName {
-            let name = index.tag(named: tagName) != nil ? tagName : config.tags.prefix + tagName
+            let name = index.resolve(tagName, prefixes: config.tags.prefixes)
             guard let tag = index.tag(named: name) else {
                 throw .refused("'\(tagName)' is not a release tag, and hotfixes start from a release",
                                hint: "name one of: " + index.tags.prefix(5).map(\.name).joined(separator: ", "))
@@ -163,7 +163,7 @@ public struct HotfixService {
         }
         let publish = try GateService(context: context).publishCommit()
         if !tagged, publish != base.commit {
-            let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+            let index = try context.releaseTags()
             let now = publish.flatMap { p in index.tags.first { $0.commit == p } }
             let newName = now.map { config.tags.prefix + $0.version.final.bumped(.patch).description }
             throw .refused("\(config.branches.publish) moved from \(base.name) to \(now?.name ?? publish?.short() ?? "nothing") (another release went out first)",
@@ -178,7 +178,7 @@ public struct HotfixService {
         try context.requireFullHistory()
         let (branch, tip, version) = try currentHotfix()
         let identity = try Identity.current(repo)
-        var index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        var index = try context.releaseTags()
         let ledger = Ledger(repository: repo)
         let entries = try ledger.entries()
         let base = try base(for: version, tip: tip, index: index, ledger: entries)
@@ -195,7 +195,7 @@ public struct HotfixService {
             + (try ReleaseService.dependencyNotes(context: context, from: base.commit, to: tip))
         let now = Clock.now()
         let tagObject = try await ReleaseTagWriter.create(tagName, at: tip, notes: notes, identity: identity, time: now, context: context)
-        index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        index = try context.releaseTags()
         guard let tag = index.tag(named: tagName) else { throw .repository("the tag \(tagName) vanished while relflow wrote it") }
 
         // Promote ahead of anything pending: no delay; approvals as [gate] hotfix says.
@@ -253,7 +253,6 @@ public struct HotfixService {
                               hint: "create it from the remote (git branch \(config.branches.main) origin/\(config.branches.main)), then run relflow hotfix finish again")
         }
         if try git({ () throws(GitError) in try repo.isAncestor(tip, of: main) }) { return ("present", nil, []) }
-        let now = Clock.now()
         var head = main
         switch config.hotfix.backport {
         case .merge:
@@ -261,7 +260,7 @@ public struct HotfixService {
             case .clean(let tree):
                 head = try git { () throws(GitError) in
                     try repo.createCommit(tree: tree, parents: [main, tip], message: "Merge tag '\(tag)' into \(config.branches.main)\n",
-                                          author: identity.signature(at: now), committer: identity.signature(at: now))
+                                          author: identity.signature(at: Clock.commitTime()), committer: identity.signature(at: Clock.commitTime()))
                 }
             case .conflicts(let paths):
                 return try leaveBackport(tip: tip, version: version, conflicts: paths)
@@ -276,7 +275,7 @@ public struct HotfixService {
                     let parent = head
                     head = try git { () throws(GitError) in
                         try repo.createCommit(tree: tree, parents: [parent], message: message, author: commit.author,
-                                              committer: identity.signature(at: now))
+                                              committer: identity.signature(at: Clock.commitTime()))
                     }
                 case .conflicts(let paths):
                     return try leaveBackport(tip: tip, version: version, conflicts: paths)

@@ -32,7 +32,7 @@ public struct InitService {
         if let publish = try git({ () throws(GitError) in try repo.reference(publishRef) }) {
             outcome.steps.append("\(config.branches.publish): already at \(publish.short())")
         } else {
-            let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+            let index = try context.releaseTags()
             let mainRef = "refs/heads/" + config.branches.main
             let tip = try git({ () throws(GitError) in try repo.reference(mainRef) })
             let latest = try tip.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }

@@ -156,4 +156,16 @@ public enum Clock {
         if let fixed = ProcessInfo.processInfo.environment["RELFLOW_NOW"], let value = Int64(fixed) { return value }
         return Int64(Date().timeIntervalSince1970)
     }
+
+    /// The time for a commit or tag relflow writes into the project's history: git's own
+    /// `GIT_COMMITTER_DATE` when set (`@<seconds> <zone>` or plain seconds, as git writes it), so
+    /// that relflow's commits keep the dates git would give them; else `now()`.
+    public static func commitTime() -> Int64 {
+        if let text = ProcessInfo.processInfo.environment["GIT_COMMITTER_DATE"] {
+            let first = text.split(separator: " ").first.map(String.init) ?? ""
+            let digits = first.hasPrefix("@") ? String(first.dropFirst()) : first
+            if let value = Int64(digits) { return value }
+        }
+        return now()
+    }
 }

@@ -9,10 +9,24 @@ public struct NoticeService {
     var config: RelflowConfig { context.config }
     var repo: Repository { context.repository }
 
+    /// Everyone whose commits ship: authors and `Co-authored-by` people of every commit,
+    /// whatever group (or none) the changelog puts the commit in.
+    static func contributors(of commits: [SourceCommit]) -> [Person] {
+        var people: [String: Person] = [:]
+        for commit in commits {
+            let coAuthors = (commit.parsed.commit?.footers ?? []).filter { $0.token.lowercased() == "co-authored-by" }
+                .compactMap { person(fromTrailer: $0.value) }
+            for person in [commit.author] + coAuthors where people[person.email.lowercased()] == nil {
+                people[person.email.lowercased()] = person
+            }
+        }
+        return people.values.sorted { ($0.name.lowercased(), $0.email) < ($1.name.lowercased(), $1.email) }
+    }
+
     public func notice(to revision: String?, date: String?) throws(RelflowError) -> (notice: ShippingNotice, warnings: [BomWarning]) {
         try context.requireFullHistory()
         let gateService = GateService(context: context)
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         let publish = try gateService.publishCommit()
         let current = try gateService.currentRelease(index: index)
         let targetName = revision ?? config.branches.main
@@ -72,7 +86,7 @@ public struct NoticeService {
             project: BomService(context: context).projectName(), repository: builder.links?.base,
             production: .init(tag: current?.name, version: current?.version.description, deliveredAt: deliveredAt),
             upcoming: upcoming, expected: expected, gate: gate, breaking: section.breaking, groups: section.groups,
-            dependencies: dependencies, earlyAccess: config.notice.earlyAccess, contributors: section.contributors)
+            dependencies: dependencies, earlyAccess: config.notice.earlyAccess, contributors: Self.contributors(of: commits))
         return (notice, warnings)
     }
 

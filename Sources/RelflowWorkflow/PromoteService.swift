@@ -109,7 +109,7 @@ public struct PromoteService {
     /// `relflow deliver`: a delivery done elsewhere (a CI deploy job), as proof of delivery.
     public func deliver(environment: String?, success: Bool, url: String?) throws(RelflowError) -> LedgerEntry {
         let identity = try Identity.current(repo)
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         guard let current = try GateService(context: context).currentRelease(index: index) else {
             throw .repository("\(config.branches.publish) does not point at a release, so there is nothing to record a delivery of",
                               hint: "promote a release first: relflow promote")
@@ -128,7 +128,7 @@ public struct PromoteService {
                          echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> Outcome {
         let identity = try Identity.current(repo)
         if let remote { try await Sync.pull(remote: remote, context: context, publishRef: publishRef) }
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         let entries = try Ledger(repository: repo).entries()
         guard let publish = try GateService(context: context).publishCommit() else {
             throw .repository("\(config.branches.publish) does not exist, so there is nothing to roll back", hint: "relflow init")
@@ -141,7 +141,7 @@ public struct PromoteService {
         let current = index.tags.first { $0.commit == publish }
         let target: ReleaseTag
         if let name {
-            let tagName = index.tag(named: name) != nil ? name : config.tags.prefix + name
+            let tagName = index.resolve(name, prefixes: config.tags.prefixes)
             guard let tag = index.tag(named: tagName) else {
                 throw .repository("'\(name)' is not a release tag", hint: "relflow history lists the releases that were delivered")
             }

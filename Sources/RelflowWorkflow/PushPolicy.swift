@@ -98,7 +98,7 @@ public struct PushPolicy {
         let newCommit = try repository.resolveCommit(new.hex)
         if try !carriesReleaseTag(newCommit, pushed: updates) {
             refusals.append(Refusal(ref: update.ref, rule: "publish-untagged",
-                                    message: "\(name) may only point at a release, and \(newCommit.short()) carries no release tag (\(config.tags.prefix)<semver>)",
+                                    message: "\(name) may only point at a release, and \(newCommit.short()) carries no release tag (\(config.tags.pattern))",
                                     fix: "release it first (relflow release), then relflow promote --push"))
         }
         if let old = update.old, old != new {

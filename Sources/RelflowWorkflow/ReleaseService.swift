@@ -57,7 +57,7 @@ public struct ReleaseService {
             throw .refused("the work tree has uncommitted changes: \(dirty.prefix(5).joined(separator: ", "))\(dirty.count > 5 ? ", …" : "")",
                            hint: "commit or stash them first (git stash), then release")
         }
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         let latest = try index.highestReachable(from: headCommit, in: repo)
         let version: SemVer
         if let requested {
@@ -118,7 +118,7 @@ public struct ReleaseService {
             let blob = try repo.writeBlob(Array(updated.utf8))
             let tree = try repo.tree(of: plan.head, setting: plan.changelogPath, to: blob)
             return try repo.createCommit(tree: tree, parents: [plan.head], message: ReleaseService.releaseMessagePrefix + plan.tag + "\n",
-                                         author: identity.signature(at: now), committer: identity.signature(at: now))
+                                         author: identity.signature(at: Clock.commitTime()), committer: identity.signature(at: Clock.commitTime()))
         }
         // 2. main moves, only if nobody moved it meanwhile.
         let mainRef = "refs/heads/" + config.branches.main
@@ -157,7 +157,7 @@ public struct ReleaseService {
         let commit = try git { () throws(GitError) in try repo.commit(commitID) }
         guard commit.summary.hasPrefix(ReleaseService.releaseMessagePrefix) else { return nil }
         let tag = String(commit.summary.dropFirst(ReleaseService.releaseMessagePrefix.count))
-        guard tag.hasPrefix(config.tags.prefix), SemVer(String(tag.dropFirst(config.tags.prefix.count))) != nil else { return nil }
+        guard config.tags.version(ofTag: tag) != nil else { return nil }
         let tagTarget = try git { () throws(GitError) in try repo.tag(named: tag) }
         if tagTarget == nil { return (tag, commitID, "tag") }
         let recorded = try Ledger(repository: repo).entries().contains { $0.event == .release && $0.tag == tag }
@@ -169,8 +169,8 @@ public struct ReleaseService {
         guard let pending = try interrupted() else { return nil }
         let commit = try git { () throws(GitError) in try repo.commit(pending.commit) }
         guard let parent = commit.parents.first,
-              let version = SemVer(String(pending.tag.dropFirst(config.tags.prefix.count))) else { return nil }
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+              let version = config.tags.version(ofTag: pending.tag) else { return nil }
+        let index = try context.releaseTags()
         let previous = try index.highestReachable(from: parent, in: repo)
         // The notes are the section the release commit added to the changelog.
         let after = try git { () throws(GitError) in try repo.blob(at: config.changelog.file, inCommit: pending.commit) }

@@ -27,15 +27,21 @@ public struct ReleaseTagIndex: Sendable {
         self.ignored = ignored
     }
 
-    /// Reads every tag and keeps those that are releases under `prefix`.
-    public static func read(_ repository: Repository, prefix: String) throws(RelflowError) -> ReleaseTagIndex {
+    /// Reads every tag and keeps those that are releases under one of `prefixes`.
+    public static func read(_ repository: Repository, prefixes: [String]) throws(RelflowError) -> ReleaseTagIndex {
+        let tags = RelflowConfig.Tags(prefixes: prefixes)
         let all = try git { () throws(GitError) in try repository.tags() }
         var releases: [ReleaseTag] = []
         var ignored: [String] = []
         for tag in all {
-            guard tag.name.hasPrefix(prefix) else { continue }
-            guard let version = SemVer(String(tag.name.dropFirst(prefix.count))) else {
-                ignored.append("tag '\(tag.name)' is not \(prefix)<semver>: ignored")
+            guard let version = tags.version(ofTag: tag.name) else {
+                if let prefix = prefixes.filter({ !$0.isEmpty && tag.name.hasPrefix($0) }).first {
+                    ignored.append("tag '\(tag.name)' is not \(prefix)<semver>: ignored")
+                } else if prefixes.contains("") {
+                    ignored.append("tag '\(tag.name)' is not <semver>: ignored")
+                } else {
+                    ignored.append("tag '\(tag.name)' does not start with \(prefixes.map { "'\($0)'" }.joined(separator: " or ")): ignored")
+                }
                 continue
             }
             guard let commit = tag.commit else {
@@ -46,20 +52,44 @@ public struct ReleaseTagIndex: Sendable {
                                        isAnnotated: tag.isAnnotated, tagger: tag.annotation?.tagger,
                                        message: tag.annotation?.message))
         }
+        Trace.mark("read \(all.count) tags")
         return ReleaseTagIndex(tags: releases, ignored: ignored)
     }
 
-    /// The highest release whose commit is `tip` or in its history. Checks tags from the
-    /// highest version down, so usually the first check answers.
+    /// The highest release whose commit is `tip` or in its history.
     public func highestReachable(from tip: ObjectID, in repository: Repository, where include: (ReleaseTag) -> Bool = { _ in true }) throws(RelflowError) -> ReleaseTag? {
-        var checked = Set<ObjectID>()
-        for tag in tags where include(tag) {
-            if tag.commit == tip { return tag }
-            if !checked.insert(tag.commit).inserted { continue }
-            if try git({ () throws(GitError) in try repository.isDescendant(tip, of: tag.commit) }) { return tag }
+        let reach = try git { () throws(GitError) in try Ancestry(repository).reach(from: tip) }
+        return try highest(in: reach, where: include)
+    }
+
+    /// The highest release that `reach` contains. Checks tags from the highest version down:
+    /// a tag newer than the walk's frontier is answered without walking, and the walk goes
+    /// only as deep as the highest reachable release, whatever the number of tags.
+    public func highest(in reach: Reach, where include: (ReleaseTag) -> Bool = { _ in true }) throws(RelflowError) -> ReleaseTag? {
+        try git { () throws(GitError) in
+            for tag in tags where include(tag) {
+                if try reach.contains(tag.commit) { return tag }
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// The releases that `reach` contains, highest first (each question walks no further than it must).
+    public func reachable(in reach: Reach) throws(RelflowError) -> [ReleaseTag] {
+        try git { () throws(GitError) in
+            var out: [ReleaseTag] = []
+            for tag in tags where try reach.contains(tag.commit) { out.append(tag) }
+            return out
+        }
     }
 
     public func tag(named name: String) -> ReleaseTag? { tags.first { $0.name == name } }
+
+    /// The tag a user means by `name`: the tag of that name, or the version under a prefix
+    /// (`1.2.0` finds `v1.2.0`). Returns the name to look up.
+    public func resolve(_ name: String, prefixes: [String]) -> String {
+        if tag(named: name) != nil { return name }
+        for prefix in prefixes where tag(named: prefix + name) != nil { return prefix + name }
+        return (prefixes.first ?? "") + name
+    }
 }

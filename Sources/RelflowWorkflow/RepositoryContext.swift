@@ -90,6 +90,11 @@ public final class RepositoryContext {
 
     func note(_ text: String) { notes.append(text) }
 
+    /// The release tags under the configured prefixes, highest version first.
+    public func releaseTags() throws(RelflowError) -> ReleaseTagIndex {
+        try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
+    }
+
     /// Refuses a shallow clone, whose history stops early and would give a wrong answer.
     public func requireFullHistory(allowShallow: Bool = false) throws(RelflowError) {
         guard repository.isShallow, !allowShallow else { return }

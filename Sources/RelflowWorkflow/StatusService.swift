@@ -35,7 +35,7 @@ public struct StatusService {
     public func report() throws(RelflowError) -> Report {
         let repo = context.repository
         let config = context.config
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         let gate = GateService(context: context)
         let entries = try Ledger(repository: repo).entries()
         let publish = try gate.publishCommit()

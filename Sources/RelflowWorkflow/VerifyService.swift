@@ -31,7 +31,7 @@ public struct VerifyService {
             }
         }
         let entries = records.compactMap(\.entry)
-        let index = try ReleaseTagIndex.read(repo, prefix: config.tags.prefix)
+        let index = try context.releaseTags()
         // 3. No release tag moved or deleted since it was recorded.
         for entry in entries where entry.event == .release || entry.event == .hotfixFinish {
             guard let tag = entry.tag, let recorded = entry.tagObject else { continue }

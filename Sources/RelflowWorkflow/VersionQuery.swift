@@ -11,6 +11,20 @@ public struct VersionQuery {
     }
 
     public struct Next: Sendable {
+        /// Why the version is what it is, naming the release that decided it.
+        public var explanation: String {
+            let commits = "\(commitsWalked) commit\(commitsWalked == 1 ? "" : "s") not in a final release"
+            guard let version else {
+                return "nothing to release: no releasable commit among \(commits) (latest release: \(base?.name ?? "none"))"
+            }
+            let kind = bump == .major && version.major == 0 ? "breaking change (minor bump while 0.x)" : "\(bump) bump"
+            if let base, base.version.isPrerelease, version.final == base.version.final {
+                return "\(kind) over \(commits); continues the pre-release line of \(base.name)"
+            }
+            guard let baseFinal else { return "\(kind) over \(commits); no final release before it" }
+            return "\(kind) from \(baseFinal.name) over \(commits)"
+        }
+
         /// The latest release reachable from HEAD (nil before the first release).
         public let base: ReleaseTag?
         /// The latest final (non pre-release) release reachable from HEAD.
@@ -18,7 +32,7 @@ public struct VersionQuery {
         /// Nil when nothing releasable happened since the last release.
         public let version: SemVer?
         public let bump: SemVer.Bump
-        /// Commits since the last final release (what the walk read).
+        /// Commits that no final release contains (what the walk read).
         public let commitsWalked: Int
         /// The commits that decided the bump, with the bump each asks for.
         public let deciding: [(id: ObjectID, header: String, bump: SemVer.Bump)]
@@ -27,13 +41,12 @@ public struct VersionQuery {
     let context: RepositoryContext
     public init(context: RepositoryContext) { self.context = context }
 
-    var prefix: String { context.config.tags.prefix }
-
     public func current() throws(RelflowError) -> Current {
         try context.requireFullHistory()
         let repo = context.repository
-        let index = try ReleaseTagIndex.read(repo, prefix: prefix)
+        let index = try context.releaseTags()
         index.ignored.forEach(context.note)
+        context.note("release tags: \(index.tags.count) under \(context.config.tags.pattern), \(index.ignored.count) ignored")
         let publishRef = "refs/heads/" + context.config.branches.publish
         if try git({ () throws(GitError) in try repo.reference(publishRef) }) != nil {
             let tip = try git { () throws(GitError) in try repo.resolveCommit(publishRef) }
@@ -49,26 +62,26 @@ public struct VersionQuery {
         let repo = context.repository
         let tip: ObjectID
         if let revision { tip = try context.resolve(revision) } else { tip = try context.headCommit() }
-        let index = try ReleaseTagIndex.read(repo, prefix: prefix)
+        let index = try context.releaseTags()
         index.ignored.forEach(context.note)
-        let base = try index.highestReachable(from: tip, in: repo)
+        let ancestry = Ancestry(repo)
+        let reach = try git { () throws(GitError) in try ancestry.reach(from: tip) }
+        let base = try index.highest(in: reach)
         let baseFinal: ReleaseTag?
         if let base, !base.version.isPrerelease {
             baseFinal = base
         } else {
-            baseFinal = try index.highestReachable(from: tip, in: repo, where: { !$0.version.isPrerelease })
+            baseFinal = try index.highest(in: reach, where: { !$0.version.isPrerelease })
         }
-        // Walk only what is new: the tip's history without that of any final release.
-        let walk = try git { () throws(GitError) in try RevisionWalk(repo) }
+        Trace.mark("found the base \(base?.name ?? "-") / \(baseFinal?.name ?? "-") after reading \(ancestry.commitsRead) commits")
+        // Walk only what is new: the tip's history without that of any final release. The walk
+        // stops as soon as only released history is left, however many tags there are.
         var bump = SemVer.Bump.none
         var deciding: [(id: ObjectID, header: String, bump: SemVer.Bump)] = []
         var count = 0
         try git { () throws(GitError) in
-            try walk.push(tip)
-            for tag in index.tags where !tag.version.isPrerelease {
-                try walk.hide(tag.commit)
-            }
-            while let id = try walk.next() {
+            let finals = index.tags.filter { !$0.version.isPrerelease }.map(\.commit)
+            for id in try ancestry.commits(from: [tip], excluding: finals) {
                 count += 1
                 let commit = try repo.commit(id)
                 let parsed = ConventionalCommitParser.parse(commit.message)
@@ -78,7 +91,7 @@ public struct VersionQuery {
                 bump = max(bump, b)
             }
         }
-        context.note("walked \(count) commits since \(baseFinal?.name ?? "the first commit")")
+        context.note("walked \(count) commits that no final release contains (latest reachable: \(base?.name ?? "none"), latest final: \(baseFinal?.name ?? "none"))")
         guard bump > .none else {
             return Next(base: base, baseFinal: baseFinal, version: nil, bump: .none, commitsWalked: count, deciding: deciding)
         }

@@ -48,10 +48,9 @@ struct VersionCommand: ParsableCommand {
             }
             if let version = result.version {
                 Output.print(version.description)
-                let bump = result.bump == .major && version.major == 0 ? "breaking change (minor bump while 0.x)" : "\(result.bump) bump"
-                Output.info(Output.dim("\(bump) from \(result.baseFinal?.name ?? "no release yet") over \(result.commitsWalked) commit\(result.commitsWalked == 1 ? "" : "s")"))
+                Output.info(Output.dim(result.explanation))
             } else {
-                Output.info("nothing to release: no releasable commit since \(result.base?.name ?? "the first commit") (\(result.commitsWalked) commit\(result.commitsWalked == 1 ? "" : "s") looked at)")
+                Output.info(result.explanation)
             }
             return
         }
@@ -63,7 +62,7 @@ struct VersionCommand: ParsableCommand {
             return
         }
         guard let release = current.release else {
-            throw RelflowError.repository("no release tag (\(prefix)<semver>) is reachable from \(current.source)",
+            throw RelflowError.repository("no release tag (\(context.config.tags.pattern)) is reachable from \(current.source)",
                                           hint: "'relflow version --next' shows the first version; 'relflow release' makes it")
         }
         Output.print(release.version.description)
