@@ -2,6 +2,10 @@
 """make bench: relflow beside git log and the peers a user would pick, on large generated
 histories. Prints a Markdown table (also written to .build/bench/results.md).
 
+A second table times relflow's everyday commands against their budgets on three histories
+shaped like real projects (gen_history.py --shape): release branches whose patch tags main
+never sees, a pre-release line on a branch of its own, a tag prefix dropped half-way.
+
 Environment: RELFLOW (the binary), BENCH_RUNS (runs per command, default 3), BENCH_LIMIT
 (seconds before a command is given up on, default 120), BENCH_DIR (default .build/bench).
 """
@@ -21,24 +25,39 @@ LIMIT = float(os.environ.get("BENCH_LIMIT", "120"))
 WORK = os.environ.get("BENCH_DIR") or os.path.join(ROOT, ".build/bench")
 GEN = os.path.join(ROOT, "Tests/scripts/gen_history.py")
 
+# (repository, gen_history.py shape, commits, tag_every, seed, relflow configuration or None)
+SHAPED = (
+    ("release-branches-30k", "release-branches", 30_000, 7, 7, None),
+    ("prerelease-line-7k", "prerelease-line", 7_000, 50, 7, None),
+    ("prefix-change-19k", "prefix-change", 19_000, 17, 7, '[tags]\nprefix = ["v", ""]\n'),
+)
+BUDGET = 0.100        # seconds, for each of the everyday commands
+BUDGET_RATIO = 1.5    # the full changelog against git log on the same history
+
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def make_repo(name, commits, tag_every, seed):
+def make_repo(name, commits, tag_every, seed, shape="linear"):
+    """A repository with a generated history (never checked out, HEAD -> main). The shaped
+    ones get their refs packed afterwards, as a clone has them."""
     path = os.path.join(WORK, name)
     marker = os.path.join(path, ".git", "relflow-bench-ready")
     if os.path.exists(marker):
         return path
     shutil.rmtree(path, ignore_errors=True)
-    log(f"bench: generating {name}: {commits} commits, a release every {tag_every} (git fast-import)")
+    log(f"bench: generating {name}: {shape}, {commits} commits, tag_every {tag_every} (git fast-import)")
     subprocess.run(["git", "init", "-q", path], check=True)
-    gen = subprocess.Popen([sys.executable, GEN, str(commits), str(tag_every), str(seed)], stdout=subprocess.PIPE)
+    gen = subprocess.Popen([sys.executable, GEN, "--shape", shape, str(commits), str(tag_every), str(seed)],
+                           stdout=subprocess.PIPE)
     subprocess.run(["git", "-C", path, "fast-import", "--quiet"], stdin=gen.stdout, check=True)
-    gen.wait()
+    if gen.wait() != 0:
+        sys.exit(f"bench: {GEN} failed for {name}")
     subprocess.run(["git", "-C", path, "update-ref", "-d", "refs/heads/side"], check=True)
     subprocess.run(["git", "-C", path, "symbolic-ref", "HEAD", "refs/heads/main"], check=True)
+    if shape != "linear":
+        subprocess.run(["git", "-C", path, "pack-refs", "--all"], check=True)
     subprocess.run(["git", "-C", path, "remote", "add", "origin", "git@github.com:acme/shop.git"], check=True)
     with open(os.path.join(path, ".git", "info", "exclude"), "a") as f:
         f.write(".cz.toml\n")
@@ -127,6 +146,64 @@ def fmt(result):
     return text, f"{result['peak'] / 1024:.0f} MB", m
 
 
+def git_count(repo, *args):
+    return len(subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True).stdout.split())
+
+
+def shaped_rows():
+    """The everyday commands on the shaped histories: [(label, [(command, result, budget text,
+    figure shown, over budget)])]. A refused gate (exit 1) counts as a run like any other."""
+    rows = []
+    for name, shape, commits, tag_every, seed, config in SHAPED:
+        repo = make_repo(name, commits, tag_every, seed, shape)
+        options = ["-C", repo]
+        if config:
+            path = os.path.join(WORK, name + ".toml")
+            with open(path, "w") as f:
+                f.write(config)
+            options += ["--config", path]
+        total = subprocess.run(["git", "-C", repo, "rev-list", "--count", "--all"], capture_output=True, text=True).stdout.strip()
+        ntags = git_count(repo, "tag")
+        off_main = git_count(repo, "tag", "--no-merged", "main")
+        label = f"{name}: {int(total):,} commits, {ntags:,} tags ({off_main:,} not on main)"
+        log(f"bench: timing on {label}")
+        lines = []
+        for args in (["version"], ["version", "--next"], ["changelog", "--unreleased"], ["gate"], ["status"], ["notice"]):
+            result = measure([RELFLOW, *options, *args], repo)
+            seconds = result.get("median")
+            lines.append(("relflow " + " ".join(args), result, f"{BUDGET * 1000:.0f} ms",
+                          "", seconds is None or seconds > BUDGET))
+        baseline = measure(["git", "-C", repo, "log", "--format=%H%x00%s%x00%b"], repo)
+        lines.append(("git log --format='%H%x00%s%x00%b' (all history, the reference)", baseline, "", "", False))
+        full = measure([RELFLOW, *options, "changelog"], repo)
+        if "median" in full and "median" in baseline:
+            ratio = full["median"] / baseline["median"]
+            lines.append(("relflow changelog (full history, Markdown to stdout)", full, f"{BUDGET_RATIO}× git log",
+                          f"{ratio:.2f}× git log", ratio > BUDGET_RATIO))
+        else:
+            lines.append(("relflow changelog (full history, Markdown to stdout)", full, f"{BUDGET_RATIO}× git log", "", True))
+        rows.append((label, lines))
+    return rows
+
+
+def shaped_table(shaped):
+    """The Markdown lines of `shaped_rows()`; figures over their budget are in bold and marked."""
+    out = [f"Everyday commands on shaped histories (`relflow -C repo …`; a refused gate, exit 1, counts), "
+           f"median of {RUNS} runs, peak resident memory; budget {BUDGET * 1000:.0f} ms each, "
+           f"the full changelog {BUDGET_RATIO}× git log.", "",
+           "| history | command | time | peak memory | ratio | budget | |",
+           "|---|---|---:|---:|---:|---:|---|"]
+    for label, lines in shaped:
+        for name, result, budget, ratio, over in lines:
+            text, peak, _ = fmt(result)
+            verdict = "" if not budget else "**failed**" if "problem" in result else "**over budget**" if over else "ok"
+            if over and "median" in result:
+                text = f"**{text}**"
+                ratio = f"**{ratio}**" if ratio else ratio
+            out.append(f"| {label} | {name} | {text} | {peak} | {ratio} | {budget} | {verdict} |")
+    return out
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     if not os.access(RELFLOW, os.X_OK):
@@ -168,6 +245,7 @@ def main():
         lines.append(("relflow hook pre-receive (a push promoting one release)",
                       measure([RELFLOW, "hook", "pre-receive"], bare, runs=max(RUNS, 10), stdin=push, env={"GIT_DIR": bare}), None))
         rows.append((label, lines, full))
+    shaped = shaped_rows()
 
     out = []
     out.append(f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, "
@@ -188,6 +266,8 @@ def main():
                 elif reference and result.get("problem", "").startswith(">"):
                     ratio = f"relflow is > {LIMIT / reference:.0f}× faster"
             out.append(f"| {label} | {name} | {text} | {peak} | {ratio} |")
+    out.append("")
+    out += shaped_table(shaped)
     table = "\n".join(out)
     print(table)
     with open(os.path.join(WORK, "results.md"), "w") as f:
