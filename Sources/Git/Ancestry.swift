@@ -46,20 +46,29 @@ public final class Ancestry {
         return n
     }
 
+    private lazy var odb: ObjectDatabase? = try? ObjectDatabase(repository)
+
     private func load(_ n: Int32) throws(GitError) {
         let i = Int(n)
         guard !loaded[i] else { return }
-        var oid = ids[i].gitOID
-        var handle: OpaquePointer?
-        try check(git_commit_lookup(&handle, repository.pointer, &oid), "read commit \(ids[i].short())")
-        defer { git_commit_free(handle) }
-        times[i] = Int64(git_commit_time(handle))
-        let count = Int(git_commit_parentcount(handle))
-        var parents: [Int32] = []
-        parents.reserveCapacity(count)
-        for p in 0..<count {
-            if let pid = git_commit_parent_id(handle, UInt32(p)) { parents.append(node(ObjectID(pid))) }
+        let header: CommitHeader
+        if let odb {
+            // The raw object, parsed for its parents and committer time only.
+            let id = ids[i]
+            header = try odb.withObject(id) { (bytes, type) throws(GitError) -> CommitHeader in
+                guard type == GIT_OBJECT_COMMIT, let parsed = CommitHeader(bytes) else {
+                    throw GitError(code: -1, message: "object \(id.short()) is not a readable commit", operation: "read commit \(id.short())")
+                }
+                return parsed
+            }
+        } else {
+            let commit = try repository.commit(ids[i])
+            var h = CommitHeader(parents: commit.parents, committerTime: commit.committer.time)
+            h.parents = commit.parents
+            header = h
         }
+        times[i] = header.committerTime
+        let parents = header.parents.map(node)
         if parents.count < 255 {
             parentStart[i] = Int32(parentList.count)
             parentCount[i] = UInt8(parents.count)

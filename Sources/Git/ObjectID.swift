@@ -20,6 +20,10 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     init(_ pointer: UnsafePointer<git_oid>) { self.init(pointer.pointee) }
 
+    init(a: UInt64, b: UInt64, c: UInt32) {
+        self.a = a; self.b = b; self.c = c
+    }
+
     /// Parses a full 40-character hexadecimal id; nil for anything else.
     public init?(hex: String) {
         let utf8 = Array(hex.utf8)

@@ -8,10 +8,18 @@ public struct Tag: Sendable, Hashable {
     public let target: ObjectID
     /// The commit the tag finally names, nil when it names a tree or a blob.
     public let commit: ObjectID?
-    /// The annotation of an annotated tag, nil for a lightweight one.
+    /// The annotation of an annotated tag; nil for a lightweight one, and for an annotated tag
+    /// whose commit came from packed-refs without reading the tag object (`annotation(of:)`).
     public let annotation: Annotation?
+    public let isAnnotated: Bool
 
-    public var isAnnotated: Bool { annotation != nil }
+    init(name: String, target: ObjectID, commit: ObjectID?, annotation: Annotation?, isAnnotated: Bool? = nil) {
+        self.name = name
+        self.target = target
+        self.commit = commit
+        self.annotation = annotation
+        self.isAnnotated = isAnnotated ?? (annotation != nil)
+    }
 
     public struct Annotation: Sendable, Hashable {
         public let tagger: Signature?
@@ -23,11 +31,47 @@ extension Repository {
     /// Every tag in `refs/tags/`, peeled to its commit.
     public func tags() throws(GitError) -> [Tag] {
         var out: [Tag] = []
+        let odb = try ObjectDatabase(self)
+        let packed = PackedRefs(path: commonDirectory + "packed-refs")
         for (fullName, target) in try references(matching: "refs/tags/*") {
             let name = String(fullName.dropFirst("refs/tags/".count))
-            out.append(try tag(named: name, target: target))
+            // packed-refs names the commit an annotated tag peels to: no object to read. The
+            // annotation is read when asked for (`annotation(of:)`).
+            if let entry = packed.entries[fullName], entry.target == target {
+                if let peeled = entry.peeled {
+                    out.append(Tag(name: name, target: target, commit: peeled, annotation: nil, isAnnotated: true))
+                    continue
+                }
+                if packed.fullyPeeled, (try? odb.type(of: target)) == GIT_OBJECT_COMMIT {
+                    out.append(Tag(name: name, target: target, commit: target, annotation: nil))
+                    continue
+                }
+            }
+            // The usual tags (on a commit, or annotated on a commit) from the raw object,
+            // without building libgit2 objects; anything else the long way.
+            let fast: Tag?
+            do {
+                fast = try odb.withObject(target) { (bytes, type) throws(GitError) -> Tag? in
+                    if type == GIT_OBJECT_COMMIT { return Tag(name: name, target: target, commit: target, annotation: nil) }
+                    guard type == GIT_OBJECT_TAG, let raw = RawTag(bytes), raw.targetIsCommit else { return nil }
+                    return Tag(name: name, target: target, commit: raw.target,
+                               annotation: Tag.Annotation(tagger: raw.tagger, message: raw.message))
+                }
+            } catch {
+                fast = nil
+            }
+            if let fast { out.append(fast) } else { out.append(try tag(named: name, target: target)) }
         }
         return out
+    }
+
+    /// The annotation of the tag object `target` (nil when it is not a tag object).
+    public func annotation(of target: ObjectID) throws(GitError) -> Tag.Annotation? {
+        let odb = try ObjectDatabase(self)
+        return try odb.withObject(target) { (bytes, type) throws(GitError) -> Tag.Annotation? in
+            guard type == GIT_OBJECT_TAG, let raw = RawTag(bytes) else { return nil }
+            return Tag.Annotation(tagger: raw.tagger, message: raw.message)
+        }
     }
 
     /// One tag by short name, nil when it does not exist.
@@ -66,5 +110,92 @@ extension Repository {
             }
         }
         return Tag(name: name, target: target, commit: commit, annotation: annotation)
+    }
+}
+
+/// An annotated tag object parsed from its raw bytes.
+struct RawTag {
+    var target: ObjectID
+    var targetIsCommit: Bool
+    var tagger: Signature?
+    var message: String
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        var i = 0
+        let n = bytes.count
+        var target: ObjectID?
+        var type = ""
+        var tagger: Signature?
+        while i < n {
+            var end = i
+            while end < n && bytes[end] != 10 { end += 1 }
+            if end == i { i += 1; break }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
+            if line.starts(with: "object ".utf8), line.count >= 47 {
+                target = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47]))
+            } else if line.starts(with: "type ".utf8) {
+                type = String(decoding: UnsafeRawBufferPointer(rebasing: line[5...]), as: UTF8.self)
+            } else if line.starts(with: "tagger ".utf8) {
+                tagger = Signature(rawLine: UnsafeRawBufferPointer(rebasing: line[7...]))
+            }
+            i = end + 1
+            if i >= n { break }
+        }
+        guard let target else { return nil }
+        self.target = target
+        targetIsCommit = type == "commit"
+        self.tagger = tagger
+        message = i < n ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i...]), as: UTF8.self) : ""
+    }
+}
+
+extension Signature {
+    /// `Name <email> 1700000000 +0100` as git writes it in object headers.
+    init?(rawLine line: UnsafeRawBufferPointer) {
+        guard let open = line.firstIndex(of: UInt8(ascii: "<")), let close = line.lastIndex(of: UInt8(ascii: ">")), open < close else { return nil }
+        var nameEnd = open
+        while nameEnd > 0 && line[nameEnd - 1] == 32 { nameEnd -= 1 }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<nameEnd]), as: UTF8.self)
+        let email = String(decoding: UnsafeRawBufferPointer(rebasing: line[(open + 1)..<close]), as: UTF8.self)
+        let rest = String(decoding: UnsafeRawBufferPointer(rebasing: line[(close + 1)...]), as: UTF8.self).split(separator: " ")
+        let time = rest.first.flatMap { Int64($0) } ?? 0
+        var offset: Int32 = 0
+        if rest.count > 1, let zone = Int32(rest[1].dropFirst()), rest[1].count == 5 {
+            offset = (zone / 100 * 60 + zone % 100) * (rest[1].hasPrefix("-") ? -1 : 1)
+        }
+        self.init(name: name, email: email, time: time, offsetMinutes: offset)
+    }
+}
+
+/// `packed-refs` as git writes it: `<id> <ref>` lines, each annotated tag followed by
+/// `^<commit>` when git recorded what it peels to.
+struct PackedRefs {
+    struct Entry { var target: ObjectID; var peeled: ObjectID? }
+    var entries: [String: Entry] = [:]
+    /// Every tag object in the file has its `^` line (git's `fully-peeled` trait).
+    var fullyPeeled = false
+
+    init(path: String) {
+        guard let bytes = LocalFile.bytes(path) else { return }
+        bytes.withUnsafeBytes { raw in
+            var i = 0
+            var last: String?
+            while i < raw.count {
+                var end = i
+                while end < raw.count && raw[end] != 10 { end += 1 }
+                let line = UnsafeRawBufferPointer(rebasing: raw[i..<end])
+                if line.first == UInt8(ascii: "#") {
+                    fullyPeeled = String(decoding: line, as: UTF8.self).contains(" fully-peeled")
+                } else if line.first == UInt8(ascii: "^"), line.count >= 41, let last,
+                          let id = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[1..<41])) {
+                    entries[last]?.peeled = id
+                } else if line.count > 41, let id = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[0..<40])) {
+                    let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[41...]), as: UTF8.self)
+                    entries[name] = Entry(target: id, peeled: nil)
+                    last = name
+                }
+                i = end + 1
+            }
+        }
     }
 }

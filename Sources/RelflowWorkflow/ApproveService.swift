@@ -17,7 +17,7 @@ public struct ApproveService {
         let identity = try Identity.current(repo)
         let index = try context.releaseTags()
         let tagName = index.resolve(name, prefixes: config.tags.prefixes)
-        guard let tag = index.tag(named: tagName) else {
+        guard let tag = try index.tag(named: tagName)?.annotated(in: repo) else {
             throw .repository("'\(name)' is not a release tag (\(config.tags.pattern))", hint: "git tag --list '\(config.tags.prefix)*'")
         }
         let tagger: String

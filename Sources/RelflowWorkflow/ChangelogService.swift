@@ -143,7 +143,9 @@ public struct ChangelogService {
         var position = [String: Int](minimumCapacity: index.tags.count)
         for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
         for (section, tag) in sectionTags.enumerated().reversed() {
-            let date = tag.tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
+            var tagger = tag.tagger
+            if tagger == nil && tag.isAnnotated { tagger = try tag.annotated(in: repo).tagger }
+            let date = tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
             sections.append(.init(tag: tag.name, version: tag.version, date: date,
                                   previousTag: predecessor[section] >= 0 ? sectionTags[Int(predecessor[section])].name
                                       : previousTag(before: tag, in: index, position: position),

@@ -79,6 +79,7 @@ public struct GateService {
         if let ledger { entries = ledger } else { entries = try Ledger(repository: repo).entries() }
         entries = entries.filter { $0.event == .approve }
         let approvers = entries.filter { $0.event == .approve && $0.tag == candidate.name }.map(\.actor.email)
+        let candidate = try candidate.annotated(in: repo)
         let commitInfo = try git { () throws(GitError) in try repo.commit(candidate.commit) }
         let tagger = candidate.tagger?.email ?? commitInfo.committer.email
         let tagTime = candidate.tagger?.time ?? commitInfo.committer.time

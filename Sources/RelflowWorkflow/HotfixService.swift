@@ -195,7 +195,7 @@ public struct HotfixService {
             + (try ReleaseService.dependencyNotes(context: context, from: base.commit, to: tip))
         let now = Clock.now()
         let tagObject = try await ReleaseTagWriter.create(tagName, at: tip, notes: notes, identity: identity, time: now, context: context)
-        index = try context.releaseTags()
+        index = try context.releaseTags(refresh: true)
         guard let tag = index.tag(named: tagName) else { throw .repository("the tag \(tagName) vanished while relflow wrote it") }
 
         // Promote ahead of anything pending: no delay; approvals as [gate] hotfix says.

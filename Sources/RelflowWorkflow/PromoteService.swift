@@ -90,7 +90,7 @@ public struct PromoteService {
         guard !config.publisher.command.isEmpty else { return nil }
         let notesFile = NSTemporaryDirectory() + "relflow-notes-\(getpid())-\(tag.name).md"
         defer { unlink(notesFile) }
-        _ = writeFileAtomically(notesFile, tag.message ?? "\(tag.name)\n")
+        _ = writeFileAtomically(notesFile, (try tag.annotated(in: repo)).message ?? "\(tag.name)\n")
         let release = Publisher.Release(event: event, version: tag.version.description, tag: tag.name, commit: tag.commit.hex,
                                         previousTag: previous, gate: gate, notesFile: notesFile, repository: directory,
                                         environment: config.publisher.environment)

@@ -212,6 +212,7 @@ enum ReleaseTagWriter {
             throw .refused("the tag \(name) appeared while relflow was writing it (\(error.message))",
                            hint: "check 'git show \(name)'; release tags are never moved")
         }
+        context.forgetReleaseTags()
         return tagObject
     }
 }

@@ -9,8 +9,18 @@ public struct ReleaseTag: Sendable, Hashable {
     /// The tag object for annotated tags, the commit for lightweight ones.
     public let target: ObjectID
     public let isAnnotated: Bool
+    /// The tagger and message of an annotated tag: nil for a lightweight tag, and until
+    /// `annotated(in:)` reads them when the index came from packed-refs.
     public let tagger: Signature?
     public let message: String?
+
+    /// This tag with its annotation read (a no-op for lightweight tags and tags already read).
+    public func annotated(in repository: Repository) throws(RelflowError) -> ReleaseTag {
+        guard isAnnotated, tagger == nil, message == nil else { return self }
+        let annotation = try git { () throws(GitError) in try repository.annotation(of: target) }
+        return ReleaseTag(name: name, version: version, commit: commit, target: target, isAnnotated: true,
+                          tagger: annotation?.tagger, message: annotation?.message)
+    }
 }
 
 /// The release tags of a repository, highest version first.
@@ -20,10 +30,18 @@ public struct ReleaseTagIndex: Sendable {
     public let ignored: [String]
 
     public init(tags: [ReleaseTag], ignored: [String]) {
-        self.tags = tags.sorted { a, b in
-            let c = SemVer.compare(a.version, b.version)
-            return c != 0 ? c > 0 : a.name < b.name
+        // Sorted by index: a ReleaseTag is large, and moving thousands of them around in a
+        // sort costs more than comparing their versions.
+        let versions = tags.map(\.version)
+        let order = tags.indices.sorted { a, b in
+            let va = versions[a], vb = versions[b]
+            if va.major != vb.major { return va.major > vb.major }
+            if va.minor != vb.minor { return va.minor > vb.minor }
+            if va.patch != vb.patch { return va.patch > vb.patch }
+            let c = SemVer.compare(va, vb)
+            return c != 0 ? c > 0 : tags[a].name < tags[b].name
         }
+        self.tags = order.map { tags[$0] }
         self.ignored = ignored
     }
 

@@ -90,9 +90,34 @@ public final class RepositoryContext {
 
     func note(_ text: String) { notes.append(text) }
 
-    /// The release tags under the configured prefixes, highest version first.
-    public func releaseTags() throws(RelflowError) -> ReleaseTagIndex {
-        try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
+    /// The release tags under the configured prefixes, highest version first. Read once and
+    /// kept until `refresh` (or `forgetReleaseTags()` after relflow writes a tag): the commands
+    /// that compose several services (status, notice) then pay for thousands of tags once.
+    public func releaseTags(refresh: Bool = false) throws(RelflowError) -> ReleaseTagIndex {
+        if !refresh, let cached = cachedTags, cached.tagsRef == tagsFingerprint() { return cached.index }
+        let index = try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
+        cachedTags = (tagsFingerprint(), index)
+        return index
+    }
+
+    /// Drops the kept release tags (after relflow wrote one).
+    public func forgetReleaseTags() { cachedTags = nil }
+
+    private var cachedTags: (tagsRef: String, index: ReleaseTagIndex)?
+
+    /// Changes when tags are added, moved or packed: the packed-refs file's size and time and
+    /// the loose tags folder's time. Cheap, and conservative (any change reads again).
+    private func tagsFingerprint() -> String {
+        var parts: [String] = []
+        for path in [repository.commonDirectory + "packed-refs", repository.commonDirectory + "refs/tags"] {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                parts.append("\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(info.st_ino)")
+            } else {
+                parts.append("-")
+            }
+        }
+        return parts.joined(separator: "/")
     }
 
     /// Refuses a shallow clone, whose history stops early and would give a wrong answer.

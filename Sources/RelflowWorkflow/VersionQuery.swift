@@ -27,7 +27,8 @@ public struct VersionQuery {
 
         /// The latest release reachable from HEAD (nil before the first release).
         public let base: ReleaseTag?
-        /// The latest final (non pre-release) release reachable from HEAD.
+        /// The latest final (non pre-release) release reachable from HEAD; after a pre-release,
+        /// only one whose next version could pass the pre-release's final (nil otherwise).
         public let baseFinal: ReleaseTag?
         /// Nil when nothing releasable happened since the last release.
         public let version: SemVer?
@@ -70,6 +71,16 @@ public struct VersionQuery {
         let baseFinal: ReleaseTag?
         if let base, !base.version.isPrerelease {
             baseFinal = base
+        } else if let base {
+            // After a pre-release only the finals whose next version could pass the pre-release's
+            // own final matter: an old final far below it (on a line of release branches, years
+            // back) decides nothing, and proving it reachable would walk the whole history.
+            let rules = context.config.version
+            let ceiling = base.version.final
+            baseFinal = try index.highest(in: reach, where: { tag in
+                !tag.version.isPrerelease && tag.version < base.version
+                    && VersionPolicy.next(after: tag.version, bump: .major, rules: rules) > ceiling
+            })
         } else {
             baseFinal = try index.highest(in: reach, where: { !$0.version.isPrerelease })
         }
