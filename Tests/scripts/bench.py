@@ -162,6 +162,11 @@ def shaped_rows():
             with open(path, "w") as f:
                 f.write(config)
             options += ["--config", path]
+        # Production runs a release a few releases behind main's tip, as in a real project.
+        merged = subprocess.run(["git", "-C", repo, "tag", "--merged", "main", "--sort=-creatordate"],
+                                capture_output=True, text=True).stdout.split()
+        if len(merged) > 5:
+            subprocess.run(["git", "-C", repo, "update-ref", "refs/heads/publish", merged[5] + "^{commit}"], check=True)
         total = subprocess.run(["git", "-C", repo, "rev-list", "--count", "--all"], capture_output=True, text=True).stdout.strip()
         ntags = git_count(repo, "tag")
         off_main = git_count(repo, "tag", "--no-merged", "main")
