@@ -23,6 +23,12 @@ extension Repository {
     /// The paths that differ between the trees of two commits (added, removed or changed),
     /// sorted, each once. Renames count as a removal and an addition.
     public func changedPaths(from old: ObjectID, to new: ObjectID) throws(GitError) -> [String] {
+        try changedPathKinds(from: old, to: new).paths
+    }
+
+    /// The changed paths, and those of them that are not plain files changing content: a
+    /// symlink, a submodule, or a change of mode (a file made executable) on either side.
+    public func changedPathKinds(from old: ObjectID, to new: ObjectID) throws(GitError) -> (paths: [String], special: Set<String>) {
         let oldTree = try treeHandle(of: old)
         defer { git_tree_free(oldTree) }
         let newTree = try treeHandle(of: new)
@@ -32,12 +38,21 @@ extension Repository {
                   "compare \(old.short()) with \(new.short())")
         defer { git_diff_free(diff) }
         var paths = Set<String>()
+        var special = Set<String>()
+        let link = UInt16(GIT_FILEMODE_LINK.rawValue), submodule = UInt16(GIT_FILEMODE_COMMIT.rawValue)
         for i in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, i) else { continue }
-            if let p = delta.pointee.old_file.path { paths.insert(decodeLossy(cString: p)) }
-            if let p = delta.pointee.new_file.path { paths.insert(decodeLossy(cString: p)) }
+            let oldMode = delta.pointee.old_file.mode, newMode = delta.pointee.new_file.mode
+            let odd = oldMode == link || newMode == link || oldMode == submodule || newMode == submodule
+                || (oldMode != 0 && newMode != 0 && oldMode != newMode)
+            for pointer in [delta.pointee.old_file.path, delta.pointee.new_file.path] {
+                guard let p = pointer else { continue }
+                let path = decodeLossy(cString: p)
+                paths.insert(path)
+                if odd { special.insert(path) }
+            }
         }
-        return paths.sorted()
+        return (paths.sorted(), special)
     }
 
     /// The tree handle of a commit; the caller frees it with `git_tree_free`.

@@ -6,6 +6,7 @@ public struct RelflowConfig: Sendable, Equatable {
     public var version = VersionRules()
     public var changelog = Changelog()
     public var gate = Gate()
+    public var server = Server()
     public var hotfix = Hotfix()
     public var publisher = Publisher()
     public var notice = Notice()
@@ -133,6 +134,17 @@ public struct RelflowConfig: Sendable, Equatable {
         public var distinctApprover = true
         public var delay: ConfigDuration? = nil
         public var hotfix = HotfixPolicy.same
+        /// Whether a symlink, a submodule or a mode change under `auto_paths` may still go out
+        /// at once. By default such a path is judged by what it is, not by its name: review.
+        public var autoSpecial = false
+    }
+
+    /// What the server hook enforces on top of the model (read from the server's own policy).
+    public struct Server: Sendable, Equatable {
+        /// How far into the future a pushed ledger entry's time may lie.
+        public var clockSkew = ConfigDuration(seconds: 300)
+        /// How old a ledger entry may be when it is pushed.
+        public var maxEntryAge = ConfigDuration(seconds: 86_400)
     }
 
     public struct Hotfix: Sendable, Equatable {

@@ -17,7 +17,7 @@ public enum ConfigLoader {
         }
         let locator = KeyLocator(text: text)
         var config = RelflowConfig()
-        let known = ["branches", "tags", "commits", "version", "changelog", "gate", "hotfix", "publisher", "notice", "bom"]
+        let known = ["branches", "tags", "commits", "version", "changelog", "gate", "hotfix", "publisher", "notice", "bom", "server"]
         for key in table.keys.sorted(by: { (locator.line($0) ?? 0) < (locator.line($1) ?? 0) }) {
             guard known.contains(key) else {
                 throw .usage("\(source) line \(locator.line(key) ?? 1): unknown section or key '\(key)'",
@@ -91,6 +91,10 @@ public enum ConfigLoader {
                 config.gate.distinctApprover = try s.bool("distinct_approver") ?? config.gate.distinctApprover
                 config.gate.delay = try s.duration("delay")
                 config.gate.hotfix = try s.choice("hotfix", default: config.gate.hotfix)
+                config.gate.autoSpecial = try s.bool("auto_special") ?? config.gate.autoSpecial
+            case "server":
+                config.server.clockSkew = try s.duration("clock_skew") ?? config.server.clockSkew
+                config.server.maxEntryAge = try s.duration("max_entry_age") ?? config.server.maxEntryAge
             case "hotfix":
                 config.hotfix.branchPrefix = try s.string("branch_prefix") ?? config.hotfix.branchPrefix
                 config.hotfix.allowedTypes = try s.strings("allowed_types") ?? config.hotfix.allowedTypes
@@ -246,7 +250,8 @@ struct Section {
                     "scopes", "require_scope", "require_body_for_breaking", "type_case"],
         "version": ["initial", "breaking_in_zero"],
         "changelog": ["file", "template", "include_merges", "remote", "prereleases_in_final"],
-        "gate": ["auto_paths", "approvals", "distinct_approver", "delay", "hotfix"],
+        "gate": ["auto_paths", "approvals", "distinct_approver", "delay", "hotfix", "auto_special"],
+        "server": ["clock_skew", "max_entry_age"],
         "hotfix": ["branch_prefix", "allowed_types", "backport"],
         "publisher": ["command", "timeout", "environment"],
         "notice": ["early_access", "expected"],

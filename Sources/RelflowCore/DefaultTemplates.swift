@@ -370,44 +370,27 @@ public enum DefaultTemplates {
     public static let hookPreReceive = #"""
     #!/bin/sh
     # relflow-hook-shim: pre-receive
-    # On the server: refuses any push that would put anything but a recorded release on publish,
-    # move or delete a release tag, rewrite the ledger, or base a hotfix branch elsewhere than on a
-    # release tag. All logic lives in relflow (`relflow hook pre-receive`); installed with
-    # `relflow hooks install --server`. A hook that was here before is kept as
-    # pre-receive.relflow-chained and runs first.
-    relflow_bin=${RELFLOW_BIN:-relflow}
-    command -v "$relflow_bin" >/dev/null 2>&1 || relflow_bin=relflow
+    # On the server: judges every push as a whole against the server's own policy (kept in
+    # <repository>/relflow/policy.toml, never read from a pushed branch): nothing reaches publish
+    # but a released, gated, recorded release; release tags are recorded and never move; the
+    # ledger only grows, entry by strictly checked entry; hotfix branches follow the hotfix rules.
+    # All logic lives in relflow (`relflow hook pre-receive`); installed with
+    # `relflow hooks install --server`, which writes the absolute path of the relflow it was run
+    # with below. Nothing in the pusher's environment chooses the binary. A hook that was here
+    # before is kept as pre-receive.relflow-chained and runs first.
+    relflow_bin=relflow
+    unset RELFLOW_BIN RELFLOW_NOW RELFLOW_TRACE
     input=$(cat)
     chained="$(dirname "$0")/pre-receive.relflow-chained"
     if [ -x "$chained" ]; then
         printf '%s\n' "$input" | "$chained" "$@" || exit $?
     fi
-    if ! command -v "$relflow_bin" >/dev/null 2>&1; then
-        echo "relflow: cannot find the relflow command on the server; install it or set RELFLOW_BIN" >&2
+    if [ ! -x "$relflow_bin" ]; then
+        echo "relflow: the relflow binary this hook was installed with ($relflow_bin) is missing; push refused" >&2
+        echo "relflow:   fix: the server's administrator reinstalls it: relflow hooks install --server --repo PATH" >&2
         exit 1
     fi
     printf '%s\n' "$input" | "$relflow_bin" hook pre-receive "$@"
 
     """#
-
-    public static let hookUpdate = """
-    #!/bin/sh
-    # relflow-hook-shim: update
-    # On a server that runs only the update hook: the same rules as pre-receive, one ref at a
-    # time (a rollback must already be in the server's ledger, since the update hook cannot see
-    # the rest of the push). Installed with `relflow hooks install --server --update-hook`. A
-    # hook that was here before is kept as update.relflow-chained and runs first.
-    relflow_bin=${RELFLOW_BIN:-relflow}
-    command -v "$relflow_bin" >/dev/null 2>&1 || relflow_bin=relflow
-    chained="$(dirname "$0")/update.relflow-chained"
-    if [ -x "$chained" ]; then
-        "$chained" "$@" || exit $?
-    fi
-    if ! command -v "$relflow_bin" >/dev/null 2>&1; then
-        echo "relflow: cannot find the relflow command on the server; install it or set RELFLOW_BIN" >&2
-        exit 1
-    fi
-    exec "$relflow_bin" hook update "$@"
-
-    """
 }

@@ -54,14 +54,24 @@ public struct GateService {
     /// The paths that differ between two releases, without the files relflow's own release
     /// commits write (they describe the change; they are not the change).
     public func changedPaths(from: ObjectID?, to: ObjectID) throws(RelflowError) -> [String] {
-        let paths: [String]
+        try changedPathKinds(from: from, to: to).paths
+    }
+
+    /// The changed paths and the special ones among them (symlinks, submodules, mode changes).
+    public func changedPathKinds(from: ObjectID?, to: ObjectID) throws(RelflowError) -> (paths: [String], special: Set<String>) {
+        try GateService.changedPathKinds(repo, config: config, from: from, to: to)
+    }
+
+    /// The same, for any repository and policy (the server judges with its own policy).
+    static func changedPathKinds(_ repo: Repository, config: RelflowConfig, from: ObjectID?, to: ObjectID) throws(RelflowError) -> (paths: [String], special: Set<String>) {
+        let result: (paths: [String], special: Set<String>)
         if let from {
-            paths = try git { () throws(GitError) in try repo.changedPaths(from: from, to: to) }
+            result = try git { () throws(GitError) in try repo.changedPathKinds(from: from, to: to) }
         } else {
-            paths = try git { () throws(GitError) in try repo.allPaths(inCommit: to) }
+            result = (try git { () throws(GitError) in try repo.allPaths(inCommit: to) }, [])
         }
         let own = Set([config.changelog.file])
-        return paths.filter { !own.contains($0) }
+        return (result.paths.filter { !own.contains($0) }, result.special)
     }
 
     public func evaluate(_ name: String?, hotfix: Bool = false, ledger: [LedgerEntry]? = nil) throws(RelflowError) -> Evaluation {
@@ -74,7 +84,7 @@ public struct GateService {
                          ledger: [LedgerEntry]? = nil) throws(RelflowError) -> Evaluation {
         let publish = try publishCommit()
         let current = try currentRelease(index: index)
-        let paths = try changedPaths(from: publish, to: candidate.commit)
+        let (paths, special) = try changedPathKinds(from: publish, to: candidate.commit)
         var entries: [LedgerEntry]
         if let ledger { entries = ledger } else { entries = try Ledger(repository: repo).entries() }
         entries = entries.filter { $0.event == .approve }
@@ -83,7 +93,7 @@ public struct GateService {
         let commitInfo = try git { () throws(GitError) in try repo.commit(candidate.commit) }
         let tagger = candidate.tagger?.email ?? commitInfo.committer.email
         let tagTime = candidate.tagger?.time ?? commitInfo.committer.time
-        let decision = GatePolicy.decide(changedPaths: paths, rules: config.gate, approvers: approvers, tagger: tagger,
+        let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers, tagger: tagger,
                                          tagTime: tagTime, now: Clock.now(), hotfix: hotfix)
         return Evaluation(candidate: candidate, current: current, publishCommit: publish, decision: decision)
     }

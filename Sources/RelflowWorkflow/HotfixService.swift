@@ -197,6 +197,12 @@ public struct HotfixService {
         let tagObject = try await ReleaseTagWriter.create(tagName, at: tip, notes: notes, identity: identity, time: now, context: context)
         index = try context.releaseTags(refresh: true)
         guard let tag = index.tag(named: tagName) else { throw .repository("the tag \(tagName) vanished while relflow wrote it") }
+        // Recorded as a release like any other, so that the tag can be pushed (the server
+        // accepts only release tags the ledger records) and approved while it waits.
+        try ledger.append([LedgerEntry(event: .release, version: version.description, tag: tagName, tagObject: tagObject.hex,
+                                       commit: tip.hex, previous: base.name, actor: identity.actor, timestamp: now,
+                                       details: ["hotfix": "true", "base": base.name])],
+                          unlessRecent: { $0.event == .release && $0.tag == tagName })
 
         // Promote ahead of anything pending: no delay; approvals as [gate] hotfix says.
         var promotion: PromoteService.Outcome?
@@ -322,7 +328,12 @@ enum HotfixRules {
     /// walks are bounded by the hotfix's own commits and main's since the tag.
     static func containsMainCommits(_ repo: Repository, tip: ObjectID, base: ObjectID, main: String) throws(RelflowError) -> Bool {
         guard let mainTip = try git({ () throws(GitError) in try repo.reference(main) }) else { return false }
-        return try git { () throws(GitError) in
+        return try containsMainCommits(repo, tip: tip, base: base, mainTip: mainTip)
+    }
+
+    /// The same against a given tip of main (the one a push brings).
+    static func containsMainCommits(_ repo: Repository, tip: ObjectID, base: ObjectID, mainTip: ObjectID) throws(RelflowError) -> Bool {
+        try git { () throws(GitError) in
             let all = try RevisionWalk(repo)
             try all.push(tip)
             try all.hide(base)

@@ -78,14 +78,9 @@ public final class RepositoryContext {
             }
             return (RelflowConfig(), "defaults")
         }
-        // A bare repository (a server): the configuration committed on the default branch.
-        for branch in ["HEAD", "refs/heads/main"] {
-            guard let commit = try? repository.resolveCommit(branch),
-                  let bytes = try? repository.blob(at: ConfigLoader.fileName, inCommit: commit) else { continue }
-            let source = "\(ConfigLoader.fileName) at \(branch)"
-            return (try ConfigLoader.load(text: String(decoding: bytes, as: UTF8.self), source: source), source)
-        }
-        return (RelflowConfig(), "defaults")
+        // A bare repository is a server: it reads only the policy its administrator installed
+        // (never a .relflow.toml that a push could change).
+        return try ServerPolicyStore(repository: repository).load()
     }
 
     func note(_ text: String) { notes.append(text) }

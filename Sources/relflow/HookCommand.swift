@@ -35,18 +35,37 @@ struct HookCommand: ParsableCommand {
         case "pre-push", "pre-receive":
             let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
             let lines = input.split(whereSeparator: \.isNewline).map(String.init)
-            let updates = lines.compactMap(name == "pre-push" ? PushPolicy.Update.parse(prePushLine:) : PushPolicy.Update.parse(preReceiveLine:))
-            try check(updates, clientSide: name == "pre-push")
-        case "update":
-            guard arguments.count >= 3 else {
-                throw RelflowError.usage("update needs <ref> <old> <new>", hint: "git runs it as: relflow hook update REF OLD NEW")
+            if name == "pre-push" {
+                try check(lines.compactMap(PushPolicy.Update.parse(prePushLine:)), clientSide: true)
+            } else {
+                try judgeOnServer(lines.compactMap(PushPolicy.Update.parse(preReceiveLine:)))
             }
-            let update = PushPolicy.Update(ref: arguments[0], old: PushPolicy.Update.nonZero(arguments[1]),
-                                           new: PushPolicy.Update.nonZero(arguments[2]))
-            try check([update], clientSide: false)
+        case "update":
+            // One ref at a time cannot be judged: a promotion is a tag, a ledger entry and publish
+            // together. Refuse rather than let the parts in one by one.
+            global.configureOutput()
+            Output.info("relflow: refused \(arguments.first ?? "this ref"): relflow's update hook cannot judge a push as a whole, so it accepts nothing [update-hook]")
+            Output.info("relflow:   fix: the server's administrator installs the pre-receive hook instead: relflow hooks install --server --repo PATH")
+            Output.info("relflow: this ref was not updated; other refs of the push may have been")
+            throw ExitCode(1)
         default:
             throw RelflowError.usage("unknown hook '\(name)'", hint: "relflow handles: commit-msg, pre-push, pre-receive, update")
         }
+    }
+
+    /// The server's judgement of a whole push, from the server's own policy. Nothing of the
+    /// push is read as policy; the binary is the one the administrator installed.
+    func judgeOnServer(_ updates: [PushPolicy.Update]) throws {
+        global.configureOutput()
+        let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
+        let (judgement, source) = try ServerGuard.judgePush(updates, path: global.repo, fromEnvironment: inGitHook)
+        guard !judgement.refusals.isEmpty else { return }
+        for r in judgement.refusals {
+            Output.info("relflow: refused \(r.ref): \(r.message) [\(r.rule)]")
+            Output.info("relflow:   fix: \(r.fix)")
+        }
+        Output.info("relflow: push refused; no ref was updated on the server (policy: \(source))")
+        throw ExitCode(1)
     }
 
     /// Judges a push; each refusal names the ref, the rule and the fix (git shows them to the

@@ -15,7 +15,11 @@ struct HooksCommand: ParsableCommand {
             discussion: """
             Respects core.hooksPath. A hook relflow did not write is kept and chained: it is
             renamed to <name>.relflow-chained and runs before relflow's check. --force replaces it.
-            On a server: relflow hooks install --server --repo /srv/git/shop.git
+            On a server: relflow hooks install --server --policy policy.toml -C /srv/git/shop.git
+            installs pre-receive, which judges every push as a whole against the server's own
+            policy (kept in <repository>/relflow/policy.toml; a pushed .relflow.toml is never
+            read). Without --policy an existing server policy is kept, else relflow's defaults
+            apply. See 'relflow policy show'.
             """
         )
         @OptionGroup var global: GlobalOptions
@@ -23,13 +27,24 @@ struct HooksCommand: ParsableCommand {
         var force = false
         @Flag(help: "Install the server-side hook into a (bare) repository.")
         var server = false
-        @Flag(name: .customLong("update-hook"), help: "With --server: install the update hook instead of pre-receive.")
-        var updateHook = false
+        @Option(help: "With --server: the policy the server enforces (the same TOML as .relflow.toml), copied into the repository.")
+        var policy: String?
 
         func run() throws {
+            global.configureOutput()
+            if let policy {
+                // First, so that a broken policy already there can be replaced.
+                guard server else { throw RelflowError.usage("--policy goes with --server", hint: "relflow hooks install --server --policy FILE") }
+                guard let text = readFile(policy) else {
+                    throw RelflowError.usage("cannot read the policy file '\(policy)'", hint: "name a readable TOML file")
+                }
+                let store = try ServerPolicyStore.discover(path: global.repo)
+                try store.install(policyText: text, source: policy)
+                if !global.json { Output.info("policy: \(policy) installed as \(store.policyPath)") }
+            }
             let context = try global.context()
             let installer = HookInstaller(repository: context.repository)
-            let names = server ? (updateHook ? ["update"] : HookShims.serverHooks) : HookShims.clientHooks
+            let names = server ? HookShims.serverHooks : HookShims.clientHooks
             let outcomes = try installer.install(names, relflowPath: currentExecutablePath(), force: force)
             report(outcomes, json: global.json)
         }

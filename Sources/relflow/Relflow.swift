@@ -18,7 +18,7 @@ struct Relflow: AsyncParsableCommand {
             InitCommand.self, LintCommand.self, VersionCommand.self, ChangelogCommand.self, NoticeCommand.self, BomCommand.self,
             ReleaseCommand.self,
             GateCommand.self, ApproveCommand.self, PromoteCommand.self, DeliverCommand.self, RollbackCommand.self,
-            HotfixCommand.self, StatusCommand.self, HistoryCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self,
+            HotfixCommand.self, StatusCommand.self, HistoryCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self, PolicyCommand.self,
         ]
     )
 

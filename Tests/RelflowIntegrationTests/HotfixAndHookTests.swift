@@ -13,14 +13,17 @@ final class Team: @unchecked Sendable {
         p = try Project(publisher: false, extraConfig: "hotfix = \"auto\"\n\(config)\n[hotfix]\nbackport = \"\(backport)\"\n")
         #expect(p.relflow("release").status == 0)
         #expect(p.relflow("init").status == 0)
-        let install = runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server"], cwd: repo.root, environment: repo.environment)
+        // The administrator installs the hook with the team's policy: the server enforces its
+        // own copy, never the .relflow.toml a push brings.
+        let install = runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", repo.path + "/.relflow.toml"],
+                                 cwd: repo.root, environment: repo.environment)
         #expect(install.status == 0, "\(install)")
-        try repo.git("push", "-q", "origin", "main", "publish", "--tags")
-        try repo.git("push", "-q", "origin", "refs/relflow/ledger")
+        // The server takes a release tag or a move of publish only with the ledger entry that
+        // records it: branch, tags and ledger go in one push.
+        try repo.git("push", "-q", "--atomic", "origin", "main", "publish", "--tags", "refs/relflow/ledger")
         try repo.commit("feat: next big thing", files: ["src/next.txt": "new\n"])
         #expect(p.relflow("release").status == 0)
-        try repo.git("push", "-q", "origin", "main", "--tags")
-        try repo.git("push", "-q", "origin", "refs/relflow/ledger")
+        try repo.git("push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger")
     }
 
     /// A second clone, as a developer's laptop, with the ledger fetched.
@@ -54,7 +57,7 @@ struct HotfixAndHookTests {
         #expect(push.status == 0, "\(push)")
         #expect(try team.repo.git(["rev-parse", "publish"], cwd: team.remote) == (try laptop.git("rev-parse", "v0.1.1^{commit}")))
         let ledger = try team.p.ledgerSummaries("refs/relflow/ledger", in: team.remote)
-        #expect(Array(ledger.prefix(4)) == ["backport v0.1.1: merged", "hotfix-finish v0.1.1", "promote v0.1.1 (hotfix)", "hotfix-start v0.1.0"])
+        #expect(Array(ledger.prefix(4)) == ["backport v0.1.1: merged", "hotfix-finish v0.1.1", "promote v0.1.1 (hotfix)", "release v0.1.1"])
         // The maintainer's clone gets it, and the fix is listed exactly once.
         try team.repo.git("pull", "-q", "--no-rebase", "origin", "main")
         try team.repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger", "+publish:publish", "--tags")
@@ -157,10 +160,10 @@ struct HotfixAndHookTests {
             #expect(try team.serverRefs() == before, "\(args) changed the server")
         }
         try repo.commit("docs: not released", files: ["docs.txt": "x\n"])
-        try refused(["origin", "+main:publish"], rule: "publish-untagged")
+        try refused(["origin", "+main:publish"], rule: "publish-unrecorded")
         try refused(["origin", ":refs/heads/publish"], rule: "publish-delete")
         let untaggedOld = try repo.git("rev-parse", "v0.1.0^{commit}^")
-        try refused(["origin", "+\(untaggedOld):refs/heads/publish"], rule: "publish-non-fast-forward")
+        try refused(["origin", "+\(untaggedOld):refs/heads/publish"], rule: "publish-unrecorded")
         try repo.git("tag", "-f", "-a", "-m", "moved", "v0.1.0", "main")
         try refused(["-f", "origin", "v0.1.0"], rule: "tag-move")
         try refused(["origin", ":refs/tags/v0.2.0"], rule: "tag-delete")

@@ -15,7 +15,6 @@ TEMPLATES = [
     ("hookCommitMsg", "hooks/commit-msg"),
     ("hookPrePush", "hooks/pre-push"),
     ("hookPreReceive", "hooks/pre-receive"),
-    ("hookUpdate", "hooks/update"),
 ]
 
 out = ["// The default templates, compiled in so that an installed relflow needs no source tree.",

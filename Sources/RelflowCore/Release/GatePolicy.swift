@@ -33,10 +33,14 @@ public enum GatePolicy {
     ///   - approvers: emails of the recorded approvals of the candidate tag.
     ///   - tagger: the candidate tag's tagger email.
     ///   - tagTime / now: seconds since the epoch.
-    public static func decide(changedPaths: [String], rules: RelflowConfig.Gate, approvers: [String], tagger: String?,
-                              tagTime: Int64, now: Int64, hotfix: Bool = false) -> GateDecision {
+    ///   - specialPaths: changed paths that are symlinks, submodules or mode changes: never
+    ///     "auto" by their name alone unless `[gate] auto_special` says so.
+    public static func decide(changedPaths: [String], specialPaths: Set<String> = [], rules: RelflowConfig.Gate, approvers: [String],
+                              tagger: String?, tagTime: Int64, now: Int64, hotfix: Bool = false) -> GateDecision {
         let globs = rules.autoPaths.map(PathGlob.init)
-        let outside = changedPaths.filter { path in !globs.contains { $0.matches(path) } }
+        let outside = changedPaths.filter { path in
+            (!rules.autoSpecial && specialPaths.contains(path)) || !globs.contains { $0.matches(path) }
+        }
         var counted: [String] = []
         for approver in approvers {
             let email = approver.lowercased()

@@ -19,7 +19,6 @@ public enum HookShims {
         case "commit-msg": return DefaultTemplates.hookCommitMsg
         case "pre-push": return DefaultTemplates.hookPrePush
         case "pre-receive": return DefaultTemplates.hookPreReceive
-        case "update": return DefaultTemplates.hookUpdate
         default: return nil
         }
     }
@@ -62,7 +61,14 @@ public struct HookInstaller {
             guard var text = HookShims.text(for: name) else {
                 throw .usage("relflow has no '\(name)' hook", hint: "client hooks: " + HookShims.clientHooks.joined(separator: ", "))
             }
-            if let relflowPath {
+            if HookShims.serverHooks.contains(name) {
+                // The server runs exactly the binary the administrator installed it with.
+                guard let relflowPath, relflowPath.hasPrefix("/") else {
+                    throw .repository("cannot tell where this relflow binary is, so the server hook cannot name it",
+                                      hint: "run relflow by its absolute path, e.g. /usr/local/bin/relflow hooks install --server")
+                }
+                text = text.replacingFirst("relflow_bin=relflow\n", with: "relflow_bin=\(shellQuoted(relflowPath))\n")
+            } else if let relflowPath {
                 text = text.replacingFirst("${RELFLOW_BIN:-relflow}", with: "${RELFLOW_BIN:-\(shellQuoted(relflowPath))}")
             }
             let path = directory + "/" + name

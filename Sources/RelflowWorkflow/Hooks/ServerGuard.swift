@@ -1,0 +1,447 @@
+import Git
+import RelflowCore
+
+/// The server's judgement of a whole push (`pre-receive`): the trust boundary. It assumes the
+/// pusher can push anything with `--no-verify` and plumbing, and reads nothing the push can
+/// change as policy: the rules come from `ServerPolicyStore`, the delay from the server's own
+/// receipts, the approvals and the rollback history from ledger entries it checked.
+///
+/// What it costs grows with the push (its new ledger entries, its hotfix commits, the two trees
+/// a promotion compares) and with how far back in the ledger a fact lies, never with history.
+public struct ServerGuard {
+    public typealias Update = PushPolicy.Update
+    public typealias Refusal = PushPolicy.Refusal
+
+    let repository: Repository
+    let config: RelflowConfig
+    let store: ServerPolicyStore
+    let now: Int64
+
+    public init(repository: Repository, config: RelflowConfig, store: ServerPolicyStore, now: Int64) {
+        self.repository = repository
+        self.config = config
+        self.store = store
+        self.now = now
+    }
+
+    /// The refusals, and the release tags to record as received when the push is accepted.
+    public struct Judgement: Sendable {
+        public var refusals: [Refusal] = []
+        public var receipts: [(name: String, object: ObjectID)] = []
+    }
+
+    static let emptyTree = ObjectID(hex: "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+    var publishRef: String { "refs/heads/" + config.branches.publish }
+    var mainRef: String { "refs/heads/" + config.branches.main }
+    var hotfixPrefix: String { "refs/heads/" + config.hotfix.branchPrefix }
+
+    func releaseVersion(ofRef ref: String) -> SemVer? {
+        guard ref.hasPrefix("refs/tags/") else { return nil }
+        return config.tags.version(ofTag: String(ref.dropFirst("refs/tags/".count)))
+    }
+
+    /// The pre-receive hook's whole job: opens the repository being pushed to (through git's
+    /// environment, to see the quarantined objects), reads the server's policy, judges the push,
+    /// and records the tags it received when the push is accepted.
+    public static func judgePush(_ updates: [Update], path: String?, fromEnvironment: Bool) throws(RelflowError) -> (judgement: Judgement, policy: String) {
+        let repository: Repository
+        do {
+            repository = fromEnvironment ? try Repository.openFromEnvironment() : try Repository.discover(from: path ?? ".")
+        } catch {
+            throw .repository("cannot open the repository being pushed to: \(error.message)", hint: "the server runs this from its pre-receive hook")
+        }
+        let store = ServerPolicyStore(repository: repository)
+        let (config, source) = try store.load()
+        let now = Clock.now()
+        let judgement = ServerGuard(repository: repository, config: config, store: store, now: now).judge(updates)
+        if judgement.refusals.isEmpty { store.recordReceipts(judgement.receipts, at: now) }
+        return (judgement, source)
+    }
+
+    public func judge(_ updates: [Update]) -> Judgement {
+        var judgement = Judgement()
+        var state = PushState(guardian: self, updates: updates)
+        // The ledger first: every other rule reads the entries it vouches for.
+        if let ledger = updates.first(where: { $0.ref == Ledger.reference }) {
+            judgement.refusals += guarded(ledger.ref) { () throws(RelflowError) in try checkLedger(ledger, state: &state) }
+        }
+        for update in updates where update.ref != Ledger.reference {
+            judgement.refusals += checkName(update)
+            if update.ref == publishRef {
+                judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkPublish(update, state: &state) }
+            } else if releaseVersion(ofRef: update.ref) != nil {
+                judgement.refusals += guarded(update.ref) { () throws(RelflowError) in
+                    try checkReleaseTag(update, state: &state, receipts: &judgement.receipts)
+                }
+            } else if update.ref.hasPrefix(hotfixPrefix), update.new != nil {
+                judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkHotfix(update, state: &state) }
+            }
+        }
+        return judgement
+    }
+
+    func guarded(_ ref: String, _ body: () throws(RelflowError) -> [Refusal]) -> [Refusal] {
+        do {
+            return try body()
+        } catch {
+            return [Refusal(ref: ref, rule: "unreadable", message: "relflow could not read what is pushed: \(error.message)",
+                            fix: "push the objects this ref needs (the branch, its tags and refs/relflow/ledger together)")]
+        }
+    }
+
+    // MARK: - Names
+
+    /// Refs that would shadow what the model protects: `git checkout publish` or
+    /// `git archive publish` must give production, nothing else.
+    func checkName(_ update: Update) -> [Refusal] {
+        guard update.new != nil else { return [] }
+        let ref = update.ref
+        func refuse(_ message: String, _ fix: String) -> [Refusal] { [Refusal(ref: ref, rule: "protected-name", message: message, fix: fix)] }
+        if ref.hasPrefix("refs/remotes/") {
+            return refuse("a server holds no remote-tracking refs; this one could shadow a branch in clones",
+                          "push branches to refs/heads/ (git push origin BRANCH)")
+        }
+        for protected in [config.branches.publish, config.branches.main] {
+            if ref == "refs/tags/" + protected {
+                return refuse("a tag named '\(protected)' would shadow the branch \(protected) (git resolves tags first)",
+                              "delete the local tag (git tag -d \(protected)) and push the branch instead")
+            }
+            if ref.hasPrefix("refs/heads/") {
+                let name = String(ref.dropFirst("refs/heads/".count))
+                if name != protected && name.lowercased() == protected.lowercased() {
+                    return refuse("'\(name)' differs from the protected branch '\(protected)' only in case (one name on case-insensitive file systems)",
+                                  "choose another branch name")
+                }
+            }
+        }
+        if ref.hasPrefix("refs/heads/"), config.tags.version(ofTag: String(ref.dropFirst("refs/heads/".count))) != nil {
+            return refuse("a branch named like a release tag makes that tag's name ambiguous",
+                          "choose another branch name (release tags are made by relflow release)")
+        }
+        if ref.hasPrefix("refs/relflow/") && ref != Ledger.reference {
+            return refuse("refs/relflow/ holds only relflow's own refs", "push only refs/relflow/ledger there")
+        }
+        return []
+    }
+
+    // MARK: - Ledger
+
+    func checkLedger(_ update: Update, state: inout PushState) throws(RelflowError) -> [Refusal] {
+        guard let new = update.new else {
+            return [Refusal(ref: update.ref, rule: "ledger-delete", message: "the ledger may not be deleted: it is the audit log",
+                            fix: "keep it; it only ever grows")]
+        }
+        let reset = "reset your ledger to the server's and let relflow append again: git fetch origin +refs/relflow/ledger:refs/relflow/ledger"
+        var entries: [(id: ObjectID, entry: LedgerEntry)] = []
+        var cursor: ObjectID? = new
+        // Every new entry is read, however many: the walk ends at the server's tip.
+        while let id = cursor, id != update.old {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            if commit.parents.count > 1 {
+                return [Refusal(ref: update.ref, rule: "ledger-linear", message: "ledger commit \(id.short()) is a merge; the ledger is one chain", fix: reset)]
+            }
+            if commit.tree != Self.emptyTree {
+                return [Refusal(ref: update.ref, rule: "ledger-entry", message: "ledger commit \(id.short()) carries files; an entry is a message on an empty tree", fix: reset)]
+            }
+            switch LedgerFormat.strictEntry(message: commit.rawMessage) {
+            case .failure(let problem):
+                return [Refusal(ref: update.ref, rule: "ledger-entry", message: "ledger commit \(id.short()): \(problem.message)", fix: reset)]
+            case .success(let entry):
+                entries.append((id, entry))
+            }
+            cursor = commit.parents.first
+            if cursor == nil, update.old != nil {
+                return [Refusal(ref: update.ref, rule: "ledger-non-fast-forward",
+                                message: "the pushed ledger does not contain the server's (\(update.old?.short() ?? "")): entries would be lost",
+                                fix: "let relflow fold them in: relflow promote/approve/deliver --push retries by itself; by hand: git fetch, then any relflow command with --push")]
+            }
+        }
+        entries.reverse()
+        var previous = state.existingNewestTime()
+        for (id, entry) in entries {
+            if entry.timestamp > now + config.server.clockSkew.seconds {
+                return [Refusal(ref: update.ref, rule: "ledger-time",
+                                message: "ledger commit \(id.short()) is dated \(entry.time), ahead of the server's clock (\(isoDateTime(now))) by more than [server] clock_skew (\(config.server.clockSkew.text))",
+                                fix: "fix the clock of the machine that wrote it, then \(reset)")]
+            }
+            if entry.timestamp < now - config.server.maxEntryAge.seconds {
+                return [Refusal(ref: update.ref, rule: "ledger-time",
+                                message: "ledger commit \(id.short()) is dated \(entry.time), older than [server] max_entry_age (\(config.server.maxEntryAge.text)) when it reaches the server",
+                                fix: "record the event again now, then \(reset)")]
+            }
+            if let last = previous, entry.timestamp < last - config.server.clockSkew.seconds {
+                return [Refusal(ref: update.ref, rule: "ledger-time",
+                                message: "ledger commit \(id.short()) (\(entry.time)) is dated before the entry it follows",
+                                fix: reset)]
+            }
+            previous = entry.timestamp
+        }
+        state.newEntries = entries.map(\.entry)
+        return []
+    }
+
+    // MARK: - Release tags
+
+    func checkReleaseTag(_ update: Update, state: inout PushState, receipts: inout [(name: String, object: ObjectID)]) throws(RelflowError) -> [Refusal] {
+        let name = String(update.ref.dropFirst("refs/tags/".count))
+        if let old = update.old {
+            if update.new == nil {
+                return [Refusal(ref: update.ref, rule: "tag-delete", message: "the release tag \(name) may not be deleted: releases are immutable",
+                                fix: "keep it; to withdraw a release, roll back (relflow rollback) and release a fix")]
+            }
+            if update.new != old {
+                return [Refusal(ref: update.ref, rule: "tag-move", message: "the release tag \(name) may not be moved (it was \(old.short()))",
+                                fix: "release a new version instead; restore your local tag with git fetch --force origin tag \(name)")]
+            }
+            return []
+        }
+        guard let new = update.new else { return [] }
+        guard (try? repository.resolveCommit(new.hex)) != nil else {
+            return [Refusal(ref: update.ref, rule: "tag-target", message: "the release tag \(name) does not name a commit",
+                            fix: "release tags name commits; make releases with relflow release")]
+        }
+        let covered = try state.find { entry in
+            (entry.event == .release || entry.event == .hotfixFinish) && entry.tag == name && entry.tagObject == new.hex
+        }
+        guard covered != nil else {
+            return [Refusal(ref: update.ref, rule: "tag-unrecorded",
+                            message: "no release entry in the ledger records \(name) (tag object \(new.short())): release tags are made by relflow release",
+                            fix: "release with relflow release, then push the branch, the tag and the ledger together: git push --atomic origin \(config.branches.main) refs/tags/\(name) refs/relflow/ledger")]
+        }
+        receipts.append((name, new))
+        return []
+    }
+
+    // MARK: - publish
+
+    func checkPublish(_ update: Update, state: inout PushState) throws(RelflowError) -> [Refusal] {
+        let name = config.branches.publish
+        let ref = update.ref
+        guard let new = update.new else {
+            return [Refusal(ref: ref, rule: "publish-delete", message: "\(name) may not be deleted: it is what runs in production",
+                            fix: "to go back to an earlier release use relflow rollback")]
+        }
+        guard let newCommit = try? repository.resolveCommit(new.hex), newCommit == new else {
+            return [Refusal(ref: ref, rule: "publish-untagged", message: "\(name) must point at a commit", fix: "promote a release: relflow promote --push")]
+        }
+        let old = update.old
+        // The move must be recorded by an entry of this very push, for exactly this move.
+        let recorded = state.newEntries.last { entry in
+            [.promote, .rollback].contains(entry.event) && entry.commit == new.hex && entry.previous == old?.hex
+        }
+        guard let entry = recorded else {
+            return [Refusal(ref: ref, rule: "publish-unrecorded",
+                            message: "no new ledger entry in this push records moving \(name) from \(old?.short() ?? "nothing") to \(new.short())",
+                            fix: "move \(name) only with relflow promote --push or relflow rollback --push (they record the move and push both)")]
+        }
+        guard let tagName = entry.tag, let tag = try state.releaseTag(named: tagName), tag.commit == new,
+              entry.tagObject == nil || entry.tagObject == tag.target.hex else {
+            return [Refusal(ref: ref, rule: "publish-untagged",
+                            message: "\(name) may only point at a release, and the entry's tag \(entry.tag ?? "(none)") is not a release tag on \(new.short()) (\(config.tags.pattern))",
+                            fix: "release it first (relflow release), then relflow promote --push")]
+        }
+        guard let old else {
+            // Creating publish: the first setting up (relflow init), once.
+            if try state.find({ [.promote, .rollback, .hotfixFinish].contains($0.event) && $0.previous != nil }) != nil {
+                return [Refusal(ref: ref, rule: "publish-recreate", message: "\(name) was deleted or never pushed, but the ledger shows it moved before",
+                                fix: "ask the server's administrator to restore \(name) from the ledger's last promote")]
+            }
+            return []
+        }
+        let forward = try git { () throws(GitError) in try repository.isAncestor(old, of: new) }
+        if forward {
+            guard entry.event == .promote else {
+                return [Refusal(ref: ref, rule: "publish-unrecorded", message: "a forward move of \(name) is a promotion, but the entry says \(entry.event.rawValue)",
+                                fix: "use relflow promote --push")]
+            }
+            return try judgeGate(ref: ref, tag: tag, entry: entry, from: old, state: &state)
+        }
+        guard entry.event == .rollback else {
+            return [Refusal(ref: ref, rule: "publish-non-fast-forward",
+                            message: "\(name) moves from \(old.short()) to \(new.short()), which is not forward, and the entry records a \(entry.event.rawValue), not a rollback",
+                            fix: "go back with relflow rollback TAG --push (it records the move in the ledger and pushes both)")]
+        }
+        // A rollback goes back to where production was before, as the checked ledger shows.
+        let wasThere = try state.findExisting { e in
+            [.promote, .rollback].contains(e.event) && e.commit == new.hex
+        }
+        guard wasThere != nil else {
+            return [Refusal(ref: ref, rule: "rollback-target",
+                            message: "\(tag.name) (\(new.short())) was never on \(name) according to the server's ledger; a rollback only returns to an earlier production release",
+                            fix: "roll back to a release that ran in production (relflow history lists them), or promote it through the gate")]
+        }
+        return []
+    }
+
+    /// The gate, recomputed by the server from its own policy: the paths between the two
+    /// trees (symlinks, submodules and mode changes judged by what they are), approvals from
+    /// the checked ledger by someone other than the tagger, and the delay from when this server
+    /// first received the tag.
+    func judgeGate(ref: String, tag: ReleaseTag, entry: LedgerEntry, from old: ObjectID, state: inout PushState) throws(RelflowError) -> [Refusal] {
+        let (paths, special) = try GateService.changedPathKinds(repository, config: config, from: old, to: tag.commit)
+        let annotated = try tag.annotated(in: repository)
+        let commit = try git { () throws(GitError) in try repository.commit(tag.commit) }
+        let tagger = annotated.tagger?.email ?? commit.committer.email
+        var approvers: [String] = []
+        for e in state.newEntries where e.event == .approve && e.tag == tag.name && e.tagObject == tag.target.hex {
+            approvers.append(e.actor.email)
+        }
+        try state.forEachExisting { e in
+            if e.event == .approve && e.tag == tag.name && e.tagObject == tag.target.hex { approvers.append(e.actor.email) }
+            // Approvals come after their release: stop there.
+            return !(e.event == .release && e.tag == tag.name)
+        }
+        // A hotfix (no delay; approvals as [gate] hotfix says) only when it is one: a patch of
+        // the release production runs now.
+        var hotfix = false
+        if entry.details["gate"] == "hotfix", let current = try state.releaseTag(atCommit: old) {
+            hotfix = tag.version.major == current.version.major && tag.version.minor == current.version.minor
+                && tag.version.patch > current.version.patch && !tag.version.isPrerelease
+        }
+        let receivedAt = store.receipts()[tag.target.hex] ?? now
+        let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers,
+                                         tagger: tagger, tagTime: receivedAt, now: now, hotfix: hotfix)
+        guard decision.allowed else {
+            let fix = decision.kind == .auto ? "" : "have someone other than the tagger run relflow approve \(tag.name) --push, then promote again"
+            return [Refusal(ref: ref, rule: "gate",
+                            message: "the server's gate holds \(tag.name): \(decision.reason) (paths outside the auto set: \(decision.decidingPaths.prefix(5).joined(separator: ", "))\(decision.decidingPaths.count > 5 ? ", …" : ""))",
+                            fix: fix.isEmpty ? "wait, then promote again" : fix)]
+        }
+        return []
+    }
+
+    // MARK: - Hotfix branches
+
+    func checkHotfix(_ update: Update, state: inout PushState) throws(RelflowError) -> [Refusal] {
+        guard let new = update.new else { return [] }
+        let ref = update.ref
+        let branch = String(ref.dropFirst("refs/heads/".count))
+        guard let version = SemVer(String(ref.dropFirst(hotfixPrefix.count))) else {
+            return [Refusal(ref: ref, rule: "hotfix-name", message: "\(branch) is not named \(config.hotfix.branchPrefix)<version>",
+                            fix: "start hotfixes with relflow hotfix start")]
+        }
+        let tip = try git { () throws(GitError) in try repository.resolveCommit(new.hex) }
+        // Its base: the highest release of the same line below it that the branch contains.
+        let index = try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
+        let reach = try git { () throws(GitError) in try Ancestry(repository).reach(from: tip) }
+        let line = index.tags.filter { $0.version < version && $0.version.major == version.major && $0.version.minor == version.minor }
+        guard let base = try index.highest(in: reach, where: { tag in line.contains { $0.name == tag.name } }) else {
+            return [Refusal(ref: ref, rule: "hotfix-base", message: "\(branch) does not start at a release tag of \(version.major).\(version.minor)",
+                            fix: "start it from the production tag: relflow hotfix start")]
+        }
+        // The base must be a release that ran in production.
+        let publishNow = try git { () throws(GitError) in try repository.reference(publishRef) }
+        let recordedThere = try state.findExisting { e in [.promote, .rollback].contains(e.event) && e.commit == base.commit.hex } != nil
+        let inProduction = recordedThere || publishNow == base.commit
+        guard inProduction else {
+            return [Refusal(ref: ref, rule: "hotfix-base", message: "\(branch) starts at \(base.name), which never ran in production; a hotfix fixes what production runs",
+                            fix: "start it from the production tag: relflow hotfix start")]
+        }
+        // Every commit the push adds: the hotfix types, nothing breaking.
+        let since = update.old.map { [$0] } ?? []
+        let ids = try git { () throws(GitError) in try Ancestry(repository).commits(from: [tip], excluding: since + [base.commit]) }
+        let allowed = config.hotfix.allowedTypes
+        for id in ids {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            let parsed = ConventionalCommitParser.parse(commit.message, keepBody: false)
+            if commit.isMerge && parsed.kind == .merge { continue }
+            guard let cc = parsed.commit, allowed.contains(cc.normalizedType), !cc.isBreaking else {
+                return [Refusal(ref: ref, rule: "hotfix-type",
+                                message: "\(id.short()) '\(commit.summary)' is not an allowed hotfix commit (\(allowed.joined(separator: ", ")), never breaking)",
+                                fix: "features and breaking changes go through a normal release from \(config.branches.main); drop it: git rebase -i \(base.name)")]
+            }
+        }
+        // No commit of main after the tag, judged against main as this push leaves it.
+        let mainTip: ObjectID?
+        if let pushedMain = state.updates.first(where: { $0.ref == mainRef }) {
+            mainTip = pushedMain.new
+        } else {
+            mainTip = try git { () throws(GitError) in try repository.reference(mainRef) }
+        }
+        if let mainTip, try HotfixRules.containsMainCommits(repository, tip: tip, base: base.commit, mainTip: mainTip) {
+            return [Refusal(ref: ref, rule: "hotfix-main-commits",
+                            message: "\(branch) contains commits of \(config.branches.main) made after \(base.name)",
+                            fix: "keep only the fixes: git rebase --onto \(base.name) \(config.branches.main) \(branch)")]
+        }
+        return []
+    }
+}
+
+/// What one push brings and what the server already holds, read lazily and once.
+struct PushState {
+    let guardian: ServerGuard
+    let updates: [PushPolicy.Update]
+    /// The entries this push adds, oldest first, each checked strictly.
+    var newEntries: [LedgerEntry] = []
+    private var existing: [LedgerEntry] = []
+    private var cursor: ObjectID?
+    private var started = false
+    private var index: ReleaseTagIndex?
+
+    init(guardian: ServerGuard, updates: [PushPolicy.Update]) {
+        self.guardian = guardian
+        self.updates = updates
+    }
+
+    var repository: Repository { guardian.repository }
+
+    /// Calls `body` with the server's existing entries, newest first, reading further back only
+    /// while `body` returns true.
+    mutating func forEachExisting(_ body: (LedgerEntry) throws(RelflowError) -> Bool) throws(RelflowError) {
+        if !started {
+            started = true
+            cursor = try git { () throws(GitError) in try repository.reference(Ledger.reference) }
+        }
+        for entry in existing where try !body(entry) { return }
+        while let id = cursor {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            cursor = commit.parents.first
+            guard let entry = Ledger.decode(commit).entry else { continue }
+            existing.append(entry)
+            if try !body(entry) { return }
+        }
+    }
+
+    mutating func findExisting(_ match: (LedgerEntry) -> Bool) throws(RelflowError) -> LedgerEntry? {
+        var found: LedgerEntry?
+        try forEachExisting { entry in
+            if match(entry) { found = entry; return false }
+            return true
+        }
+        return found
+    }
+
+    /// A matching entry of this push, else of the server's ledger.
+    mutating func find(_ match: (LedgerEntry) -> Bool) throws(RelflowError) -> LedgerEntry? {
+        if let entry = newEntries.last(where: match) { return entry }
+        return try findExisting(match)
+    }
+
+    func existingNewestTime() -> Int64? {
+        guard let tip = try? repository.reference(Ledger.reference), let commit = try? repository.commit(tip) else { return nil }
+        return Ledger.decode(commit).entry?.timestamp
+    }
+
+    /// A release tag as it stands after this push: pushed, else already on the server.
+    mutating func releaseTag(named name: String) throws(RelflowError) -> ReleaseTag? {
+        guard let version = guardian.config.tags.version(ofTag: name) else { return nil }
+        let ref = "refs/tags/" + name
+        let target: ObjectID?
+        if let pushed = updates.first(where: { $0.ref == ref }) {
+            target = pushed.new
+        } else {
+            target = try git { () throws(GitError) in try repository.reference(ref) }
+        }
+        guard let target, let commit = try? repository.resolveCommit(target.hex) else { return nil }
+        let annotation = try git { () throws(GitError) in try repository.annotation(of: target) }
+        return ReleaseTag(name: name, version: version, commit: commit, target: target, isAnnotated: annotation != nil,
+                          tagger: annotation?.tagger, message: annotation?.message)
+    }
+
+    /// The highest release tag on `commit` among the server's tags.
+    mutating func releaseTag(atCommit commit: ObjectID) throws(RelflowError) -> ReleaseTag? {
+        if index == nil { index = try ReleaseTagIndex.read(repository, prefixes: guardian.config.tags.prefixes) }
+        return index?.tags.first { $0.commit == commit }
+    }
+}

@@ -1,0 +1,105 @@
+import Git
+import RelflowCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a server enforces, kept inside the bare repository where no push can reach it:
+/// `relflow/policy.toml` (the same TOML as `.relflow.toml`, written by the administrator
+/// with `relflow hooks install --server --policy FILE`) and `relflow/receipts` (when the
+/// server first received each release tag: the clock a delay counts from).
+///
+/// A pushed `.relflow.toml` is never read by the server. The next step of trust (a signed
+/// policy ref) replaces where `load` reads from; the hook's shape stays.
+public struct ServerPolicyStore {
+    public let gitDirectory: String
+
+    public init(gitDirectory: String) {
+        self.gitDirectory = gitDirectory.hasSuffix("/") ? gitDirectory : gitDirectory + "/"
+    }
+
+    public init(repository: Repository) { self.init(gitDirectory: repository.commonDirectory) }
+
+    /// The store of the repository at or above `path`, found without reading any policy (so a
+    /// broken one can be replaced).
+    public static func discover(path: String?) throws(RelflowError) -> ServerPolicyStore {
+        do {
+            return ServerPolicyStore(repository: try Repository.discover(from: path ?? "."))
+        } catch {
+            throw RepositoryContext.explain(error, path: path ?? ".")
+        }
+    }
+
+    public var folder: String { gitDirectory + "relflow" }
+    public var policyPath: String { folder + "/policy.toml" }
+    public var receiptsPath: String { folder + "/receipts" }
+
+    /// The server's policy: its own file, or relflow's defaults when the administrator wrote
+    /// none. A file that does not parse fails closed with a message for the administrator
+    /// (a push can never cause that: nothing pushed is read).
+    public func load() throws(RelflowError) -> (config: RelflowConfig, source: String) {
+        guard fileExists(policyPath) else { return (RelflowConfig(), "relflow's defaults (no \(policyPath))") }
+        guard let bytes = readFileBytes(policyPath), let text = String(validating: bytes, as: UTF8.self) else {
+            throw .usage("the server policy '\(policyPath)' cannot be read as UTF-8 text",
+                         hint: "the server's administrator fixes it: relflow hooks install --server --policy FILE")
+        }
+        return (try ConfigLoader.load(text: text, source: policyPath), policyPath)
+    }
+
+    /// Installs `text` as the server's policy after checking that it parses.
+    public func install(policyText text: String, source: String) throws(RelflowError) {
+        _ = try ConfigLoader.load(text: text, source: source)
+        guard makeDirectories(folder) else { throw .repository("cannot create '\(folder)'", hint: "check the permissions of the repository") }
+        guard writeFileAtomically(policyPath, text, mode: 0o644) else {
+            throw .repository("cannot write the server policy '\(policyPath)'", hint: "check the permissions of the repository")
+        }
+    }
+
+    /// When the server first received each release tag object: `[tag object id: seconds]`.
+    public func receipts() -> [String: Int64] {
+        guard let text = readFile(receiptsPath) else { return [:] }
+        var out: [String: Int64] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2, let time = Int64(parts[0]) else { continue }
+            let id = String(parts[1])
+            if out[id] == nil { out[id] = time }
+        }
+        return out
+    }
+
+    /// Records that the server received these tag objects now (first receipt wins).
+    public func recordReceipts(_ tags: [(name: String, object: ObjectID)], at time: Int64) {
+        guard !tags.isEmpty, makeDirectories(folder) else { return }
+        let known = receipts()
+        let lines = tags.filter { known[$0.object.hex] == nil }.map { "\(time) \($0.object.hex) \($0.name)\n" }.joined()
+        guard !lines.isEmpty else { return }
+        let fd = open(receiptsPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        _ = lines.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        fsync(fd)
+    }
+}
+
+/// What `relflow policy show` prints: where the policy in force comes from, and its text.
+public struct PolicyView: Sendable, Encodable {
+    public let source: String
+    public let server: Bool
+    public let text: String
+
+    public static func read(path: String?, configPath: String?, server: Bool) throws(RelflowError) -> PolicyView {
+        let store = try ServerPolicyStore.discover(path: path)
+        let repository: Repository
+        do { repository = try Repository.discover(from: path ?? ".") } catch { throw RepositoryContext.explain(error, path: path ?? ".") }
+        if server || repository.isBare {
+            let (_, source) = try store.load()
+            return PolicyView(source: source, server: true, text: readFile(store.policyPath) ?? "")
+        }
+        let context = try RepositoryContext.open(path: path, configPath: configPath)
+        let file = configPath ?? (repository.workingDirectory.map { $0 + ConfigLoader.fileName } ?? "")
+        return PolicyView(source: context.configSource, server: false, text: readFile(file) ?? "")
+    }
+}
