@@ -31,6 +31,15 @@ public struct VerifyService {
             }
         }
         let entries = records.compactMap(\.entry)
+        let publishRef = "refs/heads/" + config.branches.publish
+        let publishNow = try git { () throws(GitError) in try repo.reference(publishRef) }
+        if records.isEmpty, publishNow != nil {
+            // Without the ledger nothing can be checked: that is a failure, not a clean bill.
+            violations.append(.init(invariant: 5, rule: "ledger-missing",
+                                    message: "\(config.branches.publish) exists but the ledger (\(Ledger.reference)) is not in this repository, so no invariant can be checked",
+                                    hint: "fetch it: git fetch origin 'refs/relflow/*:refs/relflow/*' (and add that refspec: git config --add remote.origin.fetch '+refs/relflow/*:refs/relflow/*')"))
+            return violations
+        }
         let index = try context.releaseTags()
         // 3. No release tag moved or deleted since it was recorded.
         for entry in entries where entry.event == .release || entry.event == .hotfixFinish {
@@ -38,10 +47,10 @@ public struct VerifyService {
             let now = try git { () throws(GitError) in try repo.reference("refs/tags/" + tag) }
             if now == nil {
                 violations.append(.init(invariant: 3, rule: "tag-deleted", message: "release tag \(tag) was deleted (the ledger recorded it at \(recorded.prefix(7)))",
-                                        hint: "restore it: git tag \(tag) \(entry.commit?.prefix(12) ?? recorded.prefix(12)) — or push it back from a clone that has it"))
+                                        hint: "push it back from a clone whose \(tag) is the tag object \(recorded.prefix(12)) (git -C CLONE push origin refs/tags/\(tag)); check that clone's tag before trusting it"))
             } else if let now, now.hex != recorded {
                 violations.append(.init(invariant: 3, rule: "tag-moved", message: "release tag \(tag) was moved: it is \(now.short()) but the ledger recorded \(recorded.prefix(7))",
-                                        hint: "release tags are immutable: restore it with git update-ref refs/tags/\(tag) \(recorded)"))
+                                        hint: "release tags are immutable: find out who moved it, then restore it from a clone you trust (git -C CLONE push --force origin refs/tags/\(tag) needs the server's administrator)"))
             }
         }
         // 1. Every commit publish pointed at carries a release tag.
@@ -57,21 +66,20 @@ public struct VerifyService {
                 continue
             }
         }
-        let publishRef = "refs/heads/" + config.branches.publish
-        if let publish = try git({ () throws(GitError) in try repo.reference(publishRef) }) {
+        if let publish = publishNow {
             if !tagged.contains(publish) {
                 violations.append(.init(invariant: 1, rule: "publish-untagged", message: "\(config.branches.publish) points at \(publish.short()), which carries no release tag",
-                                        hint: "move it back to the release it held: relflow rollback, or git update-ref \(publishRef) <release commit>"))
+                                        hint: "roll it back to a release you trust: relflow rollback TAG"))
             }
             // 2. Every move of publish was a fast-forward, or a recorded rollback; and publish
             // is where the ledger last put it.
             if let last = positions.last, last.commit != publish.hex {
                 violations.append(.init(invariant: 2, rule: "publish-unrecorded-move", message: "\(config.branches.publish) is at \(publish.short()) but the ledger last put it at \(last.commit.prefix(7)) (\(last.event.event.rawValue) \(last.event.tag ?? ""))",
-                                        hint: "someone moved it outside relflow: git update-ref \(publishRef) \(last.commit), then promote or roll back with relflow"))
+                                        hint: "someone moved it outside relflow: compare with the server (git fetch origin; git log -1 origin/\(config.branches.publish)) and its reflog before moving anything; then promote or roll back to a release you trust with relflow"))
             }
         } else if let last = positions.last {
             violations.append(.init(invariant: 2, rule: "publish-deleted", message: "\(config.branches.publish) is gone, but the ledger last put it at \(last.commit.prefix(7))",
-                                    hint: "recreate it: git branch \(config.branches.publish) \(last.commit.prefix(12))"))
+                                    hint: "fetch it from the server: git fetch origin \(config.branches.publish):\(config.branches.publish); if the server lost it too, its administrator restores it"))
         }
         for (i, (commit, entry)) in positions.enumerated() where entry.event != .rollback {
             guard i > 0, let from = ObjectID(hex: positions[i - 1].commit), let to = ObjectID(hex: commit), from != to else { continue }

@@ -338,6 +338,18 @@ public struct ServerGuard {
             return [Refusal(ref: ref, rule: "hotfix-base", message: "\(branch) starts at \(base.name), which never ran in production; a hotfix fixes what production runs",
                             fix: "start it from the production tag: relflow hotfix start")]
         }
+        // No commit of main after the tag, judged against main as this push leaves it.
+        let mainTip: ObjectID?
+        if let pushedMain = state.updates.first(where: { $0.ref == mainRef }) {
+            mainTip = pushedMain.new
+        } else {
+            mainTip = try git { () throws(GitError) in try repository.reference(mainRef) }
+        }
+        if let mainTip, try HotfixRules.containsMainCommits(repository, tip: tip, base: base.commit, mainTip: mainTip) {
+            return [Refusal(ref: ref, rule: "hotfix-main-commits",
+                            message: "\(branch) contains commits of \(config.branches.main) made after \(base.name)",
+                            fix: "keep only the fixes: git rebase --onto \(base.name) \(config.branches.main) \(branch)")]
+        }
         // Every commit the push adds: the hotfix types, nothing breaking.
         let since = update.old.map { [$0] } ?? []
         let ids = try git { () throws(GitError) in try Ancestry(repository).commits(from: [tip], excluding: since + [base.commit]) }
@@ -351,18 +363,6 @@ public struct ServerGuard {
                                 message: "\(id.short()) '\(commit.summary)' is not an allowed hotfix commit (\(allowed.joined(separator: ", ")), never breaking)",
                                 fix: "features and breaking changes go through a normal release from \(config.branches.main); drop it: git rebase -i \(base.name)")]
             }
-        }
-        // No commit of main after the tag, judged against main as this push leaves it.
-        let mainTip: ObjectID?
-        if let pushedMain = state.updates.first(where: { $0.ref == mainRef }) {
-            mainTip = pushedMain.new
-        } else {
-            mainTip = try git { () throws(GitError) in try repository.reference(mainRef) }
-        }
-        if let mainTip, try HotfixRules.containsMainCommits(repository, tip: tip, base: base.commit, mainTip: mainTip) {
-            return [Refusal(ref: ref, rule: "hotfix-main-commits",
-                            message: "\(branch) contains commits of \(config.branches.main) made after \(base.name)",
-                            fix: "keep only the fixes: git rebase --onto \(base.name) \(config.branches.main) \(branch)")]
         }
         return []
     }
