@@ -144,7 +144,9 @@ public struct RelflowConfig: Sendable, Equatable {
         /// How far into the future a pushed ledger entry's time may lie.
         public var clockSkew = ConfigDuration(seconds: 300)
         /// How old a ledger entry may be when it is pushed.
-        public var maxEntryAge = ConfigDuration(seconds: 86_400)
+        public var maxEntryAge = ConfigDuration(seconds: 7 * 86_400)
+        /// How many ledger entries one push may add.
+        public var maxEntriesPerPush = 1000
     }
 
     public struct Hotfix: Sendable, Equatable {

@@ -95,6 +95,7 @@ public enum ConfigLoader {
             case "server":
                 config.server.clockSkew = try s.duration("clock_skew") ?? config.server.clockSkew
                 config.server.maxEntryAge = try s.duration("max_entry_age") ?? config.server.maxEntryAge
+                config.server.maxEntriesPerPush = try s.int("max_entries_per_push", min: 1) ?? config.server.maxEntriesPerPush
             case "hotfix":
                 config.hotfix.branchPrefix = try s.string("branch_prefix") ?? config.hotfix.branchPrefix
                 config.hotfix.allowedTypes = try s.strings("allowed_types") ?? config.hotfix.allowedTypes
@@ -251,7 +252,7 @@ struct Section {
         "version": ["initial", "breaking_in_zero"],
         "changelog": ["file", "template", "include_merges", "remote", "prereleases_in_final"],
         "gate": ["auto_paths", "approvals", "distinct_approver", "delay", "hotfix", "auto_special"],
-        "server": ["clock_skew", "max_entry_age"],
+        "server": ["clock_skew", "max_entry_age", "max_entries_per_push"],
         "hotfix": ["branch_prefix", "allowed_types", "backport"],
         "publisher": ["command", "timeout", "environment"],
         "notice": ["early_access", "expected"],

@@ -393,4 +393,27 @@ public enum DefaultTemplates {
     printf '%s\n' "$input" | "$relflow_bin" hook pre-receive "$@"
 
     """#
+
+    public static let hookPostReceive = #"""
+    #!/bin/sh
+    # relflow-hook-shim: post-receive
+    # On the server, after git has updated the refs of an accepted push: records when each release
+    # tag arrived (the clock a gate delay counts from) and each commit publish moved to (where a
+    # rollback may return), in <repository>/relflow/. Installed with `relflow hooks install --server`
+    # beside pre-receive, with the absolute path of the relflow it was run with. A hook that was
+    # here before is kept as post-receive.relflow-chained and runs first.
+    relflow_bin=relflow
+    unset RELFLOW_BIN RELFLOW_NOW RELFLOW_TRACE
+    input=$(cat)
+    chained="$(dirname "$0")/post-receive.relflow-chained"
+    if [ -x "$chained" ]; then
+        printf '%s\n' "$input" | "$chained" "$@"
+    fi
+    if [ ! -x "$relflow_bin" ]; then
+        echo "relflow: the relflow binary this hook was installed with ($relflow_bin) is missing; the push's receipts were not recorded" >&2
+        exit 1
+    fi
+    printf '%s\n' "$input" | "$relflow_bin" hook post-receive "$@"
+
+    """#
 }

@@ -40,6 +40,12 @@ struct HookCommand: ParsableCommand {
             } else {
                 try judgeOnServer(lines.compactMap(PushPolicy.Update.parse(preReceiveLine:)))
             }
+        case "post-receive":
+            global.configureOutput()
+            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let updates = input.split(whereSeparator: \.isNewline).compactMap { PushPolicy.Update.parse(preReceiveLine: String($0)) }
+            let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
+            try ServerGuard.recordAccepted(updates, path: global.repo, fromEnvironment: inGitHook)
         case "update":
             // One ref at a time cannot be judged: a promotion is a tag, a ledger entry and publish
             // together. Refuse rather than let the parts in one by one.

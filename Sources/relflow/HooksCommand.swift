@@ -46,6 +46,11 @@ struct HooksCommand: ParsableCommand {
             let installer = HookInstaller(repository: context.repository)
             let names = server ? HookShims.serverHooks : HookShims.clientHooks
             let outcomes = try installer.install(names, relflowPath: currentExecutablePath(), force: force)
+            if server {
+                // The server's own records start now: existing release tags count as received
+                // now, and where publish is (or the ledger shows it was) counts as production.
+                try ServerPolicyStore(repository: context.repository).seed(repository: context.repository, config: context.config, at: Clock.now())
+            }
             report(outcomes, json: global.json)
         }
     }

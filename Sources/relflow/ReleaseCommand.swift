@@ -57,7 +57,7 @@ struct ReleaseCommand: AsyncParsableCommand {
             return
         }
         Output.info(Output.green("✓") + " released \(outcome.plan.tag): commit \(outcome.commit.short()), tag object \(outcome.tagObject.short())")
-        Output.info("next: relflow gate \(outcome.plan.tag), then relflow promote \(outcome.plan.tag) (push with: git push --follow-tags && git push origin refs/relflow/ledger)")
+        Output.info("next: relflow gate \(outcome.plan.tag), then relflow promote \(outcome.plan.tag) (push all three together: git push --atomic origin HEAD refs/tags/\(outcome.plan.tag) refs/relflow/ledger)")
     }
 }
 

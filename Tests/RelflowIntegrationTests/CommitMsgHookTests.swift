@@ -101,7 +101,7 @@ struct CommitMsgHookTests {
         #expect(repo.gitResult(["commit", "--allow-empty", "-m", "nope"]).status != 0)
     }
 
-    @Test(arguments: ["commit-msg", "pre-push", "pre-receive"])
+    @Test(arguments: ["commit-msg", "pre-push", "pre-receive", "post-receive"])
     func shippedShimsEqualTheCompiledInOnes(_ name: String) throws {
         let file = try String(contentsOfFile: RelflowBinary.packageRoot + "/hooks/" + name, encoding: .utf8)
         #expect(file == HookShims.text(for: name), "run make templates")

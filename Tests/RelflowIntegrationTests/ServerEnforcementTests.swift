@@ -329,6 +329,56 @@ struct ServerEnforcementTests {
         try repo.git("push", "-q", "--atomic", "daemon", "main", "v0.3.0", "refs/relflow/ledger")
     }
 
+    // MARK: Found by attacking the first version of these rules
+
+    /// An entry for a move that did not happen, a squatted release with a forged entry, a
+    /// replacement object, a merge on a hotfix branch, a rewrite of main, a flood of entries.
+    @Test func entriesTagsAndRefsThatOnlyLookRight() throws {
+        let team = try Team(config: "\n[server]\nmax_entries_per_push = 3")
+        let repo = team.repo
+        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        let base = try repo.git("rev-parse", "refs/relflow/ledger")
+        let v1 = try repo.git("rev-parse", "v0.1.0^{commit}")
+        // A promote entry pushed without the move it records (to vouch for a rollback later).
+        let evil = try repo.git(["commit-tree", "-p", v1, "-m", "fix: evil", try repo.git("rev-parse", "HEAD^{tree}")])
+        try repo.git("tag", "-a", "-m", "evil", "v0.1.1", evil)
+        let tagObject = try repo.git("rev-parse", "v0.1.1")
+        try forge(repo, summary: "release v0.1.1", json: entryJSON(event: "release", tag: "v0.1.1", tagObject: tagObject, commit: evil, previous: "v0.1.0"))
+        try forge(repo, summary: "promote v0.1.1 (auto)", json: entryJSON(event: "promote", tag: "v0.1.1", tagObject: tagObject, commit: evil, previous: v1,
+                                                                      details: "{\"gate\":\"auto\"}"))
+        try refused(team, ["--atomic", "origin", "v0.1.1", "refs/relflow/ledger"], rule: "ledger-unmatched")
+        // A release squatted off main with a forged release entry.
+        try repo.git("update-ref", "refs/relflow/ledger", base)
+        let stray = try repo.git(["commit-tree", "-p", try repo.git("rev-parse", "main"), "-m", "feat: mine", try repo.git("rev-parse", "HEAD^{tree}")])
+        try repo.git("tag", "v9.0.0", stray)
+        try forge(repo, summary: "release v9.0.0", json: entryJSON(event: "release", tag: "v9.0.0", tagObject: stray, commit: stray, previous: "v0.2.0"))
+        try refused(team, ["--atomic", "origin", "v9.0.0", "refs/relflow/ledger"], rule: "tag-place")
+        // A tag below a release its commit already contains.
+        try repo.git("update-ref", "refs/relflow/ledger", base)
+        try repo.git("tag", "v0.0.9", "main")
+        try forge(repo, summary: "release v0.0.9", json: entryJSON(event: "release", tag: "v0.0.9", tagObject: try repo.git("rev-parse", "main"),
+                                                              commit: try repo.git("rev-parse", "main"), previous: nil))
+        try refused(team, ["--atomic", "origin", "v0.0.9", "refs/relflow/ledger"], rule: "tag-version")
+        // A replacement object that changes what publish's commit shows.
+        try refused(team, ["origin", "\(evil):refs/replace/\(v1)"], rule: "protected-name")
+        // A hotfix branch with a merge that brings anything.
+        try repo.git("update-ref", "refs/relflow/ledger", base)
+        let merge = try repo.git(["commit-tree", "-p", v1, "-p", "\(v1)^", "-m", "Merge branch 'fix'", try repo.git("rev-parse", "main^{tree}")])
+        try refused(team, ["origin", "\(merge):refs/heads/hotfix/0.1.1"], rule: "hotfix-type")
+        // main is never rewritten.
+        try refused(team, ["origin", "+\(v1):refs/heads/main"], rule: "main-non-fast-forward")
+        // A flood of entries is refused whole.
+        for i in 0..<4 {
+            try forge(repo, summary: "approve v0.2.0 by Mallory \(i)",
+                      json: entryJSON(event: "approve", tag: "v0.2.0", tagObject: try repo.git("rev-parse", "v0.2.0"),
+                                      commit: try repo.git("rev-parse", "v0.2.0^{commit}"), previous: nil, actor: "Mallory \(i)"))
+        }
+        try refused(team, ["origin", "refs/relflow/ledger"], rule: "ledger-size")
+        // Nothing refused left a receipt behind.
+        let receipts = (try? String(contentsOfFile: team.remote + "/relflow/receipts", encoding: .utf8)) ?? ""
+        #expect(!receipts.contains("v0.1.1") && !receipts.contains("v9.0.0"))
+    }
+
     // MARK: 9. verify
 
     @Test func verifyFailsWithoutTheLedger() throws {

@@ -15,6 +15,7 @@ TEMPLATES = [
     ("hookCommitMsg", "hooks/commit-msg"),
     ("hookPrePush", "hooks/pre-push"),
     ("hookPreReceive", "hooks/pre-receive"),
+    ("hookPostReceive", "hooks/post-receive"),
 ]
 
 out = ["// The default templates, compiled in so that an installed relflow needs no source tree.",

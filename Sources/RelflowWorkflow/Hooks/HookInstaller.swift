@@ -12,13 +12,14 @@ public enum HookShims {
     public static let marker = "# relflow-hook-shim"
 
     public static let clientHooks = ["commit-msg", "pre-push"]
-    public static let serverHooks = ["pre-receive"]
+    public static let serverHooks = ["pre-receive", "post-receive"]
 
     public static func text(for name: String) -> String? {
         switch name {
         case "commit-msg": return DefaultTemplates.hookCommitMsg
         case "pre-push": return DefaultTemplates.hookPrePush
         case "pre-receive": return DefaultTemplates.hookPreReceive
+        case "post-receive": return DefaultTemplates.hookPostReceive
         default: return nil
         }
     }

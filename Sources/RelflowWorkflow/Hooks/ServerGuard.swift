@@ -55,8 +55,33 @@ public struct ServerGuard {
         let (config, source) = try store.load()
         let now = Clock.now()
         let judgement = ServerGuard(repository: repository, config: config, store: store, now: now).judge(updates)
-        if judgement.refusals.isEmpty { store.recordReceipts(judgement.receipts, at: now) }
         return (judgement, source)
+    }
+
+    /// The post-receive hook: records what the server now holds, after git committed the refs
+    /// (a push refused by git after pre-receive leaves no trace): when each release tag arrived,
+    /// and each commit publish moved to.
+    public static func recordAccepted(_ updates: [Update], path: String?, fromEnvironment: Bool) throws(RelflowError) {
+        let repository: Repository
+        do {
+            repository = fromEnvironment ? try Repository.openFromEnvironment() : try Repository.discover(from: path ?? ".")
+        } catch {
+            throw .repository("cannot open the repository: \(error.message)", hint: "the server runs this from its post-receive hook")
+        }
+        let store = ServerPolicyStore(repository: repository)
+        let (config, _) = try store.load()
+        let now = Clock.now()
+        var tags: [(name: String, object: ObjectID)] = []
+        for update in updates {
+            guard let new = update.new else { continue }
+            if update.ref.hasPrefix("refs/tags/"), update.old == nil,
+               config.tags.version(ofTag: String(update.ref.dropFirst("refs/tags/".count))) != nil {
+                tags.append((String(update.ref.dropFirst("refs/tags/".count)), new))
+            } else if update.ref == "refs/heads/" + config.branches.publish {
+                try store.recordPublish(new, at: now)
+            }
+        }
+        try store.recordReceipts(tags, at: now)
     }
 
     public func judge(_ updates: [Update]) -> Judgement {
@@ -65,10 +90,15 @@ public struct ServerGuard {
         // The ledger first: every other rule reads the entries it vouches for.
         if let ledger = updates.first(where: { $0.ref == Ledger.reference }) {
             judgement.refusals += guarded(ledger.ref) { () throws(RelflowError) in try checkLedger(ledger, state: &state) }
+            if judgement.refusals.isEmpty { judgement.refusals += checkMovesRecorded(ledger, state: state) }
         }
         for update in updates where update.ref != Ledger.reference {
-            judgement.refusals += checkName(update)
-            if update.ref == publishRef {
+            let names = checkName(update)
+            judgement.refusals += names
+            if !names.isEmpty { continue }
+            if update.ref == mainRef {
+                judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkMain(update) }
+            } else if update.ref == publishRef {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkPublish(update, state: &state) }
             } else if releaseVersion(ofRef: update.ref) != nil {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in
@@ -122,6 +152,45 @@ public struct ServerGuard {
         if ref.hasPrefix("refs/relflow/") && ref != Ledger.reference {
             return refuse("refs/relflow/ holds only relflow's own refs", "push only refs/relflow/ledger there")
         }
+        // Only branches, tags and the ledger: refs/replace/ would change what publish's commit
+        // shows (git archive, git show) without moving publish; refs/notes/ and others have no
+        // place in the model either.
+        if !ref.hasPrefix("refs/heads/") && !ref.hasPrefix("refs/tags/") && ref != Ledger.reference {
+            return refuse("the server takes only refs/heads/*, refs/tags/* and \(Ledger.reference); \(ref) could change what a commit shows (refs/replace/) or hide data",
+                          "push branches and tags only")
+        }
+        return []
+    }
+
+    /// `main` only grows: a rewrite could take back commits a release or a hotfix check relied on.
+    func checkMain(_ update: Update) throws(RelflowError) -> [Refusal] {
+        guard let old = update.old else { return [] }
+        guard let new = update.new else {
+            return [Refusal(ref: update.ref, rule: "main-delete", message: "\(config.branches.main) may not be deleted", fix: "keep it")]
+        }
+        if old != new, try !git({ () throws(GitError) in try repository.isAncestor(old, of: new) }) {
+            return [Refusal(ref: update.ref, rule: "main-non-fast-forward",
+                            message: "\(config.branches.main) moves from \(old.short()) to \(new.short()), which is not forward: released history would be rewritten",
+                            fix: "fetch and rebase onto the server's \(config.branches.main) (git pull --rebase), or revert instead of rewriting")]
+        }
+        return []
+    }
+
+    /// A promote or rollback entry is pushed together with the move of publish it records:
+    /// an entry for a move that did not happen would later vouch for a rollback target.
+    func checkMovesRecorded(_ ledger: Update, state: PushState) -> [Refusal] {
+        let moves = state.newEntries.filter { [.promote, .rollback].contains($0.event) }
+        guard !moves.isEmpty else { return [] }
+        let publish = state.updates.first { $0.ref == publishRef }
+        let matching = moves.filter { entry in
+            guard let publish, let new = publish.new else { return false }
+            return entry.commit == new.hex && entry.previous == publish.old?.hex
+        }
+        if moves.count > 1 || matching.count != moves.count {
+            return [Refusal(ref: ledger.ref, rule: "ledger-unmatched",
+                            message: "the push adds \(moves.count) promote/rollback entr\(moves.count == 1 ? "y" : "ies") but \(matching.count == 1 ? "only one matches" : "none matches") the move of \(config.branches.publish) it carries",
+                            fix: "record a move with the move itself: relflow promote --push or relflow rollback --push; drop stray entries: git fetch origin +refs/relflow/ledger:refs/relflow/ledger")]
+        }
         return []
     }
 
@@ -137,6 +206,11 @@ public struct ServerGuard {
         var cursor: ObjectID? = new
         // Every new entry is read, however many: the walk ends at the server's tip.
         while let id = cursor, id != update.old {
+            if entries.count >= config.server.maxEntriesPerPush {
+                return [Refusal(ref: update.ref, rule: "ledger-size",
+                                message: "the push adds more than [server] max_entries_per_push (\(config.server.maxEntriesPerPush)) ledger entries",
+                                fix: "push the ledger as relflow writes it, a few entries at a time; the server's administrator can raise the limit")]
+            }
             let commit = try git { () throws(GitError) in try repository.commit(id) }
             if commit.parents.count > 1 {
                 return [Refusal(ref: update.ref, rule: "ledger-linear", message: "ledger commit \(id.short()) is a merge; the ledger is one chain", fix: reset)]
@@ -158,7 +232,6 @@ public struct ServerGuard {
             }
         }
         entries.reverse()
-        var previous = state.existingNewestTime()
         for (id, entry) in entries {
             if entry.timestamp > now + config.server.clockSkew.seconds {
                 return [Refusal(ref: update.ref, rule: "ledger-time",
@@ -170,12 +243,6 @@ public struct ServerGuard {
                                 message: "ledger commit \(id.short()) is dated \(entry.time), older than [server] max_entry_age (\(config.server.maxEntryAge.text)) when it reaches the server",
                                 fix: "record the event again now, then \(reset)")]
             }
-            if let last = previous, entry.timestamp < last - config.server.clockSkew.seconds {
-                return [Refusal(ref: update.ref, rule: "ledger-time",
-                                message: "ledger commit \(id.short()) (\(entry.time)) is dated before the entry it follows",
-                                fix: reset)]
-            }
-            previous = entry.timestamp
         }
         state.newEntries = entries.map(\.entry)
         return []
@@ -210,7 +277,63 @@ public struct ServerGuard {
                             fix: "release with relflow release, then push the branch, the tag and the ledger together: git push --atomic origin \(config.branches.main) refs/tags/\(name) refs/relflow/ledger")]
         }
         receipts.append((name, new))
-        return []
+        return try checkReleasePlace(update, name: name, state: &state)
+    }
+
+    /// Where a new release tag may stand: on main as this push leaves it, or at the tip of a
+    /// hotfix of a release that ran in production; and above every release it contains.
+    func checkReleasePlace(_ update: Update, name: String, state: inout PushState) throws(RelflowError) -> [Refusal] {
+        guard let new = update.new, let version = config.tags.version(ofTag: name) else { return [] }
+        let commit = try git { () throws(GitError) in try repository.resolveCommit(new.hex) }
+        let index = try state.releaseIndex()
+        let ancestry = Ancestry(repository)
+        // Versions only go up along history.
+        let below = try git { () throws(GitError) in try ancestry.reach(from: commit) }
+        if let higher = try index.highest(in: below, where: { $0.name != name && !($0.version < version) }) {
+            return [Refusal(ref: update.ref, rule: "tag-version",
+                            message: "\(name) does not increase on \(higher.name), which its commit already contains",
+                            fix: "release with relflow release, which picks the next version")]
+        }
+        let mainTip: ObjectID?
+        if let pushed = state.updates.first(where: { $0.ref == mainRef }) {
+            mainTip = pushed.new
+        } else {
+            mainTip = try git { () throws(GitError) in try repository.reference(mainRef) }
+        }
+        if let mainTip, try git({ () throws(GitError) in try ancestry.reach(from: mainTip).contains(commit) }) { return [] }
+        // A hotfix: a patch of a release that ran in production, on top of it.
+        let production = fileExists(store.publishLogPath) ? store.publishLog() : []
+        let bases = index.tags.filter { base in
+            base.version.major == version.major && base.version.minor == version.minor && base.version < version
+                && (production.isEmpty || production.contains(base.commit.hex))
+        }
+        for base in bases where try git({ () throws(GitError) in try repository.isAncestor(base.commit, of: commit) }) {
+            let problem = try hotfixCommitsProblem(from: base.commit, to: commit)
+            if let problem {
+                return [Refusal(ref: update.ref, rule: "hotfix-type", message: "\(name) is off \(config.branches.main), so it must be a hotfix of \(base.name), but \(problem)",
+                                fix: "features and breaking changes go through a normal release from \(config.branches.main)")]
+            }
+            return []
+        }
+        return [Refusal(ref: update.ref, rule: "tag-place",
+                        message: "\(name) is neither on \(config.branches.main) nor a hotfix of a release that ran in production",
+                        fix: "release from \(config.branches.main) with relflow release, or fix production with relflow hotfix start / finish")]
+    }
+
+    /// Why the commits between a release and a hotfix tip are not a hotfix, nil when they are:
+    /// only the hotfix types, nothing breaking, no merges (a merge could bring anything).
+    func hotfixCommitsProblem(from base: ObjectID, to tip: ObjectID) throws(RelflowError) -> String? {
+        let ids = try git { () throws(GitError) in try Ancestry(repository).commits(from: [tip], excluding: [base]) }
+        let allowed = config.hotfix.allowedTypes
+        for id in ids {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            if commit.isMerge { return "\(id.short()) is a merge" }
+            let parsed = ConventionalCommitParser.parse(commit.message, keepBody: false)
+            guard let cc = parsed.commit, allowed.contains(cc.normalizedType), !cc.isBreaking else {
+                return "\(id.short()) '\(commit.summary)' is not an allowed hotfix commit (\(allowed.joined(separator: ", ")), never breaking)"
+            }
+        }
+        return nil
     }
 
     // MARK: - publish
@@ -262,11 +385,15 @@ public struct ServerGuard {
                             message: "\(name) moves from \(old.short()) to \(new.short()), which is not forward, and the entry records a \(entry.event.rawValue), not a rollback",
                             fix: "go back with relflow rollback TAG --push (it records the move in the ledger and pushes both)")]
         }
-        // A rollback goes back to where production was before, as the checked ledger shows.
-        let wasThere = try state.findExisting { e in
-            [.promote, .rollback].contains(e.event) && e.commit == new.hex
+        // A rollback goes back to where production was before, as the server itself saw it
+        // (its publish log; a server installed before the log existed falls back on the ledger).
+        let wasThere: Bool
+        if fileExists(store.publishLogPath) {
+            wasThere = store.publishLog().contains(new.hex)
+        } else {
+            wasThere = try state.findExisting { e in [.promote, .rollback].contains(e.event) && e.commit == new.hex } != nil
         }
-        guard wasThere != nil else {
+        guard wasThere else {
             return [Refusal(ref: ref, rule: "rollback-target",
                             message: "\(tag.name) (\(new.short())) was never on \(name) according to the server's ledger; a rollback only returns to an earlier production release",
                             fix: "roll back to a release that ran in production (relflow history lists them), or promote it through the gate")]
@@ -296,8 +423,9 @@ public struct ServerGuard {
         // the release production runs now.
         var hotfix = false
         if entry.details["gate"] == "hotfix", let current = try state.releaseTag(atCommit: old) {
-            hotfix = tag.version.major == current.version.major && tag.version.minor == current.version.minor
+            let patch = tag.version.major == current.version.major && tag.version.minor == current.version.minor
                 && tag.version.patch > current.version.patch && !tag.version.isPrerelease
+            if patch { hotfix = try hotfixCommitsProblem(from: old, to: tag.commit) == nil }
         }
         let receivedAt = store.receipts()[tag.target.hex] ?? now
         let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers,
@@ -350,19 +478,10 @@ public struct ServerGuard {
                             message: "\(branch) contains commits of \(config.branches.main) made after \(base.name)",
                             fix: "keep only the fixes: git rebase --onto \(base.name) \(config.branches.main) \(branch)")]
         }
-        // Every commit the push adds: the hotfix types, nothing breaking.
-        let since = update.old.map { [$0] } ?? []
-        let ids = try git { () throws(GitError) in try Ancestry(repository).commits(from: [tip], excluding: since + [base.commit]) }
-        let allowed = config.hotfix.allowedTypes
-        for id in ids {
-            let commit = try git { () throws(GitError) in try repository.commit(id) }
-            let parsed = ConventionalCommitParser.parse(commit.message, keepBody: false)
-            if commit.isMerge && parsed.kind == .merge { continue }
-            guard let cc = parsed.commit, allowed.contains(cc.normalizedType), !cc.isBreaking else {
-                return [Refusal(ref: ref, rule: "hotfix-type",
-                                message: "\(id.short()) '\(commit.summary)' is not an allowed hotfix commit (\(allowed.joined(separator: ", ")), never breaking)",
-                                fix: "features and breaking changes go through a normal release from \(config.branches.main); drop it: git rebase -i \(base.name)")]
-            }
+        // Every commit since its release: the hotfix types, nothing breaking, no merge.
+        if let problem = try hotfixCommitsProblem(from: base.commit, to: tip) {
+            return [Refusal(ref: ref, rule: "hotfix-type", message: "\(branch): \(problem)",
+                            fix: "features and breaking changes go through a normal release from \(config.branches.main); drop it: git rebase -i \(base.name)")]
         }
         return []
     }
@@ -418,11 +537,6 @@ struct PushState {
         return try findExisting(match)
     }
 
-    func existingNewestTime() -> Int64? {
-        guard let tip = try? repository.reference(Ledger.reference), let commit = try? repository.commit(tip) else { return nil }
-        return Ledger.decode(commit).entry?.timestamp
-    }
-
     /// A release tag as it stands after this push: pushed, else already on the server.
     mutating func releaseTag(named name: String) throws(RelflowError) -> ReleaseTag? {
         guard let version = guardian.config.tags.version(ofTag: name) else { return nil }
@@ -439,9 +553,16 @@ struct PushState {
                           tagger: annotation?.tagger, message: annotation?.message)
     }
 
+    /// The server's release tags (before this push), read once.
+    mutating func releaseIndex() throws(RelflowError) -> ReleaseTagIndex {
+        if let index { return index }
+        let read = try ReleaseTagIndex.read(repository, prefixes: guardian.config.tags.prefixes)
+        index = read
+        return read
+    }
+
     /// The highest release tag on `commit` among the server's tags.
     mutating func releaseTag(atCommit commit: ObjectID) throws(RelflowError) -> ReleaseTag? {
-        if index == nil { index = try ReleaseTagIndex.read(repository, prefixes: guardian.config.tags.prefixes) }
-        return index?.tags.first { $0.commit == commit }
+        try releaseIndex().tags.first { $0.commit == commit }
     }
 }

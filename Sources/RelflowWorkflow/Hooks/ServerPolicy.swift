@@ -35,6 +35,9 @@ public struct ServerPolicyStore {
     public var folder: String { gitDirectory + "relflow" }
     public var policyPath: String { folder + "/policy.toml" }
     public var receiptsPath: String { folder + "/receipts" }
+    /// Every commit the server has seen `publish` at, one per line: appended after each
+    /// accepted move (post-receive), seeded at install. A rollback may only go back to one.
+    public var publishLogPath: String { folder + "/publish-log" }
 
     /// The server's policy: its own file, or relflow's defaults when the administrator wrote
     /// none. A file that does not parse fails closed with a message for the administrator
@@ -71,16 +74,50 @@ public struct ServerPolicyStore {
     }
 
     /// Records that the server received these tag objects now (first receipt wins).
-    public func recordReceipts(_ tags: [(name: String, object: ObjectID)], at time: Int64) {
-        guard !tags.isEmpty, makeDirectories(folder) else { return }
+    public func recordReceipts(_ tags: [(name: String, object: ObjectID)], at time: Int64) throws(RelflowError) {
         let known = receipts()
         let lines = tags.filter { known[$0.object.hex] == nil }.map { "\(time) \($0.object.hex) \($0.name)\n" }.joined()
+        try append(lines, to: receiptsPath)
+    }
+
+    /// The commits `publish` has been at on this server.
+    public func publishLog() -> Set<String> {
+        Set((readFile(publishLogPath) ?? "").split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+    }
+
+    public func recordPublish(_ commit: ObjectID, at time: Int64) throws(RelflowError) {
+        try append("\(commit.hex) \(time)\n", to: publishLogPath)
+    }
+
+    /// Seeds the server's own records when the hook is installed: every release tag there is
+    /// counts as received now (its delay starts now), and every commit publish is at or the
+    /// ledger shows it was at counts as having been in production (the administrator vouches
+    /// for the repository as it is when installing).
+    public func seed(repository: Repository, config: RelflowConfig, at time: Int64) throws(RelflowError) {
+        let index = try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
+        try recordReceipts(index.tags.map { ($0.name, $0.target) }, at: time)
+        var known = publishLog()
+        var lines = ""
+        if let publish = try git({ () throws(GitError) in try repository.reference("refs/heads/" + config.branches.publish) }),
+           known.insert(publish.hex).inserted {
+            lines += "\(publish.hex) \(time)\n"
+        }
+        for entry in try Ledger(repository: repository).entries() where [.promote, .rollback].contains(entry.event) {
+            if let commit = entry.commit, known.insert(commit).inserted { lines += "\(commit) \(time)\n" }
+        }
+        try append(lines, to: publishLogPath)
+    }
+
+    private func append(_ lines: String, to path: String) throws(RelflowError) {
         guard !lines.isEmpty else { return }
-        let fd = open(receiptsPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        guard fd >= 0 else { return }
+        guard makeDirectories(folder) else { throw .repository("cannot create '\(folder)'", hint: "check the permissions of the repository") }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw .repository("cannot write '\(path)'", hint: "check the permissions of the repository") }
         defer { close(fd) }
-        _ = lines.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-        fsync(fd)
+        let written = lines.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        guard written == lines.utf8.count, fsync(fd) == 0 else {
+            throw .repository("cannot write '\(path)'", hint: "check the disk and the permissions of the repository")
+        }
     }
 }
 
