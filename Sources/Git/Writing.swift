@@ -25,6 +25,18 @@ extension Repository {
         return ObjectID(oid)
     }
 
+    /// A tree holding one file at the top (`name` → `blob`).
+    public func writeTree(file name: String, blob: ObjectID) throws(GitError) -> ObjectID {
+        var builder: OpaquePointer?
+        try check(git_treebuilder_new(&builder, pointer, nil), "build a tree")
+        defer { git_treebuilder_free(builder) }
+        var id = blob.gitOID
+        try check(git_treebuilder_insert(nil, builder, name, &id, GIT_FILEMODE_BLOB), "add '\(name)' to a tree")
+        var oid = git_oid()
+        try check(git_treebuilder_write(&oid, builder), "write a tree")
+        return ObjectID(oid)
+    }
+
     /// The tree of `commit` with the file at `path` (folders created as needed) set to `blob`.
     public func tree(of commit: ObjectID, setting path: String, to blob: ObjectID) throws(GitError) -> ObjectID {
         let base = try commitTree(commit)
@@ -70,6 +82,62 @@ extension Repository {
         }
         try check(rc, "write a commit")
         return ObjectID(out)
+    }
+
+    /// The bytes of a commit object as git would write it, for signing before it is written.
+    public func commitBuffer(tree: ObjectID, parents: [ObjectID], message: String,
+                             author: Signature, committer: Signature) throws(GitError) -> String {
+        let authorSig = try author.makeGitSignature()
+        defer { git_signature_free(authorSig) }
+        let committerSig = try committer.makeGitSignature()
+        defer { git_signature_free(committerSig) }
+        var treeOID = tree.gitOID
+        var treeHandle: OpaquePointer?
+        try check(git_tree_lookup(&treeHandle, pointer, &treeOID), "read tree \(tree.short())")
+        defer { git_tree_free(treeHandle) }
+        var parentHandles: [OpaquePointer?] = []
+        defer { parentHandles.forEach { git_commit_free($0) } }
+        for parent in parents {
+            var oid = parent.gitOID
+            var handle: OpaquePointer?
+            try check(git_commit_lookup(&handle, pointer, &oid), "read parent \(parent.short())")
+            parentHandles.append(handle)
+        }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        let rc = parentHandles.withUnsafeMutableBufferPointer { handles -> Int32 in
+            handles.withMemoryRebound(to: OpaquePointer?.self) { rebound in
+                git_commit_create_buffer(&buffer, pointer, authorSig, committerSig, "UTF-8", message, treeHandle,
+                                         rebound.count, rebound.baseAddress)
+            }
+        }
+        try check(rc, "build a commit")
+        guard let bytes = buffer.ptr else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: buffer.size), as: UTF8.self)
+    }
+
+    /// Writes a commit from its bytes and a signature (an armored SSH or OpenPGP block), as
+    /// git does for `commit -S`: the signature goes into the `gpgsig` header.
+    public func createSignedCommit(buffer: String, signature: String) throws(GitError) -> ObjectID {
+        var out = git_oid()
+        try check(git_commit_create_with_signature(&out, pointer, buffer, signature, nil), "write a signed commit")
+        return ObjectID(out)
+    }
+
+    /// A commit's signature and the bytes it signs; nil when the commit is not signed.
+    public func commitSignature(_ id: ObjectID) throws(GitError) -> (signature: String, signedData: [UInt8])? {
+        var signature = git_buf(), signed = git_buf()
+        defer {
+            git_buf_dispose(&signature)
+            git_buf_dispose(&signed)
+        }
+        var oid = id.gitOID
+        let rc = git_commit_extract_signature(&signature, &signed, pointer, &oid, nil)
+        if rc == GIT_ENOTFOUND.rawValue { return nil }
+        try check(rc, "read the signature of \(id.short())")
+        let text = signature.ptr.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: signature.size), as: UTF8.self) } ?? ""
+        let data = signed.ptr.map { Array(UnsafeRawBufferPointer(start: $0, count: signed.size)) } ?? []
+        return (text, data)
     }
 
     /// The bytes of an annotated tag object, for signing before it is written.

@@ -111,7 +111,8 @@ public enum DefaultTemplates {
     publish = "publish"
 
     [tags]
-    # Release tags are <prefix><semver>, e.g. v1.4.0 or v1.4.0-rc.1.
+    # Release tags are <prefix><semver>, e.g. v1.4.0 or v1.4.0-rc.1. A list, e.g. ["v", ""], reads
+    # every style a project has used (new tags take the first).
     prefix = "v"
     # Sign release tags: "none", "gpg" or "ssh" (through your own gpg / ssh-keygen).
     sign = "none"
@@ -177,6 +178,17 @@ public enum DefaultTemplates {
     # delay = "24h"
     # Hotfixes: "same" (the release rules without the delay) or "auto".
     hotfix = "same"
+    # A symlink, a submodule or a mode change under auto_paths still needs review unless true.
+    auto_special = false
+
+    [server]
+    # Read only from a server's own policy (relflow hooks install --server --policy FILE).
+    # How far ahead of the server's clock a pushed ledger entry may be dated.
+    clock_skew = "5m"
+    # How old a ledger entry may be when it reaches the server.
+    max_entry_age = "7d"
+    # How many ledger entries one push may add.
+    max_entries_per_push = 1000
 
     [hotfix]
     branch_prefix = "hotfix/"

@@ -78,6 +78,28 @@ public struct Ledger {
     @discardableResult
     public func append(_ entries: [LedgerEntry], unlessRecent duplicate: ((LedgerEntry) -> Bool)?) throws(RelflowError) -> ObjectID? {
         let tree = try git { () throws(GitError) in try repository.writeEmptyTree() }
+        // Once the repository has a signed policy, every entry is signed, and its actor is the
+        // person the policy names for the signing key (never just a git identity).
+        var entries = entries
+        var signer: CommitSigner?
+        if let chain = try TrustChain.read(repository), let policy = chain.current?.policy {
+            let configured = try CommitSigner.configured(repository)
+            guard let key = configured.publicKey(), let person = policy.person(withKey: key.blob) else {
+                throw .refused("the key git signs with (user.signingKey = \(configured.signingKey)) is not in the signed policy (version \(policy.version)), so relflow cannot record this as anyone",
+                               hint: "an administrator adds it: relflow policy add-person --name NAME --email EMAIL --key KEY.pub --role ROLE")
+            }
+            for i in entries.indices {
+                entries[i].actor = LedgerEntry.Actor(name: person.name, email: person.email)
+                // The policy version the entry is signed under: verify judges the key by it.
+                entries[i].details["policy"] = String(policy.version)
+                let role = TrustPolicy.role(for: entries[i].event)
+                guard person.roles.contains(role) else {
+                    throw .refused("\(person.name) <\(person.email)> has no '\(role.rawValue)' role in the signed policy, which \(entries[i].event.rawValue) needs",
+                                   hint: "ask an administrator to grant it (relflow policy add-person … --role \(role.rawValue)), or let someone who has it do this")
+                }
+            }
+            signer = configured
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -86,9 +108,18 @@ public struct Ledger {
             var tip = base
             for entry in entries {
                 let signature = Signature(name: entry.actor.name, email: entry.actor.email, time: entry.timestamp)
-                tip = try git { () throws(GitError) in
-                    try repository.createCommit(tree: tree, parents: tip.map { [$0] } ?? [], message: Ledger.message(for: entry),
-                                                author: signature, committer: signature)
+                let parents = tip.map { [$0] } ?? []
+                if let signer {
+                    let buffer = try git { () throws(GitError) in
+                        try repository.commitBuffer(tree: tree, parents: parents, message: Ledger.message(for: entry), author: signature, committer: signature)
+                    }
+                    let armored = try signer.sign(buffer)
+                    tip = try git { () throws(GitError) in try repository.createSignedCommit(buffer: buffer, signature: armored) }
+                } else {
+                    tip = try git { () throws(GitError) in
+                        try repository.createCommit(tree: tree, parents: parents, message: Ledger.message(for: entry),
+                                                    author: signature, committer: signature)
+                    }
                 }
             }
             guard let newTip = tip else { throw .usage("nothing to append to the ledger") }

@@ -4,7 +4,7 @@ import RelflowCore
 /// `relflow verify`: the invariants of SPEC §1 over the whole ledger and repository.
 public struct VerifyService {
     public struct Violation: Sendable, Codable, Equatable {
-        /// 1 to 5, as SPEC §1 numbers them.
+        /// 1 to 5, as SPEC §1 numbers them; 6 for signatures under a signed policy.
         public let invariant: Int
         public let rule: String
         public let message: String
@@ -13,6 +13,61 @@ public struct VerifyService {
 
     let context: RepositoryContext
     public init(context: RepositoryContext) { self.context = context }
+
+    /// What the ledger proves about who acted, in one sentence for people.
+    public func trustStatement() throws(RelflowError) -> String {
+        guard let chain = try TrustChain.read(context.repository) else {
+            return "this repository has no signed policy: its ledger records what happened, but proves nothing about who acted (start one with relflow policy init)"
+        }
+        guard let current = chain.current else { return "the signed policy does not validate: " + (chain.problems.first ?? "no version") }
+        return "ledger entries are signed under policy version \(current.policy.version) (\(current.policy.people.count) people, \(current.policy.threshold) administrator signature\(current.policy.threshold == 1 ? "" : "s") per change)"
+    }
+
+    func signatureViolations(_ records: [Ledger.Record]) throws(RelflowError) -> [Violation] {
+        guard let chain = try TrustChain.read(context.repository) else { return [] }
+        var out: [Violation] = []
+        for problem in chain.problems {
+            out.append(.init(invariant: 6, rule: "policy-chain", message: "the signed policy: \(problem)",
+                             hint: "policy changes are proposed and signed with relflow policy add-person / remove-person / sign"))
+        }
+        guard let adoption = chain.versions.first?.since else { return out }
+        for record in records {
+            guard let entry = record.entry else { continue }
+            switch CommitSignatures.signer(of: record.id, in: context.repository) {
+            case .failure(let problem):
+                // Entries from before the policy stay as they were: unsigned, never trusted as signed.
+                if entry.timestamp > adoption {
+                    out.append(.init(invariant: 6, rule: "entry-unsigned", message: "ledger commit \(record.id.short()) (\(entry.summary)): \(problem), after the signed policy was adopted",
+                                     hint: "only entries signed by a person of the policy count; this one was written by hand or without a key"))
+                }
+            case .success(let key):
+                // The version the entry names (else the one in force at its time); an entry
+                // may not name a version that had been replaced before the entry was written.
+                let named = entry.details["policy"].flatMap(Int.init).flatMap { n in chain.versions.firstIndex { $0.policy.version == n } }
+                guard let index = named ?? chain.versions.lastIndex(where: { $0.since <= entry.timestamp }) ?? (chain.versions.isEmpty ? nil : 0) else { continue }
+                let policy = chain.versions[index].policy
+                if index + 1 < chain.versions.count, entry.timestamp > chain.versions[index + 1].since + 300 {
+                    out.append(.init(invariant: 6, rule: "entry-signer", message: "ledger commit \(record.id.short()) (\(entry.summary)) names policy version \(policy.version), which version \(chain.versions[index + 1].policy.version) had replaced before \(entry.time)",
+                                     hint: "an entry is signed under the policy in force; this one was signed with a key after it was rotated or revoked"))
+                    continue
+                }
+                guard let person = policy.person(withKey: key) else {
+                    out.append(.init(invariant: 6, rule: "entry-signer", message: "ledger commit \(record.id.short()) (\(entry.summary)) is signed by a key that policy version \(policy.version), in force at \(entry.time), does not name",
+                                     hint: "the key was unknown or revoked when the entry says it was written"))
+                    continue
+                }
+                let role = TrustPolicy.role(for: entry.event)
+                if !person.roles.contains(role) {
+                    out.append(.init(invariant: 6, rule: "entry-role", message: "ledger commit \(record.id.short()) (\(entry.summary)): \(person.name) has no '\(role.rawValue)' role in policy version \(policy.version)",
+                                     hint: "grant the role through a policy change, or have someone who holds it record the event"))
+                } else if person.email.lowercased() != entry.actor.email.lowercased() {
+                    out.append(.init(invariant: 6, rule: "entry-actor", message: "ledger commit \(record.id.short()) claims \(entry.actor.name) <\(entry.actor.email)> but \(person.name) <\(person.email)> signed it",
+                                     hint: "an entry's actor is its signer; this one was written by hand"))
+                }
+            }
+        }
+        return out
+    }
 
     public func verify() throws(RelflowError) -> [Violation] {
         let repo = context.repository
@@ -30,6 +85,9 @@ public struct VerifyService {
                                         hint: "the ledger was written by hand; only relflow writes it"))
             }
         }
+        // 6. Since the repository adopted a signed policy, every entry is signed by a person
+        // the policy in force at the entry's time names, with the event's role, as its actor.
+        violations += try signatureViolations(records)
         let entries = records.compactMap(\.entry)
         let publishRef = "refs/heads/" + config.branches.publish
         let publishNow = try git { () throws(GitError) in try repo.reference(publishRef) }

@@ -29,6 +29,8 @@ struct HooksCommand: ParsableCommand {
         var server = false
         @Option(help: "With --server: the policy the server enforces (the same TOML as .relflow.toml), copied into the repository.")
         var policy: String?
+        @Option(name: .customLong("policy-root"), help: "With --server: the first commit of refs/relflow/policy to trust (instead of trusting the first one pushed).")
+        var policyRoot: String?
 
         func run() throws {
             global.configureOutput()
@@ -41,6 +43,13 @@ struct HooksCommand: ParsableCommand {
                 let store = try ServerPolicyStore.discover(path: global.repo)
                 try store.install(policyText: text, source: policy)
                 if !global.json { Output.info("policy: \(policy) installed as \(store.policyPath)") }
+            }
+            if let policyRoot {
+                guard server else { throw RelflowError.usage("--policy-root goes with --server", hint: "relflow hooks install --server --policy-root COMMIT") }
+                guard let root = ObjectIDText.parse(policyRoot) else {
+                    throw RelflowError.usage("--policy-root '\(policyRoot)' is not a full commit id", hint: "give the 40 hexadecimal digits of the policy's first commit")
+                }
+                try ServerPolicyStore.discover(path: global.repo).pin(root: root)
             }
             let context = try global.context()
             let installer = HookInstaller(repository: context.repository)

@@ -6,8 +6,123 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Show the policy relflow enforces.",
-        subcommands: [Show.self]
+        discussion: """
+        A server's own policy file (hooks install --server --policy) says what it enforces. The
+        signed policy at refs/relflow/policy says who may do what, by SSH key: once a repository
+        has one, every ledger entry is signed and its actor is the person whose key signed it.
+        Day one: relflow policy init; git push origin refs/relflow/policy. A change (add-person,
+        remove-person) is a proposal signed by you; it takes effect once the threshold of
+        administrators of the policy in force signed it (the others run relflow policy sign).
+        """,
+        subcommands: [Show.self, Init.self, AddPerson.self, RemovePerson.self, Sign.self, Verify.self]
     )
+
+    static func report(_ outcome: PolicyService.Outcome, json: Bool) {
+        if json {
+            Output.printJSON(outcome)
+            return
+        }
+        if outcome.inForce {
+            Output.info("policy version \(outcome.version) is in force (commit \(outcome.commit.prefix(7))); push it: git push origin refs/relflow/policy")
+        } else {
+            Output.info("policy version \(outcome.version) proposed (commit \(outcome.commit.prefix(7))): \(outcome.signatures) of \(outcome.needed) administrator signatures")
+            Output.info("next: push it (git push origin refs/relflow/policy); other administrators fetch it and run relflow policy sign")
+        }
+    }
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start the signed policy with you as its administrator (your git SSH signing key).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Your name in the policy (default: user.name).") var name: String?
+        @Option(help: "Your email in the policy (default: user.email).") var email: String?
+
+        func run() throws {
+            let context = try global.context()
+            report(try PolicyService(context: context).initialize(name: name, email: email, threshold: 1), json: global.json)
+        }
+    }
+
+    struct AddPerson: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-person", abstract: "Propose adding (or updating) a person with keys and roles.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The person's name.") var name: String
+        @Option(help: "The person's email (the identity ledger entries show).") var email: String
+        @Option(help: "An SSH public key file (.pub) or line; repeat for several.") var key: [String] = []
+        @Option(help: "A role: admin, release, approve, promote, rollback, deliver; repeat for several.") var role: [TrustPolicy.Role] = []
+        @Option(help: "The administrator signatures later changes need.") var threshold: Int?
+
+        func run() throws {
+            let context = try global.context()
+            var keys: [SSHPublicKey] = []
+            for k in key {
+                let text = (readFile(k) ?? k).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard let parsed = SSHPublicKey(text) else {
+                    throw RelflowError.usage("'\(k)' is not an SSH public key (file or line)", hint: "give the .pub file, e.g. --key ~/.ssh/id_ed25519.pub")
+                }
+                keys.append(parsed)
+            }
+            let outcome = try PolicyService(context: context).propose("add \(name) <\(email)>") { policy in
+                let person = TrustPolicy.Person(name: name, email: email, keys: keys, roles: Set(role))
+                if let i = policy.people.firstIndex(where: { $0.email.lowercased() == email.lowercased() }) {
+                    policy.people[i] = person
+                } else {
+                    policy.people.append(person)
+                }
+                if let threshold { policy.threshold = threshold }
+            }
+            report(outcome, json: global.json)
+        }
+    }
+
+    struct RemovePerson: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove-person", abstract: "Propose removing a person (and so revoking their keys).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The person's email.") var email: String
+        @Option(help: "The administrator signatures later changes need.") var threshold: Int?
+
+        func run() throws {
+            let context = try global.context()
+            let outcome = try PolicyService(context: context).propose("remove \(email)") { (policy: inout TrustPolicy) throws(RelflowError) in
+                guard policy.people.contains(where: { $0.email.lowercased() == email.lowercased() }) else {
+                    throw .usage("\(email) is not in the policy", hint: "relflow policy verify lists the people")
+                }
+                policy.people.removeAll { $0.email.lowercased() == email.lowercased() }
+                if let threshold { policy.threshold = threshold }
+            }
+            report(outcome, json: global.json)
+        }
+    }
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add your signature to the policy change waiting at refs/relflow/policy.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let context = try global.context()
+            report(try PolicyService(context: context).sign(), json: global.json)
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the signed policy chain from its first commit; exit 1 on any problem.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let context = try global.context()
+            let view = try PolicyChainView.read(context: context)
+            if global.json {
+                Output.printJSON(view)
+            } else {
+                for version in view.versions {
+                    Output.print("version \(version.version) in force since \(version.since) (commit \(version.commit.prefix(7))): "
+                                 + version.people.joined(separator: "; "))
+                }
+                for problem in view.problems { Output.print(Output.red("✗ ") + problem) }
+                if view.problems.isEmpty { Output.info("the signed policy chain validates") }
+            }
+            if !view.problems.isEmpty { throw ExitCode(1) }
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,3 +150,5 @@ struct PolicyCommand: ParsableCommand {
         }
     }
 }
+
+extension TrustPolicy.Role: ExpressibleByArgument {}

@@ -35,6 +35,7 @@ struct StatusCommand: ParsableCommand {
         if let interrupted = report.interruptedRelease { Output.print(Output.yellow("interrupted release: ") + interrupted) }
         if report.violations.isEmpty {
             Output.print(Output.green("invariants: all hold"))
+            Output.print(Output.dim("identity: " + (try VerifyService(context: context).trustStatement())))
         } else {
             for v in report.violations { Output.print(Output.red("broken invariant \(v.invariant): ") + v.message) }
         }

@@ -12,11 +12,14 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.context()
-        let violations = try VerifyService(context: context).verify()
+        let service = VerifyService(context: context)
+        let violations = try service.verify()
+        let trust = try service.trustStatement()
         if global.json {
-            Output.printJSON(VerifyJSON(ok: violations.isEmpty, violations: violations))
+            Output.printJSON(VerifyJSON(ok: violations.isEmpty, violations: violations, trust: trust))
         } else if violations.isEmpty {
             Output.info(Output.green("✓") + " all invariants hold")
+            Output.info(trust)
         } else {
             for v in violations {
                 Output.info(Output.red("✗") + " invariant \(v.invariant) [\(v.rule)]: \(v.message)")
@@ -30,4 +33,6 @@ struct VerifyCommand: ParsableCommand {
 struct VerifyJSON: Encodable {
     let ok: Bool
     let violations: [VerifyService.Violation]
+    /// What the ledger proves about who acted.
+    let trust: String
 }

@@ -121,17 +121,29 @@ def measure(command, cwd, runs=RUNS, stdin=None, env=None):
 
 
 def server_push(repo):
-    """A bare copy of `repo` with relflow's server hook, and the ref updates of a push that
-    promotes its latest release: (bare path, stdin file)."""
+    """A bare copy of `repo` with relflow's server hook, production at the release before the
+    latest, and the ref updates of a push that promotes the latest: publish moved and the
+    promote entry that records it (the hook judges the whole push: ledger entry, tag, gate).
+    Returns (bare path, stdin file)."""
     bare = repo + ".git-server"
-    if not os.path.exists(bare):
-        subprocess.run(["git", "clone", "-q", "--bare", repo, bare], check=True)
-        subprocess.run([RELFLOW, "-C", bare, "hooks", "install", "--server"], check=True, capture_output=True)
     tags = subprocess.run(["git", "-C", repo, "tag", "--sort=-v:refname", "--list", "v*"], capture_output=True, text=True).stdout.split()
     new_tag, old_tag = tags[0], tags[1]
-    def rev(r):
-        return subprocess.run(["git", "-C", repo, "rev-parse", r], capture_output=True, text=True).stdout.strip()
-    lines = f"{rev(old_tag + '^{commit}')} {rev(new_tag + '^{commit}')} refs/heads/publish\n"
+    def rev(r, where=repo):
+        return subprocess.run(["git", "-C", where, "rev-parse", r], capture_output=True, text=True).stdout.strip()
+    if not os.path.exists(bare):
+        subprocess.run(["git", "clone", "-q", "--bare", repo, bare], check=True)
+        subprocess.run(["git", "-C", bare, "update-ref", "refs/heads/publish", rev(old_tag + "^{commit}")], check=True)
+        subprocess.run([RELFLOW, "-C", bare, "hooks", "install", "--server"], check=True, capture_output=True)
+    old, new = rev(old_tag + "^{commit}"), rev(new_tag + "^{commit}")
+    now = int(time.time())
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
+    entry = ('{"actor":{"email":"ada@example.com","name":"Ada"},"commit":"%s","details":{"gate":"auto"},"event":"promote",'
+             '"previous":"%s","schema":1,"tag":"%s","tagObject":"%s","time":"%s","timestamp":%d,"version":"%s"}'
+             % (new, old, new_tag, rev(new_tag), stamp, now, new_tag[1:]))
+    message = f"promote {new_tag} (auto)\n\n{entry}\n"
+    ledger = subprocess.run(["git", "-C", bare, "commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904"],
+                            input=message, capture_output=True, text=True, check=True).stdout.strip()
+    lines = f"{'0' * 40} {ledger} refs/relflow/ledger\n{old} {new} refs/heads/publish\n"
     stdin = os.path.join(WORK, os.path.basename(repo) + "-push.txt")
     with open(stdin, "w") as f:
         f.write(lines)
@@ -247,7 +259,7 @@ def main():
             ("relflow hook commit-msg (one message)", measure([RELFLOW, "hook", "commit-msg", message], repo, runs=max(RUNS, 20)), None),
         ]
         bare, push = server_push(repo)
-        lines.append(("relflow hook pre-receive (a push promoting one release)",
+        lines.append(("relflow hook pre-receive (judging a push that promotes one release: entry, tag, gate)",
                       measure([RELFLOW, "hook", "pre-receive"], bare, runs=max(RUNS, 10), stdin=push, env={"GIT_DIR": bare}), None))
         rows.append((label, lines, full))
     shaped = shaped_rows()

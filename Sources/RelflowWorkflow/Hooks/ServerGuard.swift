@@ -87,7 +87,18 @@ public struct ServerGuard {
     public func judge(_ updates: [Update]) -> Judgement {
         var judgement = Judgement()
         var state = PushState(guardian: self, updates: updates)
-        // The ledger first: every other rule reads the entries it vouches for.
+        // The signed policy first: it says whose signatures every entry needs.
+        if let policy = updates.first(where: { $0.ref == TrustChain.reference }) {
+            judgement.refusals += guarded(policy.ref) { () throws(RelflowError) in try checkPolicy(policy, state: &state) }
+        } else {
+            judgement.refusals += guarded(TrustChain.reference) { () throws(RelflowError) in
+                if let tip = try git({ () throws(GitError) in try repository.reference(TrustChain.reference) }) {
+                    state.trust = try TrustChain.validate(repository, tip: tip, pinnedRoot: store.pinnedRoot())
+                }
+                return []
+            }
+        }
+        // The ledger next: every other rule reads the entries it vouches for.
         if let ledger = updates.first(where: { $0.ref == Ledger.reference }) {
             judgement.refusals += guarded(ledger.ref) { () throws(RelflowError) in try checkLedger(ledger, state: &state) }
             if judgement.refusals.isEmpty { judgement.refusals += checkMovesRecorded(ledger, state: state) }
@@ -149,13 +160,13 @@ public struct ServerGuard {
             return refuse("a branch named like a release tag makes that tag's name ambiguous",
                           "choose another branch name (release tags are made by relflow release)")
         }
-        if ref.hasPrefix("refs/relflow/") && ref != Ledger.reference {
-            return refuse("refs/relflow/ holds only relflow's own refs", "push only refs/relflow/ledger there")
+        if ref.hasPrefix("refs/relflow/") && ref != Ledger.reference && ref != TrustChain.reference {
+            return refuse("refs/relflow/ holds only relflow's own refs", "push only refs/relflow/ledger and refs/relflow/policy there")
         }
         // Only branches, tags and the ledger: refs/replace/ would change what publish's commit
         // shows (git archive, git show) without moving publish; refs/notes/ and others have no
         // place in the model either.
-        if !ref.hasPrefix("refs/heads/") && !ref.hasPrefix("refs/tags/") && ref != Ledger.reference {
+        if !ref.hasPrefix("refs/heads/") && !ref.hasPrefix("refs/tags/") && ref != Ledger.reference && ref != TrustChain.reference {
             return refuse("the server takes only refs/heads/*, refs/tags/* and \(Ledger.reference); \(ref) could change what a commit shows (refs/replace/) or hide data",
                           "push branches and tags only")
         }
@@ -222,6 +233,11 @@ public struct ServerGuard {
             case .failure(let problem):
                 return [Refusal(ref: update.ref, rule: "ledger-entry", message: "ledger commit \(id.short()): \(problem.message)", fix: reset)]
             case .success(let entry):
+                if let trust = state.trust, let policy = trust.current?.policy,
+                   let problem = signatureProblem(of: id, entry: entry, policy: policy, version: trust.current?.policy.version ?? 0) {
+                    return [Refusal(ref: update.ref, rule: "ledger-signature", message: "ledger commit \(id.short()) (\(entry.summary)): \(problem)",
+                                    fix: "record it again with a key the signed policy names for this role (git config gpg.format ssh; git config user.signingKey KEY.pub), then \(reset)")]
+                }
                 entries.append((id, entry))
             }
             cursor = commit.parents.first
@@ -245,7 +261,52 @@ public struct ServerGuard {
             }
         }
         state.newEntries = entries.map(\.entry)
+        state.newEntryIDs = entries.map(\.id)
         return []
+    }
+
+    // MARK: - Signed policy and signatures
+
+    /// The signed policy only moves forward, and every commit it adds must count: signed by an
+    /// administrator of the version in force, each new version one higher, the first commit
+    /// the one the administrator pinned (or trusted on first use).
+    func checkPolicy(_ update: Update, state: inout PushState) throws(RelflowError) -> [Refusal] {
+        guard let new = update.new else {
+            return [Refusal(ref: update.ref, rule: "policy-delete", message: "the signed policy may not be deleted", fix: "change it with relflow policy add-person / remove-person")]
+        }
+        if let old = update.old, old != new, try !git({ () throws(GitError) in try repository.isAncestor(old, of: new) }) {
+            return [Refusal(ref: update.ref, rule: "policy-non-fast-forward",
+                            message: "the pushed policy does not continue the server's (\(old.short())): an older policy never comes back",
+                            fix: "fetch the server's policy (git fetch origin +refs/relflow/policy:refs/relflow/policy) and propose the change on top of it")]
+        }
+        let chain = try TrustChain.validate(repository, tip: new, pinnedRoot: store.pinnedRoot())
+        if let problem = chain.problems.first {
+            return [Refusal(ref: update.ref, rule: "policy-chain", message: problem,
+                            fix: "each change is proposed and signed with relflow policy add-person / remove-person / sign by administrators of the version in force")]
+        }
+        state.trust = chain
+        return []
+    }
+
+    /// Why a ledger commit does not prove its entry under `policy`, nil when it does: signed,
+    /// by a key of a person with the event's role, and naming that person as its actor.
+    func signatureProblem(of id: ObjectID, entry: LedgerEntry, policy: TrustPolicy, version: Int) -> String? {
+        let key: [UInt8]
+        switch CommitSignatures.signer(of: id, in: repository) {
+        case .failure(let problem): return "\(problem); this repository has a signed policy, so every entry must be signed"
+        case .success(let blob): key = blob
+        }
+        guard let person = policy.person(withKey: key) else {
+            return "it is signed by a key that signed policy version \(version) does not name (unknown or revoked)"
+        }
+        let role = TrustPolicy.role(for: entry.event)
+        guard person.roles.contains(role) else {
+            return "\(person.name) <\(person.email)> signed it but has no '\(role.rawValue)' role"
+        }
+        guard entry.actor.email.lowercased() == person.email.lowercased(), entry.actor.name == person.name else {
+            return "it claims \(entry.actor.name) <\(entry.actor.email)> but \(person.name) <\(person.email)> signed it"
+        }
+        return nil
     }
 
     // MARK: - Release tags
@@ -409,15 +470,30 @@ public struct ServerGuard {
         let (paths, special) = try GateService.changedPathKinds(repository, config: config, from: old, to: tag.commit)
         let annotated = try tag.annotated(in: repository)
         let commit = try git { () throws(GitError) in try repository.commit(tag.commit) }
-        let tagger = annotated.tagger?.email ?? commit.committer.email
-        var approvers: [String] = []
-        for e in state.newEntries where e.event == .approve && e.tag == tag.name && e.tagObject == tag.target.hex {
-            approvers.append(e.actor.email)
+        var tagger = annotated.tagger?.email ?? commit.committer.email
+        var approvals: [(id: ObjectID, entry: LedgerEntry)] = []
+        var release: (id: ObjectID, entry: LedgerEntry)?
+        for (id, e) in zip(state.newEntryIDs, state.newEntries) where e.tag == tag.name && e.tagObject == tag.target.hex {
+            if e.event == .approve { approvals.append((id, e)) }
+            if e.event == .release { release = (id, e) }
         }
-        try state.forEachExisting { e in
-            if e.event == .approve && e.tag == tag.name && e.tagObject == tag.target.hex { approvers.append(e.actor.email) }
+        try state.forEachExistingCommit { id, e in
+            if e.tag == tag.name && e.tagObject == tag.target.hex {
+                if e.event == .approve { approvals.append((id, e)) }
+                if e.event == .release && release == nil { release = (id, e) }
+            }
             // Approvals come after their release: stop there.
             return !(e.event == .release && e.tag == tag.name)
+        }
+        var approvers = approvals.map(\.entry.actor.email)
+        if let policy = state.trust?.current?.policy {
+            // Four-eyes by keys: an approval counts only when it is signed by someone with the
+            // approve role, and never when that person signed the release.
+            approvers = approvals.filter { signatureProblem(of: $0.id, entry: $0.entry, policy: policy, version: policy.version) == nil }
+                .map(\.entry.actor.email)
+            if let release, signatureProblem(of: release.id, entry: release.entry, policy: policy, version: policy.version) == nil {
+                tagger = release.entry.actor.email
+            }
         }
         // A hotfix (no delay; approvals as [gate] hotfix says) only when it is one: a patch of
         // the release production runs now.
@@ -493,7 +569,13 @@ struct PushState {
     let updates: [PushPolicy.Update]
     /// The entries this push adds, oldest first, each checked strictly.
     var newEntries: [LedgerEntry] = []
+    /// The signed policy as this push leaves it, nil when the repository has none.
+    var trust: TrustChain?
     private var existing: [LedgerEntry] = []
+    /// The ledger commit of each entry read, by position (the same order as `existing`).
+    private(set) var existingIDs: [ObjectID] = []
+    /// The ledger commits of `newEntries`, in the same order.
+    var newEntryIDs: [ObjectID] = []
     private var cursor: ObjectID?
     private var started = false
     private var index: ReleaseTagIndex?
@@ -508,17 +590,23 @@ struct PushState {
     /// Calls `body` with the server's existing entries, newest first, reading further back only
     /// while `body` returns true.
     mutating func forEachExisting(_ body: (LedgerEntry) throws(RelflowError) -> Bool) throws(RelflowError) {
+        try forEachExistingCommit { _, entry throws(RelflowError) in try body(entry) }
+    }
+
+    /// The same, with each entry's ledger commit.
+    mutating func forEachExistingCommit(_ body: (ObjectID, LedgerEntry) throws(RelflowError) -> Bool) throws(RelflowError) {
         if !started {
             started = true
             cursor = try git { () throws(GitError) in try repository.reference(Ledger.reference) }
         }
-        for entry in existing where try !body(entry) { return }
+        for (id, entry) in zip(existingIDs, existing) where try !body(id, entry) { return }
         while let id = cursor {
             let commit = try git { () throws(GitError) in try repository.commit(id) }
             cursor = commit.parents.first
             guard let entry = Ledger.decode(commit).entry else { continue }
             existing.append(entry)
-            if try !body(entry) { return }
+            existingIDs.append(commit.id)
+            if try !body(commit.id, entry) { return }
         }
     }
 

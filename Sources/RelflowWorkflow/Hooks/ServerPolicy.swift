@@ -1,3 +1,4 @@
+import Foundation
 import Git
 import RelflowCore
 #if canImport(Glibc)
@@ -78,6 +79,19 @@ public struct ServerPolicyStore {
         let known = receipts()
         let lines = tags.filter { known[$0.object.hex] == nil }.map { "\(time) \($0.object.hex) \($0.name)\n" }.joined()
         try append(lines, to: receiptsPath)
+    }
+
+    /// The first commit of the signed policy, when the administrator pinned one.
+    public var pinnedRootPath: String { folder + "/policy-root" }
+
+    public func pinnedRoot() -> ObjectID? {
+        readFile(pinnedRootPath).flatMap { ObjectID(hex: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    public func pin(root: ObjectID) throws(RelflowError) {
+        guard makeDirectories(folder), writeFileAtomically(pinnedRootPath, root.hex + "\n") else {
+            throw .repository("cannot write '\(pinnedRootPath)'", hint: "check the permissions of the repository")
+        }
     }
 
     /// The commits `publish` has been at on this server.

@@ -1,0 +1,123 @@
+import Foundation
+import TOMLKit
+
+/// The signed policy (`refs/relflow/policy`, the file `policy.toml` in each commit's tree):
+/// who may do what, by key, and how many administrators must sign the next policy.
+///
+/// ```toml
+/// version = 1            # each change one higher; an older policy never comes back
+/// threshold = 1          # administrator signatures the next change needs
+///
+/// [[person]]
+/// name = "Ada Lovelace"
+/// email = "ada@example.com"
+/// keys = ["ssh-ed25519 AAAA…"]
+/// roles = ["admin", "release", "approve", "promote", "rollback", "deliver"]
+/// ```
+public struct TrustPolicy: Sendable, Equatable {
+    public enum Role: String, Sendable, Equatable, CaseIterable, Codable {
+        case admin, release, approve, promote, rollback, deliver
+    }
+
+    public struct Person: Sendable, Equatable {
+        public var name: String
+        public var email: String
+        public var keys: [SSHPublicKey]
+        public var roles: Set<Role>
+
+        public init(name: String, email: String, keys: [SSHPublicKey], roles: Set<Role>) {
+            self.name = name
+            self.email = email
+            self.keys = keys
+            self.roles = roles
+        }
+    }
+
+    public static let fileName = "policy.toml"
+
+    public var version: Int
+    public var threshold: Int
+    public var people: [Person]
+
+    public init(version: Int, threshold: Int, people: [Person]) {
+        self.version = version
+        self.threshold = threshold
+        self.people = people
+    }
+
+    /// The role an event needs from the person who signs its ledger entry.
+    public static func role(for event: LedgerEntry.Event) -> Role {
+        switch event {
+        case .release, .hotfixStart, .hotfixFinish, .hotfixAbort, .backport: return .release
+        case .approve: return .approve
+        case .promote: return .promote
+        case .rollback: return .rollback
+        case .deliver: return .deliver
+        }
+    }
+
+    /// The person a key belongs to.
+    public func person(withKey blob: [UInt8]) -> Person? {
+        people.first { $0.keys.contains { $0.blob == blob } }
+    }
+
+    public var administrators: [Person] { people.filter { $0.roles.contains(.admin) } }
+
+    public static func parse(_ text: String, source: String = fileName) throws(RelflowError) -> TrustPolicy {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch {
+            throw .usage("\(source): the policy does not parse: \(error)", hint: "fix the TOML; see 'relflow policy --help'")
+        }
+        guard let version = table["version"]?.int, version >= 1 else {
+            throw .usage("\(source): 'version' must be a whole number from 1", hint: "write version = 1")
+        }
+        guard let threshold = table["threshold"]?.int, threshold >= 1 else {
+            throw .usage("\(source): 'threshold' must be a whole number from 1", hint: "write threshold = 1")
+        }
+        var people: [Person] = []
+        for element in table["person"]?.array ?? [] {
+            guard let p = element.table, let name = p["name"]?.string, let email = p["email"]?.string else {
+                throw .usage("\(source): every [[person]] needs a name and an email", hint: "add name = \"…\" and email = \"…\"")
+            }
+            var keys: [SSHPublicKey] = []
+            for k in p["keys"]?.array ?? [] {
+                guard let line = k.string, let key = SSHPublicKey(line) else {
+                    throw .usage("\(source): a key of \(email) is not an SSH public key line", hint: "paste the .pub file: ssh-ed25519 AAAA…")
+                }
+                keys.append(key)
+            }
+            var roles = Set<Role>()
+            for r in p["roles"]?.array ?? [] {
+                guard let text = r.string, let role = Role(rawValue: text) else {
+                    throw .usage("\(source): \(email) has an unknown role", hint: "roles are " + Role.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                roles.insert(role)
+            }
+            people.append(Person(name: name, email: email, keys: keys, roles: roles))
+        }
+        let policy = TrustPolicy(version: version, threshold: threshold, people: people)
+        guard policy.administrators.count >= threshold else {
+            throw .usage("\(source): threshold \(threshold) needs at least that many people with the admin role (there are \(policy.administrators.count))",
+                         hint: "lower threshold or give more people the admin role")
+        }
+        return policy
+    }
+
+    /// The policy as `policy.toml` text (stable order, so equal policies are equal bytes).
+    public var text: String {
+        var out = "# relflow's signed policy: who may do what, by key. Changes need \(threshold) administrator signature\(threshold == 1 ? "" : "s").\n"
+        out += "version = \(version)\nthreshold = \(threshold)\n"
+        for person in people {
+            out += "\n[[person]]\nname = \(quoted(person.name))\nemail = \(quoted(person.email))\n"
+            out += "keys = [" + person.keys.map { quoted($0.description) }.joined(separator: ", ") + "]\n"
+            out += "roles = [" + Role.allCases.filter { person.roles.contains($0) }.map { quoted($0.rawValue) }.joined(separator: ", ") + "]\n"
+        }
+        return out
+    }
+
+    private func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

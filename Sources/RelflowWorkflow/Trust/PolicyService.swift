@@ -1,0 +1,130 @@
+import Git
+import RelflowCore
+
+/// `relflow policy init|add-person|remove-person|sign|verify`: the signed policy chain at
+/// `refs/relflow/policy`, written from a clone and pushed like any ref.
+public struct PolicyService {
+    let context: RepositoryContext
+    public init(context: RepositoryContext) { self.context = context }
+
+    var repo: Repository { context.repository }
+
+    public struct Outcome: Sendable, Encodable {
+        public let commit: String
+        public let version: Int
+        /// Administrator signatures the proposal has, and how many it needs.
+        public let signatures: Int
+        public let needed: Int
+        public let inForce: Bool
+    }
+
+    /// The first policy: you, with every role, signing with your own key.
+    public func initialize(name: String?, email: String?, threshold: Int) throws(RelflowError) -> Outcome {
+        if try git({ () throws(GitError) in try repo.reference(TrustChain.reference) }) != nil {
+            throw .refused("this repository has a signed policy already", hint: "change it with relflow policy add-person / remove-person, then push refs/relflow/policy")
+        }
+        let signer = try CommitSigner.configured(repo)
+        guard let key = signer.publicKey() else {
+            throw .usage("cannot read the public key of user.signingKey (\(signer.signingKey))", hint: "point user.signingKey at a .pub file or a key:: literal")
+        }
+        let identity = try Identity.current(repo)
+        let me = TrustPolicy.Person(name: name ?? identity.name, email: email ?? identity.email, keys: [key], roles: Set(TrustPolicy.Role.allCases))
+        let policy = TrustPolicy(version: 1, threshold: threshold, people: [me])
+        guard threshold == 1 else {
+            throw .usage("the first policy has one administrator, so its threshold is 1", hint: "add administrators, then raise the threshold in a later version")
+        }
+        let commit = try write(policy, parent: nil, message: "policy v1: \(me.name) administers")
+        return Outcome(commit: commit.hex, version: 1, signatures: 1, needed: 1, inForce: true)
+    }
+
+    /// Proposes the next version with `change` applied to the policy in force (or to the
+    /// proposal waiting at the tip), signed by you.
+    public func propose(_ summary: String, _ change: (inout TrustPolicy) throws(RelflowError) -> Void) throws(RelflowError) -> Outcome {
+        let chain = try requireChain()
+        guard let current = chain.current else { throw .repository("the signed policy has no version in force") }
+        var next = try TrustChain.pendingProposal(repo, chain: chain)?.policy ?? current.policy
+        next.version = current.policy.version + 1
+        try change(&next)
+        guard next.administrators.count >= next.threshold else {
+            throw .usage("the new policy would have \(next.administrators.count) administrator(s) for a threshold of \(next.threshold)", hint: "keep enough administrators, or lower --threshold")
+        }
+        let commit = try write(next, parent: chain.tip, message: "policy v\(next.version): \(summary)")
+        return try outcome(after: commit)
+    }
+
+    /// Adds your signature to the proposal at the tip.
+    public func sign() throws(RelflowError) -> Outcome {
+        let chain = try requireChain()
+        guard let proposal = try TrustChain.pendingProposal(repo, chain: chain) else {
+            throw .refused("no policy change is waiting for signatures", hint: "relflow policy show lists the policy in force")
+        }
+        let commit = try write(proposal.policy, parent: chain.tip, message: "policy v\(proposal.policy.version): signed")
+        return try outcome(after: commit)
+    }
+
+    func outcome(after commit: ObjectID) throws(RelflowError) -> Outcome {
+        let chain = try requireChain()
+        if let problem = chain.problems.first { throw .refused("the policy chain does not validate: \(problem)") }
+        let current = chain.current
+        if let pending = try TrustChain.pendingProposal(repo, chain: chain), let current {
+            return Outcome(commit: commit.hex, version: pending.policy.version, signatures: pending.signers,
+                           needed: current.policy.threshold, inForce: false)
+        }
+        return Outcome(commit: commit.hex, version: current?.policy.version ?? 0, signatures: current?.policy.threshold ?? 0,
+                       needed: current?.policy.threshold ?? 0, inForce: true)
+    }
+
+    func requireChain() throws(RelflowError) -> TrustChain {
+        guard let chain = try TrustChain.read(repo) else {
+            throw .usage("this repository has no signed policy yet", hint: "start one with: relflow policy init (then git push origin refs/relflow/policy)")
+        }
+        return chain
+    }
+
+    /// Writes a policy commit signed with your key and moves the ref to it (compare-and-swap).
+    func write(_ policy: TrustPolicy, parent: ObjectID?, message: String) throws(RelflowError) -> ObjectID {
+        let signer = try CommitSigner.configured(repo)
+        let identity = try Identity.current(repo)
+        let now = Clock.now()
+        let buffer = try git { () throws(GitError) -> String in
+            let blob = try repo.writeBlob(Array(policy.text.utf8))
+            let tree = try repo.writeTree(file: TrustPolicy.fileName, blob: blob)
+            let signature = identity.signature(at: now)
+            return try repo.commitBuffer(tree: tree, parents: parent.map { [$0] } ?? [], message: message + "\n",
+                                         author: signature, committer: signature)
+        }
+        let armored = try signer.sign(buffer)
+        return try git { () throws(GitError) -> ObjectID in
+            let commit = try repo.createSignedCommit(buffer: buffer, signature: armored)
+            try repo.updateReference(TrustChain.reference, to: commit, expecting: parent, message: "relflow: \(message)")
+            return commit
+        }
+    }
+}
+
+/// What `relflow policy verify` prints.
+public struct PolicyChainView: Sendable, Encodable {
+    public struct Version: Sendable, Encodable {
+        public let version: Int
+        public let commit: String
+        public let since: String
+        public let threshold: Int
+        public let people: [String]
+    }
+    public let versions: [Version]
+    public let problems: [String]
+
+    public static func read(context: RepositoryContext) throws(RelflowError) -> PolicyChainView {
+        guard let chain = try TrustChain.read(context.repository) else {
+            throw .usage("this repository has no signed policy", hint: "start one with relflow policy init, or fetch it: git fetch origin refs/relflow/policy:refs/relflow/policy")
+        }
+        let versions = chain.versions.map { v in
+            Version(version: v.policy.version, commit: v.commit.hex, since: isoDateTime(v.since), threshold: v.policy.threshold,
+                    people: v.policy.people.map { p in
+                        "\(p.name) <\(p.email)> [\(TrustPolicy.Role.allCases.filter { p.roles.contains($0) }.map(\.rawValue).joined(separator: ","))] "
+                            + p.keys.map(\.fingerprint).joined(separator: " ")
+                    })
+        }
+        return PolicyChainView(versions: versions, problems: chain.problems)
+    }
+}

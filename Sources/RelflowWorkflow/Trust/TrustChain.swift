@@ -1,0 +1,166 @@
+import Foundation
+import Git
+import RelflowCore
+
+/// The signed policy chain at `refs/relflow/policy`, validated from its first commit: which
+/// policy versions took effect, when, and why a commit does not count.
+///
+/// The first commit is trusted on first use, or must be the one the server's administrator
+/// pinned. Every later commit is signed by an administrator of the policy in force; a new
+/// version (exactly one higher) takes effect once `threshold` different administrators of the
+/// policy in force signed commits carrying it. A version that is not higher never takes effect
+/// again, however validly it was signed: the chain only moves forward.
+public struct TrustChain: Sendable {
+    public static let reference = "refs/relflow/policy"
+
+    public struct Version: Sendable {
+        public let commit: ObjectID
+        public let policy: TrustPolicy
+        /// The committer time of the commit that made it take effect.
+        public let since: Int64
+    }
+
+    /// The versions that took effect, oldest first.
+    public let versions: [Version]
+    /// What does not count, commit by commit (the chain stops at the first).
+    public let problems: [String]
+    /// The chain's tip.
+    public let tip: ObjectID
+
+    public var current: Version? { versions.last }
+
+    /// The version in force at `time` (seconds): the newest that took effect by then.
+    public func version(at time: Int64) -> Version? {
+        versions.last { $0.since <= time } ?? versions.first
+    }
+
+    /// The chain of the repository, nil when it has no signed policy.
+    public static func read(_ repository: Repository, pinnedRoot: ObjectID? = nil) throws(RelflowError) -> TrustChain? {
+        guard let tip = try git({ () throws(GitError) in try repository.reference(reference) }) else { return nil }
+        return try validate(repository, tip: tip, pinnedRoot: pinnedRoot)
+    }
+
+    /// Validates the chain ending at `tip`.
+    public static func validate(_ repository: Repository, tip: ObjectID, pinnedRoot: ObjectID?) throws(RelflowError) -> TrustChain {
+        var commits: [Commit] = []
+        var cursor: ObjectID? = tip
+        while let id = cursor {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            commits.append(commit)
+            if commit.parents.count > 1 {
+                return TrustChain(versions: [], problems: ["policy commit \(id.short()) is a merge; the policy is one chain"], tip: tip)
+            }
+            cursor = commit.parents.first
+        }
+        commits.reverse()
+        var versions: [Version] = []
+        var problems: [String] = []
+        var pending: (text: String, policy: TrustPolicy, signers: Set<String>)?
+        // One commit's verdict: nil when it counts, else why not (the chain stops there).
+        func step(_ index: Int, _ commit: Commit) throws(RelflowError) -> String? {
+            guard let bytes = try git({ () throws(GitError) in try repository.blob(at: TrustPolicy.fileName, inCommit: commit.id) }),
+                  let text = String(validating: bytes, as: UTF8.self) else {
+                return "policy commit \(commit.id.short()) has no readable \(TrustPolicy.fileName)"
+            }
+            let policy = try TrustPolicy.parse(text, source: "\(TrustPolicy.fileName) at \(commit.id.short())")
+            let signer: [UInt8]
+            switch CommitSignatures.signer(of: commit.id, in: repository) {
+            case .failure(let problem): return "policy commit \(commit.id.short()): \(problem)"
+            case .success(let key): signer = key
+            }
+            if index == 0 {
+                if let pinnedRoot, commit.id != pinnedRoot {
+                    return "the policy's first commit \(commit.id.short()) is not the one pinned on this server (\(pinnedRoot.short()))"
+                }
+                guard let person = policy.person(withKey: signer), person.roles.contains(.admin) else {
+                    return "the policy's first commit \(commit.id.short()) is not signed by one of its own administrators"
+                }
+                versions.append(Version(commit: commit.id, policy: policy, since: commit.committer.time))
+                return nil
+            }
+            guard let current = versions.last else { return "the policy has no first version" }
+            guard let admin = current.policy.person(withKey: signer), admin.roles.contains(.admin) else {
+                return "policy commit \(commit.id.short()) is not signed by an administrator of policy version \(current.policy.version)"
+            }
+            if policy == current.policy { return nil }  // a signature of what is in force: no change
+            guard policy.version == current.policy.version + 1 else {
+                return "policy commit \(commit.id.short()) carries version \(policy.version), but the next version is \(current.policy.version + 1): an older policy never comes back"
+            }
+            let proposal = policy.text
+            if pending?.text != proposal { pending = (proposal, policy, []) }
+            pending?.signers.insert(admin.email.lowercased())
+            if let p = pending, p.signers.count >= current.policy.threshold {
+                versions.append(Version(commit: commit.id, policy: p.policy, since: commit.committer.time))
+                pending = nil
+            }
+            return nil
+        }
+        for (i, commit) in commits.enumerated() {
+            do {
+                if let problem = try step(i, commit) {
+                    problems.append(problem)
+                    break
+                }
+            } catch {
+                problems.append("policy commit \(commit.id.short()): \(error.message)")
+                break
+            }
+        }
+        return TrustChain(versions: versions, problems: problems, tip: tip)
+    }
+
+    /// The proposal waiting for signatures at the tip, with who signed it so far.
+    public static func pendingProposal(_ repository: Repository, chain: TrustChain) throws(RelflowError) -> (policy: TrustPolicy, signers: Int)? {
+        guard let current = chain.current, current.commit != chain.tip,
+              let bytes = try git({ () throws(GitError) in try repository.blob(at: TrustPolicy.fileName, inCommit: chain.tip) }),
+              let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        let policy = try TrustPolicy.parse(text)
+        guard policy.version == current.policy.version + 1 else { return nil }
+        var signers = Set<String>()
+        var cursor: ObjectID? = chain.tip
+        while let id = cursor, id != current.commit {
+            let commit = try git { () throws(GitError) in try repository.commit(id) }
+            if case .success(let key) = CommitSignatures.signer(of: id, in: repository), let admin = current.policy.person(withKey: key),
+               admin.roles.contains(.admin),
+               let b = try git({ () throws(GitError) in try repository.blob(at: TrustPolicy.fileName, inCommit: id) }),
+               String(decoding: b, as: UTF8.self) == text {
+                signers.insert(admin.email.lowercased())
+            }
+            cursor = commit.parents.first
+        }
+        return (policy, signers.count)
+    }
+}
+
+/// Who signed a commit: the SSH public key blob of a valid SSHSIG signature over it.
+public enum CommitSignatures {
+    public static func signer(of commit: ObjectID, in repository: Repository) -> Result<[UInt8], SignatureProblem> {
+        let extracted: (signature: String, signedData: [UInt8])?
+        do {
+            extracted = try repository.commitSignature(commit)
+        } catch {
+            return .failure(.init("its signature cannot be read: \(error.message)"))
+        }
+        guard let extracted else { return .failure(.init("it is not signed")) }
+        if extracted.signature.contains("BEGIN PGP SIGNATURE") {
+            return .failure(.init("it is signed with OpenPGP; relflow's signed policy names SSH keys (gpg.format = ssh)"))
+        }
+        do {
+            let signature = try SSHSignature(armored: extracted.signature)
+            try signature.verify(extracted.signedData)
+            return .success(signature.publicKey)
+        } catch {
+            return .failure(.init("its signature does not verify: \(error)"))
+        }
+    }
+
+    public struct SignatureProblem: Error, Sendable, CustomStringConvertible {
+        public let description: String
+        init(_ text: String) { description = text }
+    }
+}
+
+/// Object ids typed by people (the CLI does not import the Git layer).
+public enum ObjectIDText {
+    public static func parse(_ text: String) -> ObjectID? { ObjectID(hex: text.lowercased()) }
+}
