@@ -198,7 +198,8 @@ enum ReleaseTagWriter {
     static func create(_ name: String, at commit: ObjectID, notes: String, identity: Identity, time: Int64,
                        context: RepositoryContext) async throws(RelflowError) -> ObjectID {
         let repo = context.repository
-        let sign = context.config.tags.sign
+        // Under a signed policy release tags are signed like ledger entries: with the SSH key.
+        let sign = try TrustChain.read(repo) != nil ? .ssh : context.config.tags.sign
         if let existing = try git({ () throws(GitError) in try repo.reference("refs/tags/" + name) }) { return existing }
         var buffer = repo.tagBuffer(name: name, target: commit, tagger: identity.signature(at: time), message: "\(name)\n\n\(notes)")
         if sign != .none {

@@ -13,16 +13,23 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let context = try global.context()
-        var entries = Array(try Ledger(repository: context.repository).entries().reversed())
-        if let limit { entries = Array(entries.prefix(max(limit, 0))) }
+        var rows = Array(try LedgerSigners.read(context: context).reversed())
+        if let limit { rows = Array(rows.prefix(max(limit, 0))) }
         if global.json {
-            Output.printJSON(entries)
+            Output.printJSON(rows.map(\.entry))
             return
         }
-        if entries.isEmpty { Output.info("the ledger is empty: nothing released yet") }
-        for e in entries {
+        if rows.isEmpty { Output.info("the ledger is empty: nothing released yet") }
+        for (e, signer) in rows {
             let result = e.details["status"] ?? e.details["gate"] ?? e.details["comment"] ?? ""
-            Output.print("\(e.time)  \(e.event.rawValue.padding(13))  \((e.tag ?? e.version ?? "").padding(14))  \(e.actor.name) <\(e.actor.email)>\(result.isEmpty ? "" : "  " + result)")
+            let proof: String
+            switch signer {
+            case .verified(let name, _): proof = Output.green("signed by \(name)")
+            case .unverified(let why): proof = Output.red("UNVERIFIED: \(why)")
+            case .beforePolicy: proof = Output.dim("unsigned (before policy)")
+            case .unsigned: proof = Output.dim("unsigned")
+            }
+            Output.print("\(e.time)  \(e.event.rawValue.padding(13))  \((e.tag ?? e.version ?? "").padding(14))  \(e.actor.name) <\(e.actor.email)>  [\(proof)]\(result.isEmpty ? "" : "  " + result)")
         }
     }
 }

@@ -128,3 +128,40 @@ public struct PolicyChainView: Sendable, Encodable {
         return PolicyChainView(versions: versions, problems: chain.problems)
     }
 }
+
+/// Who signed each ledger entry, as `history` shows it.
+public struct LedgerSigners {
+    public enum Signer: Sendable, Equatable {
+        /// Signed by a person of the policy in force.
+        case verified(name: String, email: String)
+        /// Signed, but by a key the policy does not name for it (or the signature is bad).
+        case unverified(String)
+        /// No signature, written before the repository adopted its signed policy.
+        case beforePolicy
+        /// No signature, and no signed policy in the repository at all.
+        case unsigned
+    }
+
+    public static func read(context: RepositoryContext) throws(RelflowError) -> [(entry: LedgerEntry, signer: Signer)] {
+        let records = try Ledger(repository: context.repository).records()
+        let chain = try TrustChain.read(context.repository)
+        let adoption = chain?.versions.first?.since
+        return records.compactMap { record in
+            guard let entry = record.entry else { return nil }
+            switch CommitSignatures.signer(of: record.id, in: context.repository) {
+            case .failure(let problem):
+                guard let adoption else { return (entry, .unsigned) }
+                return (entry, entry.timestamp <= adoption ? .beforePolicy : .unverified(problem.description))
+            case .success(let key):
+                guard let chain, let policy = chain.version(at: entry.timestamp)?.policy ?? chain.current?.policy,
+                      let person = policy.person(withKey: key) ?? chain.current?.policy.person(withKey: key) else {
+                    return (entry, .unverified("signed by a key no policy version names"))
+                }
+                guard person.email.lowercased() == entry.actor.email.lowercased() else {
+                    return (entry, .unverified("signed by \(person.name), not by \(entry.actor.name)"))
+                }
+                return (entry, .verified(name: person.name, email: person.email))
+            }
+        }
+    }
+}
