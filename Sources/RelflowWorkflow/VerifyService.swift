@@ -69,6 +69,68 @@ public struct VerifyService {
         return out
     }
 
+    /// The deploy job's check, where no server hook ran: from the signed policy and the signed
+    /// ledger alone, `tag` was released, gated (the policy's own gate rules), approved by other
+    /// people's keys, and promoted — by people holding those roles. Each gap is a violation.
+    public func verifyRelease(_ name: String) throws(RelflowError) -> [Violation] {
+        let repo = context.repository
+        func violation(_ rule: String, _ message: String, _ hint: String) -> Violation { .init(invariant: 6, rule: rule, message: message, hint: hint) }
+        guard let chain = try TrustChain.read(repo), let current = chain.current else {
+            return [violation("no-signed-policy", "this repository has no signed policy (\(TrustChain.reference)), so nothing proves how \(name) got here",
+                              "fetch it (git fetch origin 'refs/relflow/*:refs/relflow/*'); a team without one starts with relflow policy init")]
+        }
+        if let problem = chain.problems.first { return [violation("policy-chain", "the signed policy: \(problem)", "relflow policy verify")] }
+        let index = try context.releaseTags()
+        let tagName = index.resolve(name, prefixes: context.config.tags.prefixes)
+        guard let tag = index.tag(named: tagName) else {
+            return [violation("release-unknown", "'\(name)' is not a release tag here", "fetch tags: git fetch origin --tags")]
+        }
+        let records = try Ledger(repository: repo).records()
+        guard !records.isEmpty else {
+            return [violation("ledger-missing", "the ledger is not in this repository", "git fetch origin 'refs/relflow/*:refs/relflow/*'")]
+        }
+        // The person who validly signed a record under the policy version in force at its time.
+        func signer(_ record: Ledger.Record) -> TrustPolicy.Person? {
+            guard let entry = record.entry, case .success(let key) = CommitSignatures.signer(of: record.id, in: repo) else { return nil }
+            let policy = chain.version(at: entry.timestamp)?.policy ?? current.policy
+            guard let person = policy.person(withKey: key), person.roles.contains(TrustPolicy.role(for: entry.event)),
+                  person.email.lowercased() == entry.actor.email.lowercased() else { return nil }
+            return person
+        }
+        var out: [Violation] = []
+        let mine = records.filter { $0.entry?.tag == tag.name && $0.entry?.tagObject == tag.target.hex }
+        guard let release = mine.first(where: { $0.entry?.event == .release }), let releaser = signer(release) else {
+            return [violation("release-unsigned", "no release entry for \(tag.name) (tag object \(tag.target.short())) is signed by someone with the release role",
+                              "release with relflow release under the signed policy")]
+        }
+        guard let promotion = mine.last(where: { [.promote, .rollback].contains($0.entry?.event) && $0.entry?.commit == tag.commit.hex }),
+              signer(promotion) != nil, let move = promotion.entry else {
+            return [violation("promote-unsigned", "no promote or rollback of \(tag.name) is signed by someone with that role",
+                              "promote it with relflow promote under the signed policy")]
+        }
+        if move.event == .promote {
+            let gate = current.policy.gate
+            let special: Set<String>
+            let paths: [String]
+            if let previous = move.previous.flatMap(ObjectID.init(hex:)) {
+                (paths, special) = try GateService.changedPathKinds(repo, config: context.config, from: previous, to: tag.commit)
+            } else {
+                (paths, special) = (try git { () throws(GitError) in try repo.allPaths(inCommit: tag.commit) }, [])
+            }
+            let globs = gate.autoPaths.map(PathGlob.init)
+            let outside = paths.filter { path in special.contains(path) || !globs.contains { glob in glob.matches(path) } }
+            if !outside.isEmpty {
+                let approvers = Set(mine.filter { $0.entry?.event == .approve }.compactMap(signer).map { $0.email.lowercased() })
+                    .subtracting([releaser.email.lowercased()])
+                if approvers.count < gate.approvals {
+                    out.append(violation("gate", "\(tag.name) changed \(outside.count) path(s) outside the signed auto paths (\(outside.prefix(3).joined(separator: ", "))) with \(approvers.count) of \(gate.approvals) signed approval(s) by people other than \(releaser.name), who released it",
+                                         "someone with the approve role runs relflow approve \(tag.name); the deploy waits"))
+                }
+            }
+        }
+        return out
+    }
+
     public func verify() throws(RelflowError) -> [Violation] {
         let repo = context.repository
         let config = context.config

@@ -14,7 +14,7 @@ struct PolicyCommand: ParsableCommand {
         remove-person) is a proposal signed by you; it takes effect once the threshold of
         administrators of the policy in force signed it (the others run relflow policy sign).
         """,
-        subcommands: [Show.self, Init.self, AddPerson.self, RemovePerson.self, Sign.self, Verify.self]
+        subcommands: [Show.self, Init.self, AddPerson.self, RemovePerson.self, SetGate.self, Sign.self, Verify.self]
     )
 
     static func report(_ outcome: PolicyService.Outcome, json: Bool) {
@@ -88,6 +88,23 @@ struct PolicyCommand: ParsableCommand {
                 }
                 policy.people.removeAll { $0.email.lowercased() == email.lowercased() }
                 if let threshold { policy.threshold = threshold }
+            }
+            report(outcome, json: global.json)
+        }
+    }
+
+    struct SetGate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-gate",
+            abstract: "Propose the signed gate rules a deploy job checks releases against (relflow verify --release).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Approvals a release outside the auto paths needs.") var approvals: Int
+        @Option(name: .customLong("auto-path"), help: "A glob whose changes go out at once; repeat for several.") var autoPath: [String] = []
+
+        func run() throws {
+            let context = try global.context()
+            let outcome = try PolicyService(context: context).propose("gate: \(approvals) approval(s), \(autoPath.count) auto path(s)") { policy in
+                policy.gate = TrustPolicy.Gate(approvals: max(0, approvals), autoPaths: autoPath)
             }
             report(outcome, json: global.json)
         }

@@ -9,11 +9,13 @@ struct VerifyCommand: ParsableCommand {
         discussion: "Exit 1 with each violation named."
     )
     @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("For a deploy job where no server hook runs: check that this release was released, gated, approved and promoted as the signed policy requires, from the signed policy and ledger alone.", valueName: "tag"))
+    var release: String?
 
     func run() throws {
         let context = try global.context()
         let service = VerifyService(context: context)
-        let violations = try service.verify()
+        let violations = try release.map { try service.verifyRelease($0) } ?? service.verify()
         let trust = try service.trustStatement()
         if global.json {
             Output.printJSON(VerifyJSON(ok: violations.isEmpty, violations: violations, trust: trust))

@@ -148,4 +148,46 @@ struct SignedPolicyTests {
         let policyVerify = ada.relflow("policy", "verify")
         #expect(policyVerify.status == 0 && policyVerify.stdout.contains("version 4"), "\(policyVerify)")
     }
+
+    /// Where no server hook runs (a forge): the deploy job's `verify --release` is the check.
+    @Test func theDeployJobVerifiesAReleaseFromTheSignedRecordsAlone() throws {
+        let p = try Project(publisher: false)
+        let ada = p.repo
+        let adaKey = try Self.keygen(ada.root, "ada")
+        try Self.signWith(ada, key: adaKey)
+        #expect(ada.relflow("policy", "init").status == 0)
+        let graceKey = try Self.keygen(ada.root, "grace")
+        #expect(ada.relflow("policy", "add-person", "--name", "Grace Hopper", "--email", "grace@example.com", "--key", graceKey + ".pub", "--role", "approve").status == 0)
+        #expect(ada.relflow("policy", "set-gate", "--approvals", "1", "--auto-path", "timestamp.json").status == 0)
+        #expect(ada.relflow("release").status == 0)
+        #expect(ada.relflow("init").status == 0)
+        try ada.commit("feat: new checkout", files: ["src/app.txt": "v2\n"])
+        #expect(ada.relflow("release").status == 0)
+        // A promotion written by hand, signed by Ada (who may promote), with no approval.
+        let old = try ada.git("rev-parse", "v0.1.0^{commit}"), new = try ada.git("rev-parse", "v0.2.0^{commit}")
+        let now = Int(Date().timeIntervalSince1970)
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        let json = "{\"actor\":{\"email\":\"ada@example.com\",\"name\":\"Ada Lovelace\"},\"commit\":\"\(new)\",\"details\":{\"gate\":\"auto\",\"policy\":\"3\"},"
+            + "\"event\":\"promote\",\"previous\":\"\(old)\",\"schema\":1,\"tag\":\"v0.2.0\",\"tagObject\":\"\(try ada.git("rev-parse", "v0.2.0"))\","
+            + "\"time\":\"\(f.string(from: Date(timeIntervalSince1970: TimeInterval(now))))\",\"timestamp\":\(now),\"version\":\"0.2.0\"}"
+        try Self.forgeSigned(ada, key: adaKey, summary: "promote v0.2.0 (auto)", json: json)
+        try ada.git("update-ref", "refs/heads/publish", new)
+        var check = ada.relflow("verify", "--release", "v0.2.0")
+        #expect(check.status == 1 && check.stderr.contains("[gate]") && check.stderr.contains("0 of 1"), "\(check)")
+        // Grace's signed approval makes it provable.
+        let graceClone = TestRepo(existing: ada.path, sharing: ada)
+        graceClone.identity = (name: "Grace Hopper", email: "grace@example.com")
+        try Self.signWith(graceClone, key: graceKey)
+        #expect(graceClone.relflow("approve", "v0.2.0").status == 0)
+        try Self.signWith(ada, key: adaKey)
+        check = ada.relflow("verify", "--release", "v0.2.0")
+        #expect(check.status == 0, "\(check)")
+        // A repository without a signed policy proves nothing: the check fails.
+        let bare = try TestRepo(label: "plain")
+        try bare.commit("feat: a")
+        try bare.tag("v1.0.0")
+        check = bare.relflow("verify", "--release", "v1.0.0")
+        #expect(check.status == 1 && check.stderr.contains("no-signed-policy"), "\(check)")
+    }
 }

@@ -35,14 +35,27 @@ public struct TrustPolicy: Sendable, Equatable {
 
     public static let fileName = "policy.toml"
 
+    /// The gate rules that matter for safety, signed with the people: what a deploy job checks
+    /// a release against when no server hook ran (`relflow verify --release TAG`).
+    public struct Gate: Sendable, Equatable {
+        public var approvals: Int
+        public var autoPaths: [String]
+        public init(approvals: Int = 1, autoPaths: [String] = []) {
+            self.approvals = approvals
+            self.autoPaths = autoPaths
+        }
+    }
+
     public var version: Int
     public var threshold: Int
     public var people: [Person]
+    public var gate: Gate
 
-    public init(version: Int, threshold: Int, people: [Person]) {
+    public init(version: Int, threshold: Int, people: [Person], gate: Gate = Gate()) {
         self.version = version
         self.threshold = threshold
         self.people = people
+        self.gate = gate
     }
 
     /// The role an event needs from the person who signs its ledger entry.
@@ -97,7 +110,12 @@ public struct TrustPolicy: Sendable, Equatable {
             }
             people.append(Person(name: name, email: email, keys: keys, roles: roles))
         }
-        let policy = TrustPolicy(version: version, threshold: threshold, people: people)
+        var gate = Gate()
+        if let g = table["gate"]?.table {
+            if let n = g["approvals"]?.int { gate.approvals = max(0, n) }
+            gate.autoPaths = (g["auto_paths"]?.array ?? []).compactMap(\.string)
+        }
+        let policy = TrustPolicy(version: version, threshold: threshold, people: people, gate: gate)
         guard policy.administrators.count >= threshold else {
             throw .usage("\(source): threshold \(threshold) needs at least that many people with the admin role (there are \(policy.administrators.count))",
                          hint: "lower threshold or give more people the admin role")
@@ -109,6 +127,7 @@ public struct TrustPolicy: Sendable, Equatable {
     public var text: String {
         var out = "# relflow's signed policy: who may do what, by key. Changes need \(threshold) administrator signature\(threshold == 1 ? "" : "s").\n"
         out += "version = \(version)\nthreshold = \(threshold)\n"
+        out += "\n[gate]\napprovals = \(gate.approvals)\nauto_paths = [" + gate.autoPaths.map(quoted).joined(separator: ", ") + "]\n"
         for person in people {
             out += "\n[[person]]\nname = \(quoted(person.name))\nemail = \(quoted(person.email))\n"
             out += "keys = [" + person.keys.map { quoted($0.description) }.joined(separator: ", ") + "]\n"
