@@ -31,9 +31,10 @@ public struct VerifyService {
                              hint: "policy changes are proposed and signed with relflow policy add-person / remove-person / sign"))
         }
         guard let adoption = chain.versions.first?.since else { return out }
-        for record in records {
+        let signers = CommitSignatures.signers(of: records.map(\.id), in: context.repository)
+        for (record, signed) in zip(records, signers) {
             guard let entry = record.entry else { continue }
-            switch CommitSignatures.signer(of: record.id, in: context.repository) {
+            switch signed {
             case .failure(let problem):
                 // Entries from before the policy stay as they were: unsigned, never trusted as signed.
                 if entry.timestamp > adoption {

@@ -79,7 +79,7 @@ def peers():
     if not os.path.exists(os.path.join(bin_dir, "cz")) or not os.path.exists(os.path.join(bin_dir, "git-cliff")):
         log("bench: installing git-cliff and commitizen from PyPI into " + venv)
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        r = subprocess.run([os.path.join(bin_dir, "pip"), "install", "-q", "git-cliff", "commitizen"])
+        r = subprocess.run([os.path.join(bin_dir, "pip"), "install", "-q", "git-cliff", "commitizen", "cryptography"])
         if r.returncode != 0:
             log("bench: could not install the peers; their lines are left out")
     return bin_dir
@@ -203,6 +203,32 @@ def shaped_rows():
     return rows
 
 
+def signed_rows(bin_dir):
+    """A signed policy and a 10,000-entry signed ledger: relflow verify (cold, then with its
+    cache of verified signatures) and the pre-receive hook judging a push of one signed entry."""
+    repo = os.path.join(WORK, "signed-ledger-10k")
+    push = os.path.join(repo, ".git", "relflow-bench-push.txt")
+    if not os.path.exists(push):
+        shutil.rmtree(repo, ignore_errors=True)
+        subprocess.run(["git", "init", "-q", repo], check=True)
+        subprocess.run(["git", "-C", repo, "-c", "user.name=A", "-c", "user.email=a@b", "commit", "-q", "--allow-empty", "-m", "feat: a"], check=True)
+        subprocess.run(["git", "-C", repo, "tag", "v0.1.0"], check=True)
+        log("bench: writing a signed policy and 10,000 signed ledger entries")
+        python = os.path.join(bin_dir, "python")
+        if subprocess.run([python, "-c", "import cryptography"], capture_output=True).returncode != 0:
+            subprocess.run([os.path.join(bin_dir, "pip"), "install", "-q", "cryptography"])
+        r = subprocess.run([os.path.join(bin_dir, "python"), os.path.join(ROOT, "Tests/scripts/signed_ledger.py"), repo, "10000"])
+        if r.returncode != 0:
+            return []
+    cache = os.path.join(repo, ".git", "relflow", "verified-signatures")
+    cold = measure(["sh", "-c", f"rm -f '{cache}'; exec '{RELFLOW}' verify"], repo)
+    warm = measure([RELFLOW, "verify"], repo)
+    hook = measure([RELFLOW, "hook", "pre-receive"], repo, runs=max(RUNS, 10), stdin=push, env={"GIT_DIR": os.path.join(repo, ".git")})
+    return [("relflow verify, 10,000 signed entries (every signature checked)", cold, None),
+            ("relflow verify, the same ledger unchanged (verified signatures kept)", warm, None),
+            ("relflow hook pre-receive, a push of one signed entry", hook, None)]
+
+
 def shaped_table(shaped):
     """The Markdown lines of `shaped_rows()`; figures over their budget are in bold and marked."""
     out = [f"Everyday commands on shaped histories (`relflow -C repo …`; a refused gate, exit 1, counts), "
@@ -262,6 +288,9 @@ def main():
         lines.append(("relflow hook pre-receive (judging a push that promotes one release: entry, tag, gate)",
                       measure([RELFLOW, "hook", "pre-receive"], bare, runs=max(RUNS, 10), stdin=push, env={"GIT_DIR": bare}), None))
         rows.append((label, lines, full))
+    signed = signed_rows(bin_dir)
+    if signed:
+        rows.append(("signed policy, 10,000 signed ledger entries", signed, None))
     shaped = shaped_rows()
 
     out = []

@@ -146,9 +146,10 @@ public struct LedgerSigners {
         let records = try Ledger(repository: context.repository).records()
         let chain = try TrustChain.read(context.repository)
         let adoption = chain?.versions.first?.since
-        return records.compactMap { record in
+        let signers = CommitSignatures.signers(of: records.map(\.id), in: context.repository)
+        return zip(records, signers).compactMap { record, signed in
             guard let entry = record.entry else { return nil }
-            switch CommitSignatures.signer(of: record.id, in: context.repository) {
+            switch signed {
             case .failure(let problem):
                 guard let adoption else { return (entry, .unsigned) }
                 return (entry, entry.timestamp <= adoption ? .beforePolicy : .unverified(problem.description))

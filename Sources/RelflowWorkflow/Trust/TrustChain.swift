@@ -141,6 +141,53 @@ public enum CommitSignatures {
         } catch {
             return .failure(.init("its signature cannot be read: \(error.message)"))
         }
+        return verify(extracted)
+    }
+
+    /// The signers of many commits: signatures read in order, verified on all cores, and
+    /// remembered in `<git dir>/relflow/verified-signatures` (a commit id names its signature
+    /// and content, so a signature verified once stays verified) so that `verify` on an
+    /// unchanged ledger does no cryptography at all.
+    public static func signers(of commits: [ObjectID], in repository: Repository) -> [Result<[UInt8], SignatureProblem>] {
+        let cachePath = repository.commonDirectory + "relflow/verified-signatures"
+        var known: [String: [UInt8]] = [:]
+        for line in (readFile(cachePath) ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let blob = Data(base64Encoded: String(parts[1])) { known[String(parts[0])] = Array(blob) }
+        }
+        var results = [Result<[UInt8], SignatureProblem>?](repeating: nil, count: commits.count)
+        var pending: [(index: Int, signature: String, data: [UInt8])] = []
+        for (i, commit) in commits.enumerated() {
+            if let blob = known[commit.hex] { results[i] = .success(blob); continue }
+            do {
+                guard let extracted = try repository.commitSignature(commit) else { results[i] = .failure(.init("it is not signed")); continue }
+                pending.append((i, extracted.signature, extracted.signedData))
+            } catch {
+                results[i] = .failure(.init("its signature cannot be read: \(error.message)"))
+            }
+        }
+        let verified = parallelMap(pending, minimumCount: 32) { item in verify((item.signature, item.data)) }
+        var fresh = ""
+        for (item, result) in zip(pending, verified) {
+            results[item.index] = result
+            if case .success(let blob) = result { fresh += "\(commits[item.index].hex) \(Data(blob).base64EncodedString())\n" }
+        }
+        if !fresh.isEmpty, makeDirectories(repository.commonDirectory + "relflow") {
+            // Best effort: a cache that cannot be written only costs the next run its speed.
+            let handle = FileHandle(forWritingAtPath: cachePath) ?? {
+                _ = FileManager.default.createFile(atPath: cachePath, contents: nil)
+                return FileHandle(forWritingAtPath: cachePath)
+            }()
+            if let handle {
+                handle.seekToEndOfFile()
+                handle.write(Data(fresh.utf8))
+                try? handle.close()
+            }
+        }
+        return results.map { $0 ?? .failure(.init("not read")) }
+    }
+
+    static func verify(_ extracted: (signature: String, signedData: [UInt8])?) -> Result<[UInt8], SignatureProblem> {
         guard let extracted else { return .failure(.init("it is not signed")) }
         if extracted.signature.contains("BEGIN PGP SIGNATURE") {
             return .failure(.init("it is signed with OpenPGP; relflow's signed policy names SSH keys (gpg.format = ssh)"))
