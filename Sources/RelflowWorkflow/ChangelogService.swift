@@ -100,7 +100,7 @@ public struct ChangelogService {
             hidden = Array(Set(index.tags.map(\.commit)))
         case .latest:
             let tip = try tipCommit(revision)
-            guard let latest = try index.highestReachable(from: tip, in: repo) else {
+            guard let latest = try index.highest(in: context.reach(from: tip)) else {
                 throw .repository("no release tag (\(config.tags.pattern)) is reachable from \(revision ?? "HEAD")",
                                   hint: "use --unreleased for the changes not released yet")
             }
@@ -136,7 +136,7 @@ public struct ChangelogService {
             if scope == .full {
                 base = assignment.highestReachable
             } else {
-                base = try tips.first.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
+                base = try tips.first.flatMap { (t: ObjectID) throws(RelflowError) in try index.highest(in: context.reach(from: t)) }
             }
             sections.append(.init(tag: nil, version: nil, date: nil, previousTag: base?.name, members: assignment.unreleased))
         }

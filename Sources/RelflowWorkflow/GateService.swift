@@ -45,7 +45,7 @@ public struct GateService {
         } else {
             tip = try context.headCommit()
         }
-        guard let latest = try index.highestReachable(from: tip, in: repo) else {
+        guard let latest = try index.highest(in: context.reach(from: tip)) else {
             throw .repository("there is no release on \(config.branches.main) yet", hint: "make one with: relflow release")
         }
         return latest

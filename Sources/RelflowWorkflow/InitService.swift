@@ -35,7 +35,7 @@ public struct InitService {
             let index = try context.releaseTags()
             let mainRef = "refs/heads/" + config.branches.main
             let tip = try git({ () throws(GitError) in try repo.reference(mainRef) })
-            let latest = try tip.flatMap { (t: ObjectID) throws(RelflowError) in try index.highestReachable(from: t, in: repo) }
+            let latest = try tip.flatMap { (t: ObjectID) throws(RelflowError) in try index.highest(in: context.reach(from: t)) }
             if let latest {
                 try git { () throws(GitError) in
                     try repo.updateReference(publishRef, to: latest.commit, expecting: nil, message: "relflow init: publish at \(latest.name)")

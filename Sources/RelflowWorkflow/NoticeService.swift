@@ -44,7 +44,7 @@ public struct NoticeService {
 
         // The upcoming version: the latest release tagged beyond production, unless newer
         // releasable commits call for the next one.
-        let tagged = try index.highestReachable(from: target, in: repo).flatMap { tag -> ReleaseTag? in
+        let tagged = try index.highest(in: context.reach(from: target)).flatMap { tag -> ReleaseTag? in
             tag.commit == publish ? nil : tag
         }
         let next = try VersionQuery(context: context).next(revision: target.hex)

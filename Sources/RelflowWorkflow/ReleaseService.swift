@@ -58,7 +58,7 @@ public struct ReleaseService {
                            hint: "commit or stash them first (git stash), then release")
         }
         let index = try context.releaseTags()
-        let latest = try index.highestReachable(from: headCommit, in: repo)
+        let latest = try index.highest(in: context.reach(from: headCommit))
         let version: SemVer
         if let requested {
             let text = requested.hasPrefix(config.tags.prefix) ? String(requested.dropFirst(config.tags.prefix.count)) : requested
@@ -171,7 +171,7 @@ public struct ReleaseService {
         guard let parent = commit.parents.first,
               let version = config.tags.version(ofTag: pending.tag) else { return nil }
         let index = try context.releaseTags()
-        let previous = try index.highestReachable(from: parent, in: repo)
+        let previous = try index.highest(in: context.reach(from: parent))
         // The notes are the section the release commit added to the changelog.
         let after = try git { () throws(GitError) in try repo.blob(at: config.changelog.file, inCommit: pending.commit) }
         let before = try git { () throws(GitError) in try repo.blob(at: config.changelog.file, inCommit: parent) }

@@ -95,6 +95,19 @@ public final class RepositoryContext {
         return index
     }
 
+    /// Parents and commit times read once for the whole command, shared by every service it
+    /// composes (status asks several questions of the same history).
+    public private(set) lazy var ancestry = Ancestry(repository)
+    private var reaches: [ObjectID: Reach] = [:]
+
+    /// What `tip` reaches, walked lazily and kept for the whole command.
+    public func reach(from tip: ObjectID) throws(RelflowError) -> Reach {
+        if let known = reaches[tip] { return known }
+        let reach = try git { () throws(GitError) in try ancestry.reach(from: tip) }
+        reaches[tip] = reach
+        return reach
+    }
+
     /// Drops the kept release tags (after relflow wrote one).
     public func forgetReleaseTags() { cachedTags = nil }
 

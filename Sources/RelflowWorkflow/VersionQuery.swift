@@ -51,10 +51,10 @@ public struct VersionQuery {
         let publishRef = "refs/heads/" + context.config.branches.publish
         if try git({ () throws(GitError) in try repo.reference(publishRef) }) != nil {
             let tip = try git { () throws(GitError) in try repo.resolveCommit(publishRef) }
-            return Current(release: try index.highestReachable(from: tip, in: repo), source: context.config.branches.publish)
+            return Current(release: try index.highest(in: context.reach(from: tip)), source: context.config.branches.publish)
         }
         let head = try context.headCommit()
-        return Current(release: try index.highestReachable(from: head, in: repo), source: "HEAD")
+        return Current(release: try index.highest(in: context.reach(from: head)), source: "HEAD")
     }
 
     /// The next version for the commits on `revision` (default HEAD) since the last release.
@@ -65,26 +65,9 @@ public struct VersionQuery {
         if let revision { tip = try context.resolve(revision) } else { tip = try context.headCommit() }
         let index = try context.releaseTags()
         index.ignored.forEach(context.note)
-        let ancestry = Ancestry(repo)
-        let reach = try git { () throws(GitError) in try ancestry.reach(from: tip) }
+        let ancestry = context.ancestry
+        let reach = try context.reach(from: tip)
         let base = try index.highest(in: reach)
-        let baseFinal: ReleaseTag?
-        if let base, !base.version.isPrerelease {
-            baseFinal = base
-        } else if let base {
-            // After a pre-release only the finals whose next version could pass the pre-release's
-            // own final matter: an old final far below it (on a line of release branches, years
-            // back) decides nothing, and proving it reachable would walk the whole history.
-            let rules = context.config.version
-            let ceiling = base.version.final
-            baseFinal = try index.highest(in: reach, where: { tag in
-                !tag.version.isPrerelease && tag.version < base.version
-                    && VersionPolicy.next(after: tag.version, bump: .major, rules: rules) > ceiling
-            })
-        } else {
-            baseFinal = try index.highest(in: reach, where: { !$0.version.isPrerelease })
-        }
-        Trace.mark("found the base \(base?.name ?? "-") / \(baseFinal?.name ?? "-") after reading \(ancestry.commitsRead) commits")
         // Walk only what is new: the tip's history without that of any final release. The walk
         // stops as soon as only released history is left, however many tags there are.
         var bump = SemVer.Bump.none
@@ -102,6 +85,25 @@ public struct VersionQuery {
                 bump = max(bump, b)
             }
         }
+        let baseFinal: ReleaseTag?
+        if let base, !base.version.isPrerelease {
+            baseFinal = base
+        } else if let base {
+            // After a pre-release only the finals whose next version, with the bump the commits
+            // ask for, could pass the pre-release's own final matter: an old final far below it
+            // (on a line of release branches, years back) decides nothing, and proving it
+            // reachable would walk the whole history.
+            let rules = context.config.version
+            let ceiling = base.version.final
+            let effective = bump == .none ? SemVer.Bump.patch : bump
+            baseFinal = try index.highest(in: reach, where: { tag in
+                !tag.version.isPrerelease && tag.version < base.version
+                    && VersionPolicy.next(after: tag.version, bump: effective, rules: rules) > ceiling
+            })
+        } else {
+            baseFinal = try index.highest(in: reach, where: { !$0.version.isPrerelease })
+        }
+        Trace.mark("found the base \(base?.name ?? "-") / \(baseFinal?.name ?? "-") after reading \(ancestry.commitsRead) commits")
         context.note("walked \(count) commits that no final release contains (latest reachable: \(base?.name ?? "none"), latest final: \(baseFinal?.name ?? "none"))")
         guard bump > .none else {
             return Next(base: base, baseFinal: baseFinal, version: nil, bump: .none, commitsWalked: count, deciding: deciding)

@@ -504,7 +504,13 @@ public struct ServerGuard {
             if patch { hotfix = try hotfixCommitsProblem(from: old, to: tag.commit) == nil }
         }
         let receivedAt = store.receipts()[tag.target.hex] ?? now
-        let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers,
+        // Under a signed policy its gate rules (approvals, auto paths) are the ones in force.
+        var rules = config.gate
+        if let signed = state.trust?.current?.policy.gate {
+            rules.approvals = signed.approvals
+            rules.autoPaths = signed.autoPaths
+        }
+        let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: rules, approvers: approvers,
                                          tagger: tagger, tagTime: receivedAt, now: now, hotfix: hotfix)
         guard decision.allowed else {
             let fix = decision.kind == .auto ? "" : "have someone other than the tagger run relflow approve \(tag.name) --push, then promote again"

@@ -29,7 +29,9 @@ public struct PolicyService {
         }
         let identity = try Identity.current(repo)
         let me = TrustPolicy.Person(name: name ?? identity.name, email: email ?? identity.email, keys: [key], roles: Set(TrustPolicy.Role.allCases))
-        let policy = TrustPolicy(version: 1, threshold: threshold, people: [me])
+        // The gate rules that matter for safety start as the team's own.
+        let gate = TrustPolicy.Gate(approvals: context.config.gate.approvals, autoPaths: context.config.gate.autoPaths)
+        let policy = TrustPolicy(version: 1, threshold: threshold, people: [me], gate: gate)
         guard threshold == 1 else {
             throw .usage("the first policy has one administrator, so its threshold is 1", hint: "add administrators, then raise the threshold in a later version")
         }

@@ -192,13 +192,48 @@ public enum CommitSignatures {
         if extracted.signature.contains("BEGIN PGP SIGNATURE") {
             return .failure(.init("it is signed with OpenPGP; relflow's signed policy names SSH keys (gpg.format = ssh)"))
         }
+        let signature: SSHSignature
         do {
-            let signature = try SSHSignature(armored: extracted.signature)
+            signature = try SSHSignature(armored: extracted.signature)
+        } catch {
+            return .failure(.init("its signature cannot be read: \(error)"))
+        }
+        do {
             try signature.verify(extracted.signedData)
             return .success(signature.publicKey)
+        } catch .unsupportedKey {
+            // ECDSA, RSA, hardware (sk-) keys: OpenSSH's own verifier, with argv only.
         } catch {
             return .failure(.init("its signature does not verify: \(error)"))
         }
+        return externalVerify(signature, armored: extracted.signature, data: extracted.signedData)
+    }
+
+    /// `ssh-keygen -Y verify` for the key types swift-crypto does not verify in-process.
+    static func externalVerify(_ signature: SSHSignature, armored: String, data: [UInt8]) -> Result<[UInt8], SignatureProblem> {
+        let dir = NSTemporaryDirectory() + "relflow-verify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let allowed = dir + "/allowed_signers", sig = dir + "/sig", message = dir + "/message"
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let line = "signer \(signature.keyType) \(Data(signature.publicKey).base64EncodedString())\n"
+            try Data(line.utf8).write(to: URL(fileURLWithPath: allowed))
+            try Data(armored.utf8).write(to: URL(fileURLWithPath: sig))
+            try Data(data).write(to: URL(fileURLWithPath: message))
+        } catch {
+            return .failure(.init("cannot write a temporary file to verify its \(signature.keyType) signature"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ssh-keygen", "-Y", "verify", "-f", allowed, "-I", "signer", "-n", "git", "-s", sig]
+        process.standardInput = FileHandle(forReadingAtPath: message)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch {
+            return .failure(.init("its \(signature.keyType) signature needs ssh-keygen to verify, which cannot run here"))
+        }
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? .success(signature.publicKey) : .failure(.init("its \(signature.keyType) signature does not verify"))
     }
 
     public struct SignatureProblem: Error, Sendable, CustomStringConvertible {
