@@ -57,36 +57,31 @@ extension Repository {
     /// Writes a commit object; no reference moves.
     public func createCommit(tree: ObjectID, parents: [ObjectID], message: String,
                              author: Signature, committer: Signature) throws(GitError) -> ObjectID {
-        let authorSig = try author.makeGitSignature()
-        defer { git_signature_free(authorSig) }
-        let committerSig = try committer.makeGitSignature()
-        defer { git_signature_free(committerSig) }
-        var treeOID = tree.gitOID
-        var treeHandle: OpaquePointer?
-        try check(git_tree_lookup(&treeHandle, pointer, &treeOID), "read tree \(tree.short())")
-        defer { git_tree_free(treeHandle) }
-        var parentHandles: [OpaquePointer?] = []
-        defer { parentHandles.forEach { git_commit_free($0) } }
-        for parent in parents {
-            var oid = parent.gitOID
-            var handle: OpaquePointer?
-            try check(git_commit_lookup(&handle, pointer, &oid), "read parent \(parent.short())")
-            parentHandles.append(handle)
-        }
         var out = git_oid()
-        let rc = parentHandles.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            buffer.withMemoryRebound(to: OpaquePointer?.self) { rebound in
-                git_commit_create(&out, pointer, nil, authorSig, committerSig, "UTF-8", message, treeHandle,
-                                  rebound.count, rebound.baseAddress)
-            }
+        try withCommitInputs(tree: tree, parents: parents, author: author, committer: committer) { (authorSig, committerSig, treeHandle, parentHandles) throws(GitError) in
+            try check(git_commit_create(&out, pointer, nil, authorSig, committerSig, "UTF-8", message, treeHandle,
+                                        parentHandles.count, parentHandles.baseAddress), "write a commit")
         }
-        try check(rc, "write a commit")
         return ObjectID(out)
     }
 
     /// The bytes of a commit object as git would write it, for signing before it is written.
     public func commitBuffer(tree: ObjectID, parents: [ObjectID], message: String,
                              author: Signature, committer: Signature) throws(GitError) -> String {
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try withCommitInputs(tree: tree, parents: parents, author: author, committer: committer) { (authorSig, committerSig, treeHandle, parentHandles) throws(GitError) in
+            try check(git_commit_create_buffer(&buffer, pointer, authorSig, committerSig, "UTF-8", message, treeHandle,
+                                               parentHandles.count, parentHandles.baseAddress), "build a commit")
+        }
+        guard let bytes = buffer.ptr else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: buffer.size), as: UTF8.self)
+    }
+
+    /// The libgit2 handles a new commit is made from, freed after `body`.
+    private func withCommitInputs(tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature,
+                                  _ body: (UnsafeMutablePointer<git_signature>?, UnsafeMutablePointer<git_signature>?, OpaquePointer?,
+                                           UnsafeMutableBufferPointer<OpaquePointer?>) throws(GitError) -> Void) throws(GitError) {
         let authorSig = try author.makeGitSignature()
         defer { git_signature_free(authorSig) }
         let committerSig = try committer.makeGitSignature()
@@ -103,17 +98,9 @@ extension Repository {
             try check(git_commit_lookup(&handle, pointer, &oid), "read parent \(parent.short())")
             parentHandles.append(handle)
         }
-        var buffer = git_buf()
-        defer { git_buf_dispose(&buffer) }
-        let rc = parentHandles.withUnsafeMutableBufferPointer { handles -> Int32 in
-            handles.withMemoryRebound(to: OpaquePointer?.self) { rebound in
-                git_commit_create_buffer(&buffer, pointer, authorSig, committerSig, "UTF-8", message, treeHandle,
-                                         rebound.count, rebound.baseAddress)
-            }
+        try parentHandles.withUnsafeMutableBufferPointer { (handles) throws(GitError) in
+            try body(authorSig, committerSig, treeHandle, handles)
         }
-        try check(rc, "build a commit")
-        guard let bytes = buffer.ptr else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: buffer.size), as: UTF8.self)
     }
 
     /// Writes a commit from its bytes and a signature (an armored SSH or OpenPGP block), as

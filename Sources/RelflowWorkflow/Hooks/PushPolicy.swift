@@ -147,7 +147,10 @@ public struct PushPolicy {
 
     // MARK: - tags
 
-    func checkReleaseTag(_ update: Update) -> [Refusal] {
+    func checkReleaseTag(_ update: Update) -> [Refusal] { Self.immutableTag(update) }
+
+    /// A release tag that exists may neither move nor go (the client's and the server's rule).
+    static func immutableTag(_ update: Update) -> [Refusal] {
         let name = String(update.ref.dropFirst("refs/tags/".count))
         guard let old = update.old else { return [] }
         if update.new == nil {

@@ -313,17 +313,7 @@ public struct ServerGuard {
 
     func checkReleaseTag(_ update: Update, state: inout PushState, receipts: inout [(name: String, object: ObjectID)]) throws(RelflowError) -> [Refusal] {
         let name = String(update.ref.dropFirst("refs/tags/".count))
-        if let old = update.old {
-            if update.new == nil {
-                return [Refusal(ref: update.ref, rule: "tag-delete", message: "the release tag \(name) may not be deleted: releases are immutable",
-                                fix: "keep it; to withdraw a release, roll back (relflow rollback) and release a fix")]
-            }
-            if update.new != old {
-                return [Refusal(ref: update.ref, rule: "tag-move", message: "the release tag \(name) may not be moved (it was \(old.short()))",
-                                fix: "release a new version instead; restore your local tag with git fetch --force origin tag \(name)")]
-            }
-            return []
-        }
+        if update.old != nil { return PushPolicy.immutableTag(update) }
         guard let new = update.new else { return [] }
         guard (try? repository.resolveCommit(new.hex)) != nil else {
             return [Refusal(ref: update.ref, rule: "tag-target", message: "the release tag \(name) does not name a commit",
