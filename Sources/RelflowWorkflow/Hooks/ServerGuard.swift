@@ -41,16 +41,20 @@ public struct ServerGuard {
         return config.tags.version(ofTag: String(ref.dropFirst("refs/tags/".count)))
     }
 
-    /// The pre-receive hook's whole job: opens the repository being pushed to (through git's
-    /// environment, to see the quarantined objects), reads the server's policy, judges the push,
-    /// and records the tags it received when the push is accepted.
-    public static func judgePush(_ updates: [Update], path: String?, fromEnvironment: Bool) throws(RelflowError) -> (judgement: Judgement, policy: String) {
-        let repository: Repository
+    /// The repository a server hook runs for: through git's environment inside a hook (the only
+    /// way to see objects git still holds in quarantine), else the one at `path`.
+    static func serverRepository(path: String?, fromEnvironment: Bool, hook: String) throws(RelflowError) -> Repository {
         do {
-            repository = fromEnvironment ? try Repository.openFromEnvironment() : try Repository.discover(from: path ?? ".")
+            return fromEnvironment ? try Repository.openFromEnvironment() : try Repository.discover(from: path ?? ".")
         } catch {
-            throw .repository("cannot open the repository being pushed to: \(error.message)", hint: "the server runs this from its pre-receive hook")
+            throw .repository("cannot open the repository being pushed to: \(error.message)", hint: "the server runs this from its \(hook) hook")
         }
+    }
+
+    /// The pre-receive hook's whole job: opens the repository being pushed to, reads the
+    /// server's policy and judges the push.
+    public static func judgePush(_ updates: [Update], path: String?, fromEnvironment: Bool) throws(RelflowError) -> (judgement: Judgement, policy: String) {
+        let repository = try serverRepository(path: path, fromEnvironment: fromEnvironment, hook: "pre-receive")
         let store = ServerPolicyStore(repository: repository)
         let (config, source) = try store.load()
         let now = Clock.now()
@@ -62,12 +66,7 @@ public struct ServerGuard {
     /// (a push refused by git after pre-receive leaves no trace): when each release tag arrived,
     /// and each commit publish moved to.
     public static func recordAccepted(_ updates: [Update], path: String?, fromEnvironment: Bool) throws(RelflowError) {
-        let repository: Repository
-        do {
-            repository = fromEnvironment ? try Repository.openFromEnvironment() : try Repository.discover(from: path ?? ".")
-        } catch {
-            throw .repository("cannot open the repository: \(error.message)", hint: "the server runs this from its post-receive hook")
-        }
+        let repository = try serverRepository(path: path, fromEnvironment: fromEnvironment, hook: "post-receive")
         let store = ServerPolicyStore(repository: repository)
         let (config, _) = try store.load()
         let now = Clock.now()
