@@ -84,7 +84,7 @@ public struct Ledger {
         var signer: CommitSigner?
         if let chain = try TrustChain.read(repository), let policy = chain.current?.policy {
             let configured = try CommitSigner.configured(repository)
-            guard let key = configured.publicKey(), let person = policy.person(withKey: key.blob) else {
+            guard let key = configured.identity(), let person = policy.person(withKey: key) else {
                 throw .refused("the key git signs with (user.signingKey = \(configured.signingKey)) is not in the signed policy (version \(policy.version)), so relflow cannot record this as anyone",
                                hint: "an administrator adds it: relflow policy add-person --name NAME --email EMAIL --key KEY.pub --role ROLE")
             }

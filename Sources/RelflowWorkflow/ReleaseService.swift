@@ -199,7 +199,12 @@ enum ReleaseTagWriter {
                        context: RepositoryContext) async throws(RelflowError) -> ObjectID {
         let repo = context.repository
         // Under a signed policy release tags are signed like ledger entries: with the SSH key.
-        let sign = try TrustChain.read(repo) != nil ? .ssh : context.config.tags.sign
+        let sign: RelflowConfig.Tags.Signing
+        if try TrustChain.read(repo) != nil {
+            sign = repo.configString("gpg.format") == "ssh" ? .ssh : .gpg
+        } else {
+            sign = context.config.tags.sign
+        }
         if let existing = try git({ () throws(GitError) in try repo.reference("refs/tags/" + name) }) { return existing }
         var buffer = repo.tagBuffer(name: name, target: commit, tagger: identity.signature(at: time), message: "\(name)\n\n\(notes)")
         if sign != .none {

@@ -31,7 +31,7 @@ public struct VerifyService {
                              hint: "policy changes are proposed and signed with relflow policy add-person / remove-person / sign"))
         }
         guard let adoption = chain.versions.first?.since else { return out }
-        let signers = CommitSignatures.signers(of: records.map(\.id), in: context.repository)
+        let signers = CommitSignatures.signers(of: records.map(\.id), in: context.repository, pgpKeys: chain.allPGPKeys)
         for (record, signed) in zip(records, signers) {
             guard let entry = record.entry else { continue }
             switch signed {
@@ -92,7 +92,7 @@ public struct VerifyService {
         }
         // The person who validly signed a record under the policy version in force at its time.
         func signer(_ record: Ledger.Record) -> TrustPolicy.Person? {
-            guard let entry = record.entry, case .success(let key) = CommitSignatures.signer(of: record.id, in: repo) else { return nil }
+            guard let entry = record.entry, case .success(let key) = CommitSignatures.signer(of: record.id, in: repo, pgpKeys: chain.allPGPKeys) else { return nil }
             let policy = chain.version(at: entry.timestamp)?.policy ?? current.policy
             guard let person = policy.person(withKey: key), person.roles.contains(TrustPolicy.role(for: entry.event)),
                   person.email.lowercased() == entry.actor.email.lowercased() else { return nil }

@@ -48,6 +48,7 @@ struct PolicyCommand: ParsableCommand {
         @Option(help: "The person's name.") var name: String
         @Option(help: "The person's email (the identity ledger entries show).") var email: String
         @Option(help: "An SSH public key file (.pub) or line; repeat for several.") var key: [String] = []
+        @Option(name: .customLong("pgp-key"), help: "An armored OpenPGP public key file (gpg --armor --export KEY); repeat for several.") var pgpKey: [String] = []
         @Option(help: "A role: admin, release, approve, promote, rollback, deliver; repeat for several.") var role: [TrustPolicy.Role] = []
         @Option(help: "The administrator signatures later changes need.") var threshold: Int?
 
@@ -61,8 +62,15 @@ struct PolicyCommand: ParsableCommand {
                 }
                 keys.append(parsed)
             }
+            var pgpKeys: [PGPKey] = []
+            for file in pgpKey {
+                guard let loaded = PGPKeyFile.load(file) else {
+                    throw RelflowError.usage("'\(file)' is not an armored OpenPGP public key that gpg can read", hint: "export it with: gpg --armor --export KEY > key.asc")
+                }
+                pgpKeys.append(loaded)
+            }
             let outcome = try PolicyService(context: context).propose("add \(name) <\(email)>") { policy in
-                let person = TrustPolicy.Person(name: name, email: email, keys: keys, roles: Set(role))
+                let person = TrustPolicy.Person(name: name, email: email, keys: keys, pgpKeys: pgpKeys, roles: Set(role))
                 if let i = policy.people.firstIndex(where: { $0.email.lowercased() == email.lowercased() }) {
                     policy.people[i] = person
                 } else {

@@ -191,4 +191,46 @@ struct SignedPolicyTests {
         check = bare.relflow("verify", "--release", "v1.0.0")
         #expect(check.status == 1 && check.stderr.contains("no-signed-policy"), "\(check)")
     }
+
+    /// A person whose git signs with OpenPGP: her entries are signed with gpg and verified by
+    /// the server and by verify against the key the policy names (skipped where gpg is missing).
+    @Test func openPGPKeysSignAndVerifyToo() throws {
+        guard which("gpg") != nil else {
+            print("SKIPPED openPGPKeysSignAndVerifyToo: gpg is not installed here")
+            return
+        }
+        let team = try Team()
+        let ada = team.repo
+        let adaKey = try Self.keygen(ada.root, "ada")
+        try Self.signWith(ada, key: adaKey)
+        #expect(ada.relflow("policy", "init").status == 0)
+        // Grace's OpenPGP key, made in her own keyring (HOME is the test's own).
+        let gnupg = ada.root + "/grace-gnupg"
+        try FileManager.default.createDirectory(atPath: gnupg, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var env = ada.environment
+        env["GNUPGHOME"] = gnupg
+        let gen = runProcess(which("gpg") ?? "/usr/bin/gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "Grace Hopper <grace@example.com>", "ed25519", "sign", "never"],
+                             environment: env)
+        #expect(gen.status == 0, "\(gen)")
+        let exported = runProcess(which("gpg") ?? "/usr/bin/gpg", ["--batch", "--armor", "--export", "grace@example.com"], environment: env)
+        try exported.stdout.write(toFile: ada.root + "/grace.asc", atomically: true, encoding: .utf8)
+        let added = ada.relflow("policy", "add-person", "--name", "Grace Hopper", "--email", "grace@example.com", "--pgp-key", ada.root + "/grace.asc", "--role", "approve")
+        #expect(added.status == 0, "\(added)")
+        try ada.git("push", "-q", "origin", "refs/relflow/policy")
+        // Grace approves from her clone, signing with gpg.
+        let grace = try team.clone("grace")
+        grace.identity = (name: "Grace Hopper", email: "grace@example.com")
+        try grace.git("fetch", "-q", "origin", "refs/relflow/policy:refs/relflow/policy")
+        try grace.git("config", "gpg.format", "openpgp")
+        try grace.git("config", "user.signingKey", "grace@example.com")
+        let approve = grace.relflow("approve", "v0.2.0", env: ["GNUPGHOME": gnupg])
+        #expect(approve.status == 0, "\(approve)")
+        #expect(try grace.git("cat-file", "-p", "refs/relflow/ledger").contains("BEGIN PGP SIGNATURE"))
+        let push = grace.gitResult(["push", "origin", "refs/relflow/ledger"])
+        #expect(push.status == 0, "\(push)")
+        try ada.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        let verify = ada.relflow("verify")
+        #expect(verify.status == 0, "\(verify)")
+        #expect(ada.relflow("history").stdout.contains("signed by Grace Hopper"))
+    }
 }

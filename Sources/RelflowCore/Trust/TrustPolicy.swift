@@ -23,12 +23,15 @@ public struct TrustPolicy: Sendable, Equatable {
         public var name: String
         public var email: String
         public var keys: [SSHPublicKey]
+        /// OpenPGP keys: the primary key's fingerprint and the armored public key, in pairs.
+        public var pgpKeys: [PGPKey]
         public var roles: Set<Role>
 
-        public init(name: String, email: String, keys: [SSHPublicKey], roles: Set<Role>) {
+        public init(name: String, email: String, keys: [SSHPublicKey], pgpKeys: [PGPKey] = [], roles: Set<Role>) {
             self.name = name
             self.email = email
             self.keys = keys
+            self.pgpKeys = pgpKeys
             self.roles = roles
         }
     }
@@ -71,8 +74,14 @@ public struct TrustPolicy: Sendable, Equatable {
 
     /// The person a key belongs to.
     public func person(withKey blob: [UInt8]) -> Person? {
-        people.first { $0.keys.contains { $0.blob == blob } }
+        if let fingerprint = PGPKey.fingerprint(ofIdentity: blob) {
+            return people.first { $0.pgpKeys.contains { $0.fingerprint == fingerprint } }
+        }
+        return people.first { $0.keys.contains { $0.blob == blob } }
     }
+
+    /// Every OpenPGP public key the policy names (for a keyring to verify with).
+    public var pgpKeys: [PGPKey] { people.flatMap(\.pgpKeys) }
 
     public var administrators: [Person] { people.filter { $0.roles.contains(.admin) } }
 
@@ -101,6 +110,15 @@ public struct TrustPolicy: Sendable, Equatable {
                 }
                 keys.append(key)
             }
+            var pgpKeys: [PGPKey] = []
+            let fingerprints = (p["pgp"]?.array ?? []).compactMap(\.string)
+            let armored = (p["pgp_keys"]?.array ?? []).compactMap(\.string)
+            guard fingerprints.count == armored.count else {
+                throw .usage("\(source): \(email) has \(fingerprints.count) pgp fingerprint(s) but \(armored.count) pgp_keys", hint: "give one armored key per fingerprint, in the same order")
+            }
+            for (fingerprint, key) in zip(fingerprints, armored) {
+                pgpKeys.append(PGPKey(fingerprint: fingerprint.uppercased(), armored: key))
+            }
             var roles = Set<Role>()
             for r in p["roles"]?.array ?? [] {
                 guard let text = r.string, let role = Role(rawValue: text) else {
@@ -108,7 +126,7 @@ public struct TrustPolicy: Sendable, Equatable {
                 }
                 roles.insert(role)
             }
-            people.append(Person(name: name, email: email, keys: keys, roles: roles))
+            people.append(Person(name: name, email: email, keys: keys, pgpKeys: pgpKeys, roles: roles))
         }
         var gate = Gate()
         if let g = table["gate"]?.table {
@@ -131,12 +149,39 @@ public struct TrustPolicy: Sendable, Equatable {
         for person in people {
             out += "\n[[person]]\nname = \(quoted(person.name))\nemail = \(quoted(person.email))\n"
             out += "keys = [" + person.keys.map { quoted($0.description) }.joined(separator: ", ") + "]\n"
+            if !person.pgpKeys.isEmpty {
+                out += "pgp = [" + person.pgpKeys.map { quoted($0.fingerprint) }.joined(separator: ", ") + "]\n"
+                out += "pgp_keys = [" + person.pgpKeys.map { quoted($0.armored) }.joined(separator: ", ") + "]\n"
+            }
             out += "roles = [" + Role.allCases.filter { person.roles.contains($0) }.map { quoted($0.rawValue) }.joined(separator: ", ") + "]\n"
         }
         return out
     }
 
     private func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "") + "\""
+    }
+}
+
+/// An OpenPGP key a person of the policy signs with.
+public struct PGPKey: Sendable, Hashable {
+    /// The primary key's fingerprint, upper-case hexadecimal.
+    public let fingerprint: String
+    /// The armored public key (`-----BEGIN PGP PUBLIC KEY BLOCK-----` …).
+    public let armored: String
+
+    public init(fingerprint: String, armored: String) {
+        self.fingerprint = fingerprint
+        self.armored = armored
+    }
+
+    /// How a verified OpenPGP signer is named where an SSH key blob would be: one identity type
+    /// for `TrustPolicy.person(withKey:)`, whatever signed.
+    public static func identity(fingerprint: String) -> [UInt8] { Array(("openpgp:" + fingerprint.uppercased()).utf8) }
+
+    public static func fingerprint(ofIdentity blob: [UInt8]) -> String? {
+        let text = String(decoding: blob, as: UTF8.self)
+        return text.hasPrefix("openpgp:") ? String(text.dropFirst("openpgp:".count)) : nil
     }
 }

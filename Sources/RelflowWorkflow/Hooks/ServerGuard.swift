@@ -291,7 +291,7 @@ public struct ServerGuard {
     /// by a key of a person with the event's role, and naming that person as its actor.
     func signatureProblem(of id: ObjectID, entry: LedgerEntry, policy: TrustPolicy, version: Int) -> String? {
         let key: [UInt8]
-        switch CommitSignatures.signer(of: id, in: repository) {
+        switch CommitSignatures.signer(of: id, in: repository, pgpKeys: policy.pgpKeys) {
         case .failure(let problem): return "\(problem); this repository has a signed policy, so every entry must be signed"
         case .success(let blob): key = blob
         }

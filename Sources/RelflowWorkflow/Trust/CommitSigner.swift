@@ -6,22 +6,53 @@ import RelflowCore
 /// with `user.signingKey` (a key file, a public key whose private half is in ssh-agent, or a
 /// `key::ssh-ed25519 …` literal), so agents and hardware keys work as they do for git.
 public struct CommitSigner: Sendable {
+    public enum Format: Sendable { case ssh, openpgp }
     public let signingKey: String
     public let program: String
+    public let format: Format
 
     /// The signer git is set up with, or an error naming the two settings to make.
     public static func configured(_ repository: Repository) throws(RelflowError) -> CommitSigner {
         let format = repository.configString("gpg.format") ?? "openpgp"
-        guard format == "ssh", let key = repository.configString("user.signingkey"), !key.isEmpty else {
-            throw .usage("this repository has a signed policy (\(TrustChain.reference)), so every ledger entry must be signed, and git is not set up to sign with an SSH key",
-                         hint: "git config gpg.format ssh && git config user.signingKey ~/.ssh/id_ed25519.pub (a key listed for you in the policy)")
+        guard let key = repository.configString("user.signingkey"), !key.isEmpty, format == "ssh" || format == "openpgp" else {
+            throw .usage("this repository has a signed policy (\(TrustChain.reference)), so every ledger entry must be signed, and git is not set up to sign (gpg.format \(format), user.signingKey unset)",
+                         hint: "git config gpg.format ssh && git config user.signingKey ~/.ssh/id_ed25519.pub — or, for OpenPGP, git config gpg.format openpgp && git config user.signingKey <fingerprint> (a key listed for you in the policy)")
         }
-        return CommitSigner(signingKey: key, program: repository.configString("gpg.ssh.program") ?? "ssh-keygen")
+        if format == "openpgp" {
+            return CommitSigner(signingKey: key, program: repository.configString("gpg.program") ?? "gpg", format: .openpgp)
+        }
+        return CommitSigner(signingKey: key, program: repository.configString("gpg.ssh.program") ?? "ssh-keygen", format: .ssh)
     }
 
-    public init(signingKey: String, program: String = "ssh-keygen") {
+    public init(signingKey: String, program: String = "ssh-keygen", format: Format = .ssh) {
         self.signingKey = signingKey
         self.program = program
+        self.format = format
+    }
+
+    /// The identity this signer signs as, in `TrustPolicy.person(withKey:)`'s terms.
+    public func identity() -> [UInt8]? {
+        switch format {
+        case .ssh: return publicKey()?.blob
+        case .openpgp: return pgpFingerprint().map(PGPKey.identity(fingerprint:))
+        }
+    }
+
+    /// The primary fingerprint of the OpenPGP signing key, from the user's own keyring.
+    func pgpFingerprint() -> String? {
+        let result = PGPKeyring.run(["--batch", "--with-colons", "--list-keys", signingKey])
+        for line in result.output.split(separator: "\n") where line.hasPrefix("fpr:") {
+            return line.split(separator: ":", omittingEmptySubsequences: false).dropFirst(9).first.map { String($0).uppercased() }
+        }
+        return nil
+    }
+
+    /// The OpenPGP public key, exported armored from the user's keyring.
+    public func pgpKey() -> PGPKey? {
+        guard let fingerprint = pgpFingerprint() else { return nil }
+        let exported = PGPKeyring.run(["--batch", "--armor", "--export", fingerprint])
+        guard exported.status == 0, exported.output.contains("BEGIN PGP PUBLIC KEY BLOCK") else { return nil }
+        return PGPKey(fingerprint: fingerprint, armored: exported.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The public key this signer signs with (read from the key file or the literal).
@@ -37,8 +68,15 @@ public struct CommitSigner: Sendable {
         return (ProcessInfo.processInfo.environment["HOME"] ?? "") + path.dropFirst(1)
     }
 
-    /// An armored SSH signature of `buffer`.
+    /// An armored signature of `buffer` (SSH or OpenPGP, as git is set up).
     public func sign(_ buffer: String) throws(RelflowError) -> String {
+        if format == .openpgp {
+            let result = PGPKeyring.run(["--batch", "-bsau", signingKey], input: buffer)
+            guard result.status == 0, result.output.contains("BEGIN PGP SIGNATURE") else {
+                throw .repository("gpg could not sign with user.signingKey \(signingKey)", hint: "check gpg --list-secret-keys \(signingKey) and gpg-agent")
+            }
+            return result.output
+        }
         let dir = NSTemporaryDirectory() + "relflow-sign-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/commit"

@@ -24,11 +24,20 @@ public struct PolicyService {
             throw .refused("this repository has a signed policy already", hint: "change it with relflow policy add-person / remove-person, then push refs/relflow/policy")
         }
         let signer = try CommitSigner.configured(repo)
-        guard let key = signer.publicKey() else {
-            throw .usage("cannot read the public key of user.signingKey (\(signer.signingKey))", hint: "point user.signingKey at a .pub file or a key:: literal")
-        }
         let identity = try Identity.current(repo)
-        let me = TrustPolicy.Person(name: name ?? identity.name, email: email ?? identity.email, keys: [key], roles: Set(TrustPolicy.Role.allCases))
+        var me = TrustPolicy.Person(name: name ?? identity.name, email: email ?? identity.email, keys: [], roles: Set(TrustPolicy.Role.allCases))
+        switch signer.format {
+        case .ssh:
+            guard let key = signer.publicKey() else {
+                throw .usage("cannot read the public key of user.signingKey (\(signer.signingKey))", hint: "point user.signingKey at a .pub file or a key:: literal")
+            }
+            me.keys = [key]
+        case .openpgp:
+            guard let key = signer.pgpKey() else {
+                throw .usage("gpg cannot export the public key of user.signingKey (\(signer.signingKey))", hint: "check gpg --list-secret-keys \(signer.signingKey)")
+            }
+            me.pgpKeys = [key]
+        }
         // The gate rules that matter for safety start as the team's own.
         let gate = TrustPolicy.Gate(approvals: context.config.gate.approvals, autoPaths: context.config.gate.autoPaths)
         let policy = TrustPolicy(version: 1, threshold: threshold, people: [me], gate: gate)
@@ -148,7 +157,7 @@ public struct LedgerSigners {
         let records = try Ledger(repository: context.repository).records()
         let chain = try TrustChain.read(context.repository)
         let adoption = chain?.versions.first?.since
-        let signers = CommitSignatures.signers(of: records.map(\.id), in: context.repository)
+        let signers = CommitSignatures.signers(of: records.map(\.id), in: context.repository, pgpKeys: chain?.allPGPKeys ?? [])
         return zip(records, signers).compactMap { record, signed in
             guard let entry = record.entry else { return nil }
             switch signed {
@@ -166,5 +175,14 @@ public struct LedgerSigners {
                 return (entry, .verified(name: person.name, email: person.email))
             }
         }
+    }
+}
+
+/// OpenPGP public keys given to `relflow policy add-person --pgp-key FILE`.
+public enum PGPKeyFile {
+    public static func load(_ path: String) -> PGPKey? {
+        guard let text = readFile(path), text.contains("BEGIN PGP PUBLIC KEY BLOCK"),
+              let fingerprint = PGPKeyring.fingerprint(ofArmored: text) else { return nil }
+        return PGPKey(fingerprint: fingerprint, armored: text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

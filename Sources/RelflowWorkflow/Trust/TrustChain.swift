@@ -29,6 +29,9 @@ public struct TrustChain: Sendable {
 
     public var current: Version? { versions.last }
 
+    /// Every OpenPGP key any version named (entries are judged by the version they name).
+    public var allPGPKeys: [PGPKey] { Array(Set(versions.flatMap(\.policy.pgpKeys))) }
+
     /// The version in force at `time` (seconds): the newest that took effect by then.
     public func version(at time: Int64) -> Version? {
         versions.last { $0.since <= time } ?? versions.first
@@ -64,7 +67,8 @@ public struct TrustChain: Sendable {
             }
             let policy = try TrustPolicy.parse(text, source: "\(TrustPolicy.fileName) at \(commit.id.short())")
             let signer: [UInt8]
-            switch CommitSignatures.signer(of: commit.id, in: repository) {
+            let keys = index == 0 ? policy.pgpKeys : (versions.last?.policy.pgpKeys ?? [])
+            switch CommitSignatures.signer(of: commit.id, in: repository, pgpKeys: keys) {
             case .failure(let problem): return "policy commit \(commit.id.short()): \(problem)"
             case .success(let key): signer = key
             }
@@ -120,7 +124,7 @@ public struct TrustChain: Sendable {
         var cursor: ObjectID? = chain.tip
         while let id = cursor, id != current.commit {
             let commit = try git { () throws(GitError) in try repository.commit(id) }
-            if case .success(let key) = CommitSignatures.signer(of: id, in: repository), let admin = current.policy.person(withKey: key),
+            if case .success(let key) = CommitSignatures.signer(of: id, in: repository, pgpKeys: current.policy.pgpKeys), let admin = current.policy.person(withKey: key),
                admin.roles.contains(.admin),
                let b = try git({ () throws(GitError) in try repository.blob(at: TrustPolicy.fileName, inCommit: id) }),
                String(decoding: b, as: UTF8.self) == text {
@@ -134,21 +138,33 @@ public struct TrustChain: Sendable {
 
 /// Who signed a commit: the SSH public key blob of a valid SSHSIG signature over it.
 public enum CommitSignatures {
-    public static func signer(of commit: ObjectID, in repository: Repository) -> Result<[UInt8], SignatureProblem> {
+    public static func signer(of commit: ObjectID, in repository: Repository, pgpKeys: [PGPKey] = []) -> Result<[UInt8], SignatureProblem> {
         let extracted: (signature: String, signedData: [UInt8])?
         do {
             extracted = try repository.commitSignature(commit)
         } catch {
             return .failure(.init("its signature cannot be read: \(error.message)"))
         }
+        if let extracted, extracted.signature.contains("BEGIN PGP SIGNATURE") {
+            return verifyPGP(extracted, keyring: PGPKeyring(keys: pgpKeys))
+        }
         return verify(extracted)
+    }
+
+    /// An OpenPGP signature, by `gpg --verify` against the policy's keys only.
+    static func verifyPGP(_ extracted: (signature: String, signedData: [UInt8]), keyring: PGPKeyring?) -> Result<[UInt8], SignatureProblem> {
+        guard let keyring else { return .failure(.init("it is signed with OpenPGP, and the signed policy names no OpenPGP key (or gpg cannot run)")) }
+        guard let fingerprint = keyring.verify(signature: extracted.signature, data: extracted.signedData) else {
+            return .failure(.init("its OpenPGP signature does not verify with a key the policy names"))
+        }
+        return .success(PGPKey.identity(fingerprint: fingerprint))
     }
 
     /// The signers of many commits: signatures read in order, verified on all cores, and
     /// remembered in `<git dir>/relflow/verified-signatures` (a commit id names its signature
     /// and content, so a signature verified once stays verified) so that `verify` on an
     /// unchanged ledger does no cryptography at all.
-    public static func signers(of commits: [ObjectID], in repository: Repository) -> [Result<[UInt8], SignatureProblem>] {
+    public static func signers(of commits: [ObjectID], in repository: Repository, pgpKeys: [PGPKey] = []) -> [Result<[UInt8], SignatureProblem>] {
         let cachePath = repository.commonDirectory + "relflow/verified-signatures"
         var known: [String: [UInt8]] = [:]
         for line in (readFile(cachePath) ?? "").split(separator: "\n") {
@@ -166,7 +182,20 @@ public enum CommitSignatures {
                 results[i] = .failure(.init("its signature cannot be read: \(error.message)"))
             }
         }
-        let verified = parallelMap(pending, minimumCount: 32) { item in verify((item.signature, item.data)) }
+        // OpenPGP through gpg, one keyring for the whole batch; SSH in-process on all cores.
+        var keyring: PGPKeyring?
+        var pgpResults: [Int: Result<[UInt8], SignatureProblem>] = [:]
+        for (k, item) in pending.enumerated() where item.signature.contains("BEGIN PGP SIGNATURE") {
+            if keyring == nil { keyring = PGPKeyring(keys: pgpKeys) }
+            pgpResults[k] = verifyPGP((item.signature, item.data), keyring: keyring)
+        }
+        let sshOnly = pending.enumerated().filter { pgpResults[$0.offset] == nil }.map(\.element)
+        let sshVerified = parallelMap(sshOnly, minimumCount: 32) { item in verify((item.signature, item.data)) }
+        var sshIterator = sshVerified.makeIterator()
+        var verified: [Result<[UInt8], SignatureProblem>] = []
+        for k in pending.indices {
+            if let r = pgpResults[k] { verified.append(r) } else if let r = sshIterator.next() { verified.append(r) }
+        }
         var fresh = ""
         for (item, result) in zip(pending, verified) {
             results[item.index] = result
@@ -190,7 +219,7 @@ public enum CommitSignatures {
     static func verify(_ extracted: (signature: String, signedData: [UInt8])?) -> Result<[UInt8], SignatureProblem> {
         guard let extracted else { return .failure(.init("it is not signed")) }
         if extracted.signature.contains("BEGIN PGP SIGNATURE") {
-            return .failure(.init("it is signed with OpenPGP; relflow's signed policy names SSH keys (gpg.format = ssh)"))
+            return .failure(.init("it is signed with OpenPGP, which needs the policy's OpenPGP keys to verify"))
         }
         let signature: SSHSignature
         do {
