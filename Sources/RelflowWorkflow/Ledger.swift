@@ -27,15 +27,16 @@ public struct Ledger {
     /// Every record, oldest first (following first parents from the tip).
     public func records() throws(RelflowError) -> [Record] {
         guard let tip = try git({ () throws(GitError) in try repository.reference(reference) }) else { return [] }
-        var out: [Record] = []
+        var commits: [Commit] = []
         var next: ObjectID? = tip
         var seen = Set<ObjectID>()
         while let id = next, seen.insert(id).inserted {
             let commit = try git { () throws(GitError) in try repository.commit(id) }
-            out.append(Ledger.decode(commit))
+            commits.append(commit)
             next = commit.parents.first
         }
-        return out.reversed()
+        // Read in order (one libgit2 handle), decoded on all cores (JSON decoding is the cost).
+        return parallelMap(commits.reversed(), minimumCount: 256) { Ledger.decode($0) }
     }
 
     /// The entries that parse, oldest first.

@@ -31,10 +31,23 @@ public struct SSHSignature: Sendable, Equatable {
 
     /// Parses an armored signature (`-----BEGIN SSH SIGNATURE-----` … `-----END SSH SIGNATURE-----`).
     public init(armored text: String) throws(Problem) {
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let begin = lines.firstIndex(of: "-----BEGIN SSH SIGNATURE-----"),
-              let end = lines.firstIndex(of: "-----END SSH SIGNATURE-----"), begin < end else { throw .notArmored }
-        guard let data = Data(base64Encoded: lines[(begin + 1)..<end].joined()) else { throw .badBase64 }
+        // Bytes, not lines of Strings: verify reads thousands of these.
+        let bytes = Array(text.utf8)
+        let beginMarker = Array("-----BEGIN SSH SIGNATURE-----".utf8), endMarker = Array("-----END SSH SIGNATURE-----".utf8)
+        func find(_ marker: [UInt8], from start: Int) -> Int? {
+            guard bytes.count >= marker.count else { return nil }
+            var i = start
+            while i + marker.count <= bytes.count {
+                if bytes[i] == marker[0] && bytes[i..<(i + marker.count)].elementsEqual(marker) { return i }
+                i += 1
+            }
+            return nil
+        }
+        guard let begin = find(beginMarker, from: 0), let end = find(endMarker, from: begin + beginMarker.count) else { throw .notArmored }
+        var base64: [UInt8] = []
+        base64.reserveCapacity(end - begin)
+        for byte in bytes[(begin + beginMarker.count)..<end] where byte > 32 { base64.append(byte) }
+        guard let data = Data(base64Encoded: Data(base64)) else { throw .badBase64 }
         var reader = SSHReader(Array(data))
         guard reader.take(6) == Array("SSHSIG".utf8) else { throw .badFormat("no SSHSIG preamble") }
         guard let version = reader.uint32(), version == 1 else { throw .badFormat("version is not 1") }
