@@ -24,10 +24,9 @@ public struct ServerGuard {
         self.now = now
     }
 
-    /// The refusals, and the release tags to record as received when the push is accepted.
+    /// The refusals (none: the push may go in; post-receive then records what arrived).
     public struct Judgement: Sendable {
         public var refusals: [Refusal] = []
-        public var receipts: [(name: String, object: ObjectID)] = []
     }
 
     static let emptyTree = ObjectID(hex: "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
@@ -112,7 +111,7 @@ public struct ServerGuard {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkPublish(update, state: &state) }
             } else if releaseVersion(ofRef: update.ref) != nil {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in
-                    try checkReleaseTag(update, state: &state, receipts: &judgement.receipts)
+                    try checkReleaseTag(update, state: &state)
                 }
             } else if update.ref.hasPrefix(hotfixPrefix), update.new != nil {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkHotfix(update, state: &state) }
@@ -310,7 +309,7 @@ public struct ServerGuard {
 
     // MARK: - Release tags
 
-    func checkReleaseTag(_ update: Update, state: inout PushState, receipts: inout [(name: String, object: ObjectID)]) throws(RelflowError) -> [Refusal] {
+    func checkReleaseTag(_ update: Update, state: inout PushState) throws(RelflowError) -> [Refusal] {
         let name = String(update.ref.dropFirst("refs/tags/".count))
         if update.old != nil { return PushPolicy.immutableTag(update) }
         guard let new = update.new else { return [] }
@@ -326,7 +325,6 @@ public struct ServerGuard {
                             message: "no release entry in the ledger records \(name) (tag object \(new.short())): release tags are made by relflow release",
                             fix: "release with relflow release, then push the branch, the tag and the ledger together: git push --atomic origin \(config.branches.main) refs/tags/\(name) refs/relflow/ledger")]
         }
-        receipts.append((name, new))
         return try checkReleasePlace(update, name: name, state: &state)
     }
 
