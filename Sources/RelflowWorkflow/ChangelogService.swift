@@ -320,7 +320,9 @@ public struct ReleasePlan: Sendable {
         if hasPicks {
             let present = Set(sections.flatMap { $0.members.map { graph.records[$0].id.hex } })
             for section in sections.reversed() {
-                for node in section.members.sorted(by: { graph.records[$0].time < graph.records[$1].time }) {
+                // Only the picks matter here: sort those, not the whole release.
+                let picks = section.members.filter { !graph.records[$0].parsed.cherryPickedFrom.isEmpty }
+                for node in picks.sorted(by: { graph.records[$0].time < graph.records[$1].time }) {
                     let record = graph.records[node]
                     for source in record.parsed.cherryPickedFrom {
                         let listed = present.contains(source) || (source.count >= 7 && present.contains { $0.hasPrefix(source) })
