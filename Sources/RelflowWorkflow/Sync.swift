@@ -85,19 +85,28 @@ enum Sync {
                                                "\(Ledger.reference):\(Ledger.reference)"], in: directory(context))
         if result.ok { return .pushed }
         guard isRace(result.output) else {
+            // The server refused the move itself: nothing changed there, and nothing stays
+            // changed here either, so that status and the server agree.
+            try takeBack(.promote, before: before, repo: repo, publishRef: publishRef)
             throw .refused("git push to \(remote) was refused: \(result.output.trimmingSpaces)",
-                           hint: "the server's relflow hook names the rule; nothing was changed on \(remote)")
+                           hint: "the server's relflow hook names the rule; nothing was changed on \(remote), and the local \(publishRef) and ledger were set back")
         }
-        // Take back our promote: its entry is the last one we added; publish goes back too.
-        if let before, let commit = try? repo.commit(before), let parent = commit.parents.first,
-           let entry = Ledger.decode(commit).entry, entry.event == .promote {
-            try git { () throws(GitError) in try repo.updateReference(Ledger.reference, to: parent, expecting: before, message: "relflow: retry promote") }
-            if let previous = entry.previous.flatMap(ObjectID.init(hex:)), let current = try? repo.reference(publishRef) {
-                try? repo.updateReference(publishRef, to: previous, expecting: current, message: "relflow: retry promote")
-            }
-        }
+        try takeBack(.promote, before: before, repo: repo, publishRef: publishRef)
         try await pull(remote: remote, context: context, publishRef: publishRef)
         return .retry
+    }
+
+    /// Takes back the move relflow just recorded here (its entry is the ledger's newest):
+    /// the ledger loses that entry and publish goes back to where the entry says it was.
+    static func takeBack(_ event: LedgerEntry.Event, before: ObjectID?, repo: Repository, publishRef: String) throws(RelflowError) {
+        guard let before else { return }
+        let commit = try git { () throws(GitError) in try repo.commit(before) }
+        guard let parent = commit.parents.first, let entry = Ledger.decode(commit).entry, entry.event == event else { return }
+        try git { () throws(GitError) in try repo.updateReference(Ledger.reference, to: parent, expecting: before, message: "relflow: take back \(event.rawValue)") }
+        if let previous = entry.previous.flatMap(ObjectID.init(hex:)),
+           let current = try git({ () throws(GitError) in try repo.reference(publishRef) }), current != previous {
+            try git { () throws(GitError) in try repo.updateReference(publishRef, to: previous, expecting: current, message: "relflow: take back \(event.rawValue)") }
+        }
     }
 
     /// Pushes the ledger alone (after a delivery, an approval), folding in the remote's entries.
@@ -124,10 +133,12 @@ enum Sync {
         var arguments = ["push", "--atomic", "--quiet"]
         if let lease { arguments.append("--force-with-lease=\(publishRef):\(lease.hex)") }
         arguments += [remote, "+\(publishRef):\(publishRef)", "\(Ledger.reference):\(Ledger.reference)"]
+        let before = try git { () throws(GitError) in try repo.reference(Ledger.reference) }
         let result = try await GitCommand.run(arguments, in: directory(context))
         guard result.ok else {
+            try takeBack(.rollback, before: before, repo: repo, publishRef: publishRef)
             throw .refused("git push of the rollback to \(remote) was refused: \(result.output.trimmingSpaces)",
-                           hint: "someone moved \(publishRef) on \(remote) meanwhile; run relflow status and decide again")
+                           hint: "nothing changed on \(remote) and the local \(publishRef) and ledger were set back; run relflow status and decide again")
         }
         return true
     }
