@@ -75,6 +75,16 @@ struct SignedPolicyTests {
         let early = ada.relflow("promote", "v0.2.0", "--push", "origin", "--no-publish")
         #expect(early.status != 0 && (early.stdout + early.stderr).contains("gate"), "\(early)")
         try ada.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger", "+publish:publish")
+        // Past her own relflow: a promote entry she signs (she may promote) with publish moved.
+        // The server counts her own approval for nobody, whatever name it carries.
+        let old = try ada.git("rev-parse", "publish"), new = try ada.git("rev-parse", "v0.2.0^{commit}")
+        var promoteJSON = try Self.approveJSON(ada, tag: "v0.2.0", name: "Ada Lovelace", email: "ada@example.com", policy: 2)
+        promoteJSON = promoteJSON.replacingOccurrences(of: "\"event\":\"approve\"", with: "\"event\":\"promote\",\"previous\":\"\(old)\"")
+            .replacingOccurrences(of: "\"details\":{\"policy\":\"2\"}", with: "\"details\":{\"gate\":\"review\",\"policy\":\"2\"}")
+        try Self.forgeSigned(ada, key: adaKey, summary: "promote v0.2.0 (review)", json: promoteJSON)
+        try ada.git("update-ref", "refs/heads/publish", new)
+        try refusedPush(team, ada, ["--atomic", "origin", "publish", "refs/relflow/ledger"], rule: "gate")
+        try ada.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger", "+publish:publish")
 
         // An approval signed by a key the policy does not name, and one claiming Grace but
         // signed by Ada: both refused by the server.

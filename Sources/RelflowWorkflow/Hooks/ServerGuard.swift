@@ -342,18 +342,11 @@ public struct ServerGuard {
                             message: "\(name) does not increase on \(higher.name), which its commit already contains",
                             fix: "release with relflow release, which picks the next version")]
         }
-        let mainTip: ObjectID?
-        if let pushed = state.updates.first(where: { $0.ref == mainRef }) {
-            mainTip = pushed.new
-        } else {
-            mainTip = try git { () throws(GitError) in try repository.reference(mainRef) }
-        }
-        if let mainTip, try git({ () throws(GitError) in try ancestry.reach(from: mainTip).contains(commit) }) { return [] }
+        if let mainTip = try state.mainAfterPush(), try git({ () throws(GitError) in try ancestry.reach(from: mainTip).contains(commit) }) { return [] }
         // A hotfix: a patch of a release that ran in production, on top of it.
-        let production = fileExists(store.publishLogPath) ? store.publishLog() : []
-        let bases = index.tags.filter { base in
-            base.version.major == version.major && base.version.minor == version.minor && base.version < version
-                && (production.isEmpty || production.contains(base.commit.hex))
+        var bases: [ReleaseTag] = []
+        for base in index.tags where base.version.major == version.major && base.version.minor == version.minor && base.version < version {
+            if try state.wasInProduction(base.commit) { bases.append(base) }
         }
         for base in bases where try git({ () throws(GitError) in try repository.isAncestor(base.commit, of: commit) }) {
             let problem = try hotfixCommitsProblem(from: base.commit, to: commit)
@@ -433,15 +426,8 @@ public struct ServerGuard {
                             message: "\(name) moves from \(old.short()) to \(new.short()), which is not forward, and the entry records a \(entry.event.rawValue), not a rollback",
                             fix: "go back with relflow rollback TAG --push (it records the move in the ledger and pushes both)")]
         }
-        // A rollback goes back to where production was before, as the server itself saw it
-        // (its publish log; a server installed before the log existed falls back on the ledger).
-        let wasThere: Bool
-        if fileExists(store.publishLogPath) {
-            wasThere = store.publishLog().contains(new.hex)
-        } else {
-            wasThere = try state.findExisting { e in [.promote, .rollback].contains(e.event) && e.commit == new.hex } != nil
-        }
-        guard wasThere else {
+        // A rollback goes back to where production was before, as the server itself saw it.
+        guard try state.wasInProduction(new) else {
             return [Refusal(ref: ref, rule: "rollback-target",
                             message: "\(tag.name) (\(new.short())) was never on \(name) according to the server's ledger; a rollback only returns to an earlier production release",
                             fix: "roll back to a release that ran in production (relflow history lists them), or promote it through the gate")]
@@ -528,21 +514,12 @@ public struct ServerGuard {
                             fix: "start it from the production tag: relflow hotfix start")]
         }
         // The base must be a release that ran in production.
-        let publishNow = try git { () throws(GitError) in try repository.reference(publishRef) }
-        let recordedThere = try state.findExisting { e in [.promote, .rollback].contains(e.event) && e.commit == base.commit.hex } != nil
-        let inProduction = recordedThere || publishNow == base.commit
-        guard inProduction else {
+        guard try state.wasInProduction(base.commit) else {
             return [Refusal(ref: ref, rule: "hotfix-base", message: "\(branch) starts at \(base.name), which never ran in production; a hotfix fixes what production runs",
                             fix: "start it from the production tag: relflow hotfix start")]
         }
         // No commit of main after the tag, judged against main as this push leaves it.
-        let mainTip: ObjectID?
-        if let pushedMain = state.updates.first(where: { $0.ref == mainRef }) {
-            mainTip = pushedMain.new
-        } else {
-            mainTip = try git { () throws(GitError) in try repository.reference(mainRef) }
-        }
-        if let mainTip, try HotfixRules.containsMainCommits(repository, tip: tip, base: base.commit, mainTip: mainTip) {
+        if let mainTip = try state.mainAfterPush(), try HotfixRules.containsMainCommits(repository, tip: tip, base: base.commit, mainTip: mainTip) {
             return [Refusal(ref: ref, rule: "hotfix-main-commits",
                             message: "\(branch) contains commits of \(config.branches.main) made after \(base.name)",
                             fix: "keep only the fixes: git rebase --onto \(base.name) \(config.branches.main) \(branch)")]
@@ -632,6 +609,23 @@ struct PushState {
         let annotation = try git { () throws(GitError) in try repository.annotation(of: target) }
         return ReleaseTag(name: name, version: version, commit: commit, target: target, isAnnotated: annotation != nil,
                           tagger: annotation?.tagger, message: annotation?.message)
+    }
+
+    /// Where `main` stands once this push is in.
+    func mainAfterPush() throws(RelflowError) -> ObjectID? {
+        if let pushed = updates.first(where: { $0.ref == guardian.mainRef }) { return pushed.new }
+        return try git { () throws(GitError) in try repository.reference(guardian.mainRef) }
+    }
+
+    /// Whether `publish` has been at `commit` on this server: the one rule for rollback targets,
+    /// hotfix bases and hotfix tags. The server's own publish log when it has one (written only
+    /// after git accepted a move); a server installed before the log existed falls back on its
+    /// checked ledger. Where publish is now always counts.
+    mutating func wasInProduction(_ commit: ObjectID) throws(RelflowError) -> Bool {
+        let store = guardian.store
+        if try git({ () throws(GitError) in try repository.reference(guardian.publishRef) }) == commit { return true }
+        if fileExists(store.publishLogPath) { return store.publishLog().contains(commit.hex) }
+        return try findExisting { [.promote, .rollback].contains($0.event) && $0.commit == commit.hex } != nil
     }
 
     /// The server's release tags (before this push), read once.
