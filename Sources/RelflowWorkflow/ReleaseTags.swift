@@ -74,12 +74,6 @@ public struct ReleaseTagIndex: Sendable {
         return ReleaseTagIndex(tags: releases, ignored: ignored)
     }
 
-    /// The highest release whose commit is `tip` or in its history.
-    public func highestReachable(from tip: ObjectID, in repository: Repository, where include: (ReleaseTag) -> Bool = { _ in true }) throws(RelflowError) -> ReleaseTag? {
-        let reach = try git { () throws(GitError) in try Ancestry(repository).reach(from: tip) }
-        return try highest(in: reach, where: include)
-    }
-
     /// The highest release that `reach` contains. Checks tags from the highest version down:
     /// a tag newer than the walk's frontier is answered without walking, and the walk goes
     /// only as deep as the highest reachable release, whatever the number of tags.
