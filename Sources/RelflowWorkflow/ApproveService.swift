@@ -20,13 +20,21 @@ public struct ApproveService {
         guard let tag = try index.tag(named: tagName)?.annotated(in: repo) else {
             throw .repository("'\(name)' is not a release tag (\(config.tags.pattern))", hint: "git tag --list '\(config.tags.prefix)*'")
         }
-        let tagger: String
-        if let email = tag.tagger?.email {
+        var tagger: String?
+        if let chain = try TrustChain.read(repo), let policy = chain.current?.policy {
+            // Under a signed policy the releaser is whoever signed the release entry; a tagger's
+            // name proves nothing (the server then asks for one approval more instead).
+            let records = try Ledger(repository: repo).records().filter { $0.entry?.event == .release && $0.entry?.tag == tag.name }
+            if let record = records.last, case .success(let key) = CommitSignatures.signer(of: record.id, in: repo, pgpKeys: policy.pgpKeys),
+               let person = policy.person(withKey: key) {
+                tagger = person.email
+            }
+        } else if let email = tag.tagger?.email {
             tagger = email
         } else {
             tagger = try git { () throws(GitError) in try repo.commit(tag.commit) }.committer.email
         }
-        if config.gate.distinctApprover, tagger.lowercased() == identity.email.lowercased() {
+        if config.gate.distinctApprover, let tagger, tagger.lowercased() == identity.email.lowercased() {
             throw .refused("\(identity.email) tagged \(tag.name) and cannot approve it too (four-eyes: [gate] distinct_approver)",
                            hint: "ask someone else to run: relflow approve \(tag.name)")
         }

@@ -31,6 +31,8 @@ struct HooksCommand: ParsableCommand {
         var policy: String?
         @Option(name: .customLong("policy-root"), help: "With --server: the first commit of refs/relflow/policy to trust (instead of trusting the first one pushed).")
         var policyRoot: String?
+        @Flag(name: .customLong("policy-tofu"), help: "With --server: trust the first signed policy pushed (instead of pinning it with --policy-root).")
+        var policyTOFU = false
 
         func run() throws {
             global.configureOutput()
@@ -50,6 +52,10 @@ struct HooksCommand: ParsableCommand {
                     throw RelflowError.usage("--policy-root '\(policyRoot)' is not a full commit id", hint: "give the 40 hexadecimal digits of the policy's first commit")
                 }
                 try ServerPolicyStore.discover(path: global.repo).pin(root: root)
+            }
+            if policyTOFU {
+                guard server else { throw RelflowError.usage("--policy-tofu goes with --server", hint: "relflow hooks install --server --policy-tofu") }
+                try ServerPolicyStore.discover(path: global.repo).trustFirstPolicy()
             }
             let context = try global.context()
             let installer = HookInstaller(repository: context.repository)

@@ -250,7 +250,7 @@ struct ServerEnforcementTests {
         try refused(team, ["origin", "HEAD:refs/heads/Publish"], rule: "protected-name")
         try refused(team, ["origin", "HEAD:refs/remotes/origin/publish"], rule: "protected-name")
         try refused(team, ["origin", "HEAD:refs/heads/v0.1.0"], rule: "protected-name")
-        try refused(team, ["origin", "HEAD:refs/relflow/policy"], rule: "policy-chain")
+        try refused(team, ["origin", "HEAD:refs/relflow/policy"], rule: "policy-root")
         try refused(team, ["origin", "HEAD:refs/relflow/other"], rule: "protected-name")
         // Squatting a future release: no release entry records it.
         try repo.git("tag", "-a", "-m", "mine", "v9.0.0", "HEAD")

@@ -60,6 +60,12 @@ struct SignedPolicyTests {
         try Self.signWith(ada, key: adaKey)
         let initialized = ada.relflow("policy", "init")
         #expect(initialized.status == 0, "\(initialized)")
+        // The server trusts no first policy its administrator has not pinned.
+        try refusedPush(team, ada, ["origin", "refs/relflow/policy"], rule: "policy-root")
+        let policyRoot = try ada.git("rev-parse", "refs/relflow/policy")
+        let pin = runProcess(RelflowBinary.path, ["hooks", "install", "--server", "-C", team.remote, "--policy-root", policyRoot],
+                             cwd: ada.root, environment: ada.environment)
+        #expect(pin.status == 0, "\(pin)")
         try ada.git("push", "-q", "origin", "refs/relflow/policy")
         // Grace approves: a policy change Ada alone may sign (threshold 1).
         let graceKey = try Self.keygen(root, "grace")
@@ -214,6 +220,14 @@ struct SignedPolicyTests {
         let adaKey = try Self.keygen(ada.root, "ada")
         try Self.signWith(ada, key: adaKey)
         #expect(ada.relflow("policy", "init").status == 0)
+        // This server trusts the first policy pushed (its administrator said so).
+        let tofu = runProcess(RelflowBinary.path, ["hooks", "install", "--server", "-C", team.remote, "--policy-tofu"],
+                              cwd: ada.root, environment: ada.environment)
+        #expect(tofu.status == 0, "\(tofu)")
+        // Even so, a first policy is adopted alone, never with entries that rely on it.
+        try ada.commit("feat: rides along", files: ["src/ride.txt": "1\n"])
+        try refusedPush(team, ada, ["--atomic", "origin", "main", "refs/relflow/policy"], rule: "policy-root")
+        try ada.git("reset", "-q", "--hard", "HEAD~1")
         // Grace's OpenPGP key, made in her own keyring (HOME is the test's own).
         let gnupg = ada.root + "/grace-gnupg"
         try FileManager.default.createDirectory(atPath: gnupg, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -242,5 +256,39 @@ struct SignedPolicyTests {
         let verify = ada.relflow("verify")
         #expect(verify.status == 0, "\(verify)")
         #expect(ada.relflow("history").stdout.contains("signed by Grace Hopper"))
+    }
+
+    /// A release from before the policy proves nobody released it: its tagger's name is
+    /// whatever was typed, so it needs one approval more than the policy asks for.
+    @Test func aReleaseWithoutASignedReleaserNeedsOneMoreApproval() throws {
+        let team = try Team()
+        let ada = team.repo
+        try ada.commit("feat: quietly", files: ["src/quiet.txt": "1\n"])
+        let asGrace = ["GIT_COMMITTER_NAME": "Grace Hopper", "GIT_COMMITTER_EMAIL": "grace@example.com"]
+        #expect(ada.relflow("release", env: asGrace).status == 0)
+        try ada.git("push", "-q", "--atomic", "origin", "main", "v0.3.0", "refs/relflow/ledger")
+        let adaKey = try Self.keygen(ada.root, "ada"), graceKey = try Self.keygen(ada.root, "grace")
+        try Self.signWith(ada, key: adaKey)
+        #expect(ada.relflow("policy", "init").status == 0)
+        #expect(ada.relflow("policy", "add-person", "--name", "Grace Hopper", "--email", "grace@example.com", "--key", graceKey + ".pub", "--role", "approve").status == 0)
+        let pin = runProcess(RelflowBinary.path, ["hooks", "install", "--server", "-C", team.remote, "--policy-root", try ada.git("rev-parse", "refs/relflow/policy~1")],
+                             cwd: ada.root, environment: ada.environment)
+        #expect(pin.status == 0, "\(pin)")
+        try ada.git("push", "-q", "origin", "refs/relflow/policy")
+        // Ada approves "Grace's" release: her own client lets her, the server does not.
+        #expect(ada.relflow("approve", "v0.3.0").status == 0)
+        try ada.git("push", "-q", "origin", "refs/relflow/ledger")
+        let alone = ada.relflow("promote", "v0.3.0", "--push", "origin", "--no-publish")
+        #expect(alone.status != 0 && alone.stderr.contains("[gate]"), "\(alone)")
+        // With Grace's signed approval too, two people approved: one of them is not the releaser.
+        let grace = try team.clone("grace")
+        grace.identity = (name: "Grace Hopper", email: "grace@example.com")
+        try grace.git("fetch", "-q", "origin", "refs/relflow/policy:refs/relflow/policy", "+refs/relflow/ledger:refs/relflow/ledger")
+        try Self.signWith(grace, key: graceKey)
+        let approve = grace.relflow("approve", "v0.3.0", "--push", "origin")
+        #expect(approve.status == 0, "\(approve)")
+        try ada.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        let both = ada.relflow("promote", "v0.3.0", "--push", "origin", "--no-publish")
+        #expect(both.status == 0, "\(both)")
     }
 }

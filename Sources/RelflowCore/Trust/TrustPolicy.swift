@@ -37,6 +37,8 @@ public struct TrustPolicy: Sendable, Equatable {
     }
 
     public static let fileName = "policy.toml"
+    /// The largest policy file read (a policy is a few people and keys, not megabytes).
+    public static let maxBytes = 256 * 1024
 
     /// The gate rules that matter for safety, signed with the people: what a deploy job checks
     /// a release against when no server hook ran (`relflow verify --release TAG`).

@@ -92,6 +92,12 @@ public struct ServerGuard {
             judgement.refusals += guarded(TrustChain.reference) { () throws(RelflowError) in
                 if let tip = try git({ () throws(GitError) in try repository.reference(TrustChain.reference) }) {
                     state.trust = try TrustChain.validate(repository, tip: tip, pinnedRoot: store.pinnedRoot())
+                } else if let root = store.pinnedRoot(), updates.contains(where: { $0.ref == Ledger.reference }) {
+                    // The administrator pinned a policy that has not arrived: until it does,
+                    // nothing can be checked, so no entry goes in.
+                    return [Refusal(ref: Ledger.reference, rule: "policy-missing",
+                                    message: "this server requires the signed policy whose first commit is \(root.short()), and it has not been pushed yet",
+                                    fix: "push it first: git push origin refs/relflow/policy")]
                 }
                 return []
             }
@@ -277,6 +283,16 @@ public struct ServerGuard {
                             message: "the pushed policy does not continue the server's (\(old.short())): an older policy never comes back",
                             fix: "fetch the server's policy (git fetch origin +refs/relflow/policy:refs/relflow/policy) and propose the change on top of it")]
         }
+        if update.old == nil, store.pinnedRoot() == nil, !store.trustsFirstPolicy {
+            return [Refusal(ref: update.ref, rule: "policy-root",
+                            message: "this server has no signed policy, and its administrator has not said which first policy commit to trust (\(new.short()) is what this push offers)",
+                            fix: "the server's administrator checks that commit and pins it: relflow hooks install --server --policy-root \(new.hex) (or trusts the first one pushed: --policy-tofu)")]
+        }
+        if update.old == nil, state.updates.contains(where: { $0.ref != update.ref }) {
+            return [Refusal(ref: update.ref, rule: "policy-root",
+                            message: "a first signed policy is adopted on its own, never in the push that relies on it",
+                            fix: "push refs/relflow/policy alone first, then the rest")]
+        }
         let chain = try TrustChain.validate(repository, tip: new, pinnedRoot: store.pinnedRoot())
         if let problem = chain.problems.first {
             return [Refusal(ref: update.ref, rule: "policy-chain", message: problem,
@@ -443,7 +459,8 @@ public struct ServerGuard {
         let (paths, special) = try GateService.changedPathKinds(repository, config: config, from: old, to: tag.commit)
         let annotated = try tag.annotated(in: repository)
         let commit = try git { () throws(GitError) in try repository.commit(tag.commit) }
-        var tagger = annotated.tagger?.email ?? commit.committer.email
+        var tagger: String? = annotated.tagger?.email ?? commit.committer.email
+        var unidentifiedReleaser = false
         var approvals: [(id: ObjectID, entry: LedgerEntry)] = []
         var release: (id: ObjectID, entry: LedgerEntry)?
         for (id, e) in zip(state.newEntryIDs, state.newEntries) where e.tag == tag.name && e.tagObject == tag.target.hex {
@@ -466,6 +483,12 @@ public struct ServerGuard {
                 .map(\.entry.actor.email)
             if let release, signatureProblem(of: release.id, entry: release.entry, policy: policy, version: policy.version) == nil {
                 tagger = release.entry.actor.email
+            } else {
+                // Nothing proves who released it (made before the policy, or by a key since
+                // revoked): the tagger's name proves nothing, so any approver might be the
+                // releaser, and one more approval than the policy asks for is needed.
+                tagger = nil
+                unidentifiedReleaser = true
             }
         }
         // A hotfix (no delay; approvals as [gate] hotfix says) only when it is one: a patch of
@@ -483,6 +506,7 @@ public struct ServerGuard {
             rules.approvals = signed.approvals
             rules.autoPaths = signed.autoPaths
         }
+        if unidentifiedReleaser { rules.approvals += 1 }
         let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: rules, approvers: approvers,
                                          tagger: tagger, tagTime: receivedAt, now: now, hotfix: hotfix)
         guard decision.allowed else {

@@ -81,6 +81,16 @@ public struct ServerPolicyStore {
         try append(lines, to: receiptsPath)
     }
 
+    /// Set by `hooks install --server --policy-tofu`: the first signed policy pushed is trusted.
+    public var tofuPath: String { folder + "/policy-tofu" }
+    public var trustsFirstPolicy: Bool { fileExists(tofuPath) }
+
+    public func trustFirstPolicy() throws(RelflowError) {
+        guard makeDirectories(folder), writeFileAtomically(tofuPath, "the first signed policy pushed is trusted\n") else {
+            throw .repository("cannot write '\(tofuPath)'", hint: "check the permissions of the repository")
+        }
+    }
+
     /// The first commit of the signed policy, when the administrator pinned one.
     public var pinnedRootPath: String { folder + "/policy-root" }
 

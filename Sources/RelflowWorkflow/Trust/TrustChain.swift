@@ -61,17 +61,27 @@ public struct TrustChain: Sendable {
         var pending: (text: String, policy: TrustPolicy, signers: Set<String>)?
         // One commit's verdict: nil when it counts, else why not (the chain stops there).
         func step(_ index: Int, _ commit: Commit) throws(RelflowError) -> String? {
+            // A later commit's signature first (refused before its file is even read), then a
+            // bounded file, then the parse; the first commit is signed by a key of its own file.
+            var signer: [UInt8]?
+            if index > 0 {
+                switch CommitSignatures.signer(of: commit.id, in: repository, pgpKeys: versions.last?.policy.pgpKeys ?? []) {
+                case .failure(let problem): return "policy commit \(commit.id.short()): \(problem)"
+                case .success(let key): signer = key
+                }
+            }
             guard let bytes = try git({ () throws(GitError) in try repository.blob(at: TrustPolicy.fileName, inCommit: commit.id) }),
-                  let text = String(validating: bytes, as: UTF8.self) else {
-                return "policy commit \(commit.id.short()) has no readable \(TrustPolicy.fileName)"
+                  bytes.count <= TrustPolicy.maxBytes, let text = String(validating: bytes, as: UTF8.self) else {
+                return "policy commit \(commit.id.short()) has no readable \(TrustPolicy.fileName) of at most \(TrustPolicy.maxBytes / 1024) KiB"
             }
             let policy = try TrustPolicy.parse(text, source: "\(TrustPolicy.fileName) at \(commit.id.short())")
-            let signer: [UInt8]
-            let keys = index == 0 ? policy.pgpKeys : (versions.last?.policy.pgpKeys ?? [])
-            switch CommitSignatures.signer(of: commit.id, in: repository, pgpKeys: keys) {
-            case .failure(let problem): return "policy commit \(commit.id.short()): \(problem)"
-            case .success(let key): signer = key
+            if signer == nil {
+                switch CommitSignatures.signer(of: commit.id, in: repository, pgpKeys: policy.pgpKeys) {
+                case .failure(let problem): return "policy commit \(commit.id.short()): \(problem)"
+                case .success(let key): signer = key
+                }
             }
+            guard let signer else { return "policy commit \(commit.id.short()) is not signed" }
             if index == 0 {
                 if let pinnedRoot, commit.id != pinnedRoot {
                     return "the policy's first commit \(commit.id.short()) is not the one pinned on this server (\(pinnedRoot.short()))"
