@@ -103,3 +103,114 @@ public func gitTrailers(of message: String) -> [(key: String, value: String)] {
     }
     return out
 }
+
+extension Commit {
+    /// Parses a commit from its raw object bytes, as libgit2 would, without building a
+    /// libgit2 object: for the history reader, where libgit2's parse and object cache cost
+    /// more than the inflate. Nil for anything unusual (the caller then asks libgit2).
+    init?(raw bytes: UnsafeRawBufferPointer, id: ObjectID) {
+        let n = bytes.count
+        var i = 0
+        var tree: ObjectID?
+        var parents: [ObjectID] = []
+        var author: Signature?
+        var committer: Signature?
+        var encoding: String?
+        var sawBlank = false
+        while i < n {
+            var end = i
+            while end < n && bytes[end] != 10 { end += 1 }
+            if end == i { i += 1; sawBlank = true; break }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
+            if line.starts(with: "tree ".utf8) {
+                guard tree == nil, line.count == 45, let t = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[5..<45])) else { return nil }
+                tree = t
+            } else if line.starts(with: "parent ".utf8) {
+                guard author == nil, line.count == 47, let p = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47])) else { return nil }
+                parents.append(p)
+            } else if line.starts(with: "author ".utf8) {
+                guard author == nil, let a = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[7...])) else { return nil }
+                author = a
+            } else if line.starts(with: "committer ".utf8) {
+                guard committer == nil, let c = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[10...])) else { return nil }
+                committer = c
+            } else if line.starts(with: "encoding ".utf8) {
+                encoding = String(decoding: UnsafeRawBufferPointer(rebasing: line[9...]), as: UTF8.self)
+            }
+            // Other headers (gpgsig, mergetag and their continuation lines) are not needed.
+            if end >= n { i = n; break }
+            i = end + 1
+        }
+        guard let tree, let author, let committer, sawBlank || i >= n else { return nil }
+        self.id = id
+        self.parents = parents
+        self.author = author
+        self.committer = committer
+        self.encoding = encoding
+        self.tree = tree
+        // The message as libgit2 gives it: up to the first NUL byte.
+        var messageEnd = i
+        while messageEnd < n && bytes[messageEnd] != 0 { messageEnd += 1 }
+        let body = UnsafeRawBufferPointer(rebasing: bytes[min(i, n)..<messageEnd])
+        let isUTF8 = encoding.map { ["utf-8", "utf8"].contains($0.lowercased()) } ?? true
+        if isUTF8, let text = String(validating: body, as: UTF8.self) {
+            message = text
+            undecodedBytes = nil
+        } else {
+            let raw = Array(body)
+            message = decodeMessage(raw, encoding: encoding)
+            undecodedBytes = raw
+        }
+    }
+}
+
+extension Signature {
+    /// `Name <email> 1700000000 +0100` exactly as git writes it; nil for anything else, so
+    /// that libgit2's lenient parser decides the odd cases.
+    init?(strictLine line: UnsafeRawBufferPointer) {
+        guard let open = line.lastIndex(of: UInt8(ascii: "<")), let close = line.lastIndex(of: UInt8(ascii: ">")),
+              open >= 1, open < close, line[open - 1] == 32 else { return nil }
+        func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
+        func trimmed(_ from: Int, _ to: Int) -> String {
+            var a = from, b = to
+            while a < b && isSpace(line[a]) { a += 1 }
+            while b > a && isSpace(line[b - 1]) { b -= 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: line[a..<b]), as: UTF8.self)
+        }
+        // ` 1700000000 +0100` after the email.
+        var j = close + 1
+        guard j < line.count, line[j] == 32 else { return nil }
+        j += 1
+        var time: Int64 = 0
+        var digits = 0
+        while j < line.count, line[j] >= 48, line[j] <= 57 {
+            guard digits < 18 else { return nil }
+            time = time * 10 + Int64(line[j] - 48)
+            j += 1
+            digits += 1
+        }
+        guard digits > 0, line.count - j == 6, line[j] == 32, line[j + 1] == UInt8(ascii: "+") || line[j + 1] == UInt8(ascii: "-") else { return nil }
+        var zone: Int32 = 0
+        for k in (j + 2)..<(j + 6) {
+            guard line[k] >= 48, line[k] <= 57 else { return nil }
+            zone = zone * 10 + Int32(line[k] - 48)
+        }
+        let hours = zone / 100, minutes = zone % 100
+        guard minutes < 60 else { return nil }
+        let offset = (hours * 60 + minutes) * (line[j + 1] == UInt8(ascii: "-") ? -1 : 1)
+        self.init(name: trimmed(0, open - 1), email: trimmed(open + 1, close), time: time, offsetMinutes: offset)
+    }
+}
+
+extension Repository {
+    /// One commit for the history reader: parsed from the raw object when it has the usual
+    /// shape, else read by libgit2.
+    func commit(_ id: ObjectID, from odb: ObjectDatabase) throws(GitError) -> Commit {
+        let parsed = try odb.withObject(id) { (bytes, type) throws(GitError) -> Commit? in
+            guard type == GIT_OBJECT_COMMIT else { return nil }
+            return Commit(raw: bytes, id: id)
+        }
+        if let parsed { return parsed }
+        return try commit(id)
+    }
+}

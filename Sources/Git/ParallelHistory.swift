@@ -30,6 +30,7 @@ extension Repository {
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             do throws(GitError) {
                 let repository = try Repository.open(at: gitDirectory)
+                let odb = try ObjectDatabase(repository)
                 let transform = makeTransform()
                 // Fixed-size chunks: a growing array would hold up to twice its contents.
                 var chunks: [[T]] = []
@@ -39,7 +40,7 @@ extension Repository {
                     var stack = [seed]
                     while let id = stack.popLast() {
                         guard state.claim(id) else { continue }
-                        let commit = try repository.commit(id)
+                        let commit = try repository.commit(id, from: odb)
                         out.append(transform(commit))
                         if out.count == chunkSize {
                             chunks.append(out)

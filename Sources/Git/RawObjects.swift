@@ -87,18 +87,28 @@ extension ObjectID {
     /// Parses 40 hexadecimal digits from raw bytes.
     init?(hexBytes: UnsafeRawBufferPointer) {
         guard hexBytes.count == 40 else { return nil }
-        var words: (UInt64, UInt64, UInt32) = (0, 0, 0)
-        for k in 0..<40 {
-            let ch = hexBytes[k]
-            let v: UInt8
-            switch ch {
-            case 48...57: v = ch - 48
-            case 97...102: v = ch - 87
-            case 65...70: v = ch - 55
-            default: return nil
+        // 0xFF marks a byte that is not a hex digit; any such byte makes the OR below 0xFF.
+        func nibbles(_ from: Int, _ count: Int) -> UInt64? {
+            var value: UInt64 = 0
+            var bad: UInt8 = 0
+            for k in from..<(from + count) {
+                let v = hexValue[Int(hexBytes[k])]
+                bad |= v
+                value = value << 4 | UInt64(v & 0x0F)
             }
-            if k < 16 { words.0 = words.0 << 4 | UInt64(v) } else if k < 32 { words.1 = words.1 << 4 | UInt64(v) } else { words.2 = words.2 << 4 | UInt32(v) }
+            return bad & 0xF0 == 0 ? value : nil
         }
-        self.init(a: words.0, b: words.1, c: words.2)
+        guard let a = nibbles(0, 16), let b = nibbles(16, 16), let c = nibbles(32, 8) else { return nil }
+        self.init(a: a, b: b, c: UInt32(truncatingIfNeeded: c))
+    }
+}
+
+/// Hex digit values by byte, 0xFF for any other byte.
+private let hexValue: [UInt8] = (0..<256).map { (b: Int) -> UInt8 in
+    switch b {
+    case 48...57: return UInt8(b - 48)
+    case 97...102: return UInt8(b - 87)
+    case 65...70: return UInt8(b - 55)
+    default: return 0xFF
     }
 }

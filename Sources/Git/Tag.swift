@@ -1,4 +1,6 @@
 import CLibGit2
+import Dispatch
+import Synchronization
 
 /// A tag reference: lightweight (points at a commit) or annotated (points at a tag object).
 public struct Tag: Sendable, Hashable {
@@ -197,5 +199,50 @@ struct PackedRefs {
                 i = end + 1
             }
         }
+    }
+}
+
+extension Repository {
+    /// The tagger time of each tag object in `targets` (nil where there is none), read on
+    /// every core with a handle per thread: a changelog needs the dates of thousands of tags.
+    public static func taggerTimes(gitDirectory: String, of targets: [ObjectID]) throws(GitError) -> [Int64?] {
+        guard !targets.isEmpty else { return [] }
+        let threads = min(Repository.historyThreads, max(1, targets.count / 64))
+        let slots = TimeSlots(count: targets.count)
+        let size = (targets.count + threads - 1) / threads
+        DispatchQueue.concurrentPerform(iterations: threads) { worker in
+            let start = worker * size, end = min(targets.count, start + size)
+            guard start < end else { return }
+            do throws(GitError) {
+                let odb = try ObjectDatabase(try Repository.open(at: gitDirectory))
+                for i in start..<end {
+                    let time = try odb.withObject(targets[i]) { (bytes, type) throws(GitError) -> Int64? in
+                        guard type == GIT_OBJECT_TAG else { return nil }
+                        return RawTag(bytes)?.tagger?.time
+                    }
+                    slots.set(i, time)
+                }
+            } catch {
+                slots.fail(error)
+            }
+        }
+        return try slots.result()
+    }
+}
+
+/// Disjoint slots written by the tag readers (a buffer at a fixed address, no copy-on-write).
+private final class TimeSlots: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Int64?>
+    private let error = Mutex<GitError?>(nil)
+    init(count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: nil)
+    }
+    deinit { buffer.deallocate() }
+    func set(_ i: Int, _ value: Int64?) { buffer[i] = value }
+    func fail(_ error: GitError) { self.error.withLock { if $0 == nil { $0 = error } } }
+    func result() throws(GitError) -> [Int64?] {
+        if let error = error.withLock({ $0 }) { throw error }
+        return Array(buffer)
     }
 }

@@ -95,17 +95,18 @@ public struct SemVer: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 
     private static func compareIdentifier(_ x: String, _ y: String) -> Int {
-        let xNumeric = x.allSatisfy(\.isASCIIDigit), yNumeric = y.allSatisfy(\.isASCIIDigit)
+        // On UTF-8 bytes: SemVer identifiers are ASCII, and Character properties are slow.
+        let xb = x.utf8, yb = y.utf8
+        let xNumeric = xb.allSatisfy { $0 >= 48 && $0 <= 57 }, yNumeric = yb.allSatisfy { $0 >= 48 && $0 <= 57 }
         switch (xNumeric, yNumeric) {
         case (true, true):
             // Numeric identifiers have no leading zeros, so a longer one is larger; no overflow.
-            if x.count != y.count { return x.count < y.count ? -1 : 1 }
-            return x == y ? 0 : (x < y ? -1 : 1)
+            if xb.count != yb.count { return xb.count < yb.count ? -1 : 1 }
+            return xb.elementsEqual(yb) ? 0 : (xb.lexicographicallyPrecedes(yb) ? -1 : 1)
         case (true, false): return -1
         case (false, true): return 1
         case (false, false):
-            let xa = Array(x.utf8), ya = Array(y.utf8)
-            return xa == ya ? 0 : (xa.lexicographicallyPrecedes(ya) ? -1 : 1)
+            return xb.elementsEqual(yb) ? 0 : (xb.lexicographicallyPrecedes(yb) ? -1 : 1)
         }
     }
 

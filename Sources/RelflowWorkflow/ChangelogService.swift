@@ -142,10 +142,17 @@ public struct ChangelogService {
         }
         var position = [String: Int](minimumCapacity: index.tags.count)
         for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
+        // The dates of annotated tags whose objects were not read yet, all at once on every core.
+        let unread = sectionTags.indices.filter { sectionTags[$0].isAnnotated && sectionTags[$0].tagger == nil }
+        let unreadTimes = try git { () throws(GitError) in
+            try Repository.taggerTimes(gitDirectory: repo.gitDirectory, of: unread.map { sectionTags[$0].target })
+        }
+        var taggerTime = [Int64?](repeating: nil, count: sectionTags.count)
+        for (k, i) in unread.enumerated() { taggerTime[i] = unreadTimes[k] }
         for (section, tag) in sectionTags.enumerated().reversed() {
-            var tagger = tag.tagger
-            if tagger == nil && tag.isAnnotated { tagger = try tag.annotated(in: repo).tagger }
-            let date = tagger?.time ?? graph.time(of: tag.commit) ?? (try? repo.commit(tag.commit).committer.time)
+            let tagged = tag.tagger?.time ?? taggerTime[section]
+            var date = tagged ?? graph.time(of: tag.commit)
+            if date == nil { date = try git { () throws(GitError) in try repo.commit(tag.commit).committer.time } }
             sections.append(.init(tag: tag.name, version: tag.version, date: date,
                                   previousTag: predecessor[section] >= 0 ? sectionTags[Int(predecessor[section])].name
                                       : previousTag(before: tag, in: index, position: position),
@@ -185,10 +192,18 @@ public struct ChangelogService {
         for (i, tag) in ascending.enumerated() where !tag.version.isPrerelease && finals[tag.version] == nil { finals[tag.version] = i }
         var section = Array(0..<ascending.count)
         if fold {
+            // One walk per final release, down to its oldest pre-release.
+            var prereleasesOf: [Int: [Int]] = [:]
             for (i, tag) in ascending.enumerated() where tag.version.isPrerelease {
-                guard let f = finals[tag.version.final], let from = graph.index[ascending[f].commit],
-                      let to = graph.index[tag.commit], graph.reaches(from, to) else { continue }
-                section[i] = f
+                if let f = finals[tag.version.final] { prereleasesOf[f, default: []].append(i) }
+            }
+            var marks = ReachMarks(count: graph.count)
+            for (f, prereleases) in prereleasesOf {
+                guard let from = graph.index[ascending[f].commit] else { continue }
+                let targets = prereleases.compactMap { i in graph.index[ascending[i].commit].map { (i, $0) } }
+                guard let floor = targets.map({ graph.times[$0.1] }).min() else { continue }
+                graph.markHistory(from: from, downTo: floor - 86_400, in: &marks)
+                for (i, node) in targets where marks.isMarked(node) { section[i] = f }
             }
         }
         var owner = [Int32](repeating: -1, count: graph.count)
@@ -316,17 +331,23 @@ public struct ReleasePlan: Sendable {
         // Oldest release first, oldest commit first: the first copy of a pick is kept.
         var dropped = Set<String>()
         var sources = Set<String>()
-        let hasPicks = sections.contains { $0.members.contains { !graph.records[$0].parsed.cherryPickedFrom.isEmpty } }
-        if hasPicks {
-            let present = Set(sections.flatMap { $0.members.map { graph.records[$0].id.hex } })
-            for section in sections.reversed() {
+        let picksBySection = sections.map { $0.members.filter { !graph.records[$0].parsed.cherryPickedFrom.isEmpty } }
+        if picksBySection.contains(where: { !$0.isEmpty }) {
+            var present = Set<ObjectID>(minimumCapacity: graph.count)
+            for section in sections { for node in section.members { present.insert(graph.ids[node]) } }
+            var presentHex: [String]?
+            func isListed(_ source: String) -> Bool {
+                if source.utf8.count == 40, let id = ObjectID(hex: source) { return present.contains(id) }
+                guard source.utf8.count >= 7 else { return false }
+                // An abbreviated id: compare against the listed ids' hex, made once when needed.
+                if presentHex == nil { presentHex = present.map(\.hex) }
+                return presentHex?.contains { $0.hasPrefix(source.lowercased()) } ?? false
+            }
+            for picks in picksBySection.reversed() {
                 // Only the picks matter here: sort those, not the whole release.
-                let picks = section.members.filter { !graph.records[$0].parsed.cherryPickedFrom.isEmpty }
-                for node in picks.sorted(by: { graph.records[$0].time < graph.records[$1].time }) {
-                    let record = graph.records[node]
-                    for source in record.parsed.cherryPickedFrom {
-                        let listed = present.contains(source) || (source.count >= 7 && present.contains { $0.hasPrefix(source) })
-                        if listed || !sources.insert(source).inserted { dropped.insert(record.id.hex) }
+                for node in picks.sorted(by: { graph.times[$0] < graph.times[$1] }) {
+                    for source in graph.records[node].parsed.cherryPickedFrom {
+                        if isListed(source) || !sources.insert(source).inserted { dropped.insert(graph.ids[node].hex) }
                     }
                 }
             }
@@ -388,10 +409,13 @@ struct HistoryGraph: Sendable {
     private var nextRank: Int32 = 0
 
     var count: Int { records.count }
+    /// Each commit's id and committer time by node, in dense arrays for the hot loops.
+    var ids: [ObjectID] = []
+    var times: [Int64] = []
     /// The nodes the tips reach.
     var nodes: [Int] { (0..<records.count).filter { reachable[$0] } }
 
-    func time(of id: ObjectID) -> Int64? { index[id].map { records[$0].time } }
+    func time(of id: ObjectID) -> Int64? { index[id].map { times[$0] } }
 
     /// Reads the history of `tips` without that of `hidden`. With nothing hidden the read is
     /// split at the release tags (`seeds`) and runs on both cores.
@@ -430,7 +454,14 @@ struct HistoryGraph: Sendable {
         Trace.mark("read \(graph.records.count) commits")
         let count = graph.records.count
         graph.index.reserveCapacity(count)
-        for i in 0..<count { graph.index[graph.records[i].id] = i }
+        graph.ids.reserveCapacity(count)
+        graph.times.reserveCapacity(count)
+        for i in 0..<count {
+            let id = graph.records[i].id
+            graph.index[id] = i
+            graph.ids.append(id)
+            graph.times.append(graph.records[i].time)
+        }
         graph.parentStart.reserveCapacity(count + 1)
         graph.parentList.reserveCapacity(count + count / 8)
         for i in 0..<count {
@@ -447,21 +478,21 @@ struct HistoryGraph: Sendable {
         return graph
     }
 
-    /// True when `from` is `to` or has it in its history. Stops below `to`'s time (less a day
-    /// of clock skew), so a nearby commit costs a short walk.
-    func reaches(_ from: Int, _ to: Int) -> Bool {
-        if from == to { return true }
-        let floor = records[to].time - 86_400
-        var seen: Set<Int> = [from]
+    /// Marks `from` and its history down to commits older than `floor` (a commit's time less a
+    /// day of clock skew), so that nearby commits cost a short walk. Earlier marks are cleared.
+    func markHistory(from: Int, downTo floor: Int64, in marks: inout ReachMarks) {
+        marks.next()
+        marks.mark(from)
         var stack = [from]
         while let node = stack.popLast() {
             for p in parents(of: node) {
                 let parent = Int(p)
-                if parent == to { return true }
-                if records[parent].time >= floor, seen.insert(parent).inserted { stack.append(parent) }
+                if times[parent] >= floor, !marks.isMarked(parent) {
+                    marks.mark(parent)
+                    stack.append(parent)
+                }
             }
         }
-        return false
     }
 
     /// Adds the history of `commits` (already read) to what the changelog covers.
@@ -479,7 +510,7 @@ struct HistoryGraph: Sendable {
     /// The commits at `nodes` for the changelog builder, newest first.
     func sourceCommits(_ nodes: [Int]) -> [SourceCommit] {
         nodes.sorted { a, b in
-            let ta = records[a].time, tb = records[b].time
+            let ta = times[a], tb = times[b]
             return ta != tb ? ta > tb : rank[a] < rank[b]
         }.map { node in
             let r = records[node]
@@ -504,14 +535,29 @@ struct PartedArray<T: Sendable>: Sendable {
         }
     }
 
+    /// Borrowed, not copied: reading one field of a large element retains nothing else.
     subscript(i: Int) -> T {
-        var low = 0, high = parts.count - 1
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if starts[mid] <= i { low = mid } else { high = mid - 1 }
+        _read {
+            var low = 0, high = parts.count - 1
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if starts[mid] <= i { low = mid } else { high = mid - 1 }
+            }
+            yield parts[low][i - starts[low]]
         }
-        return parts[low][i - starts[low]]
     }
+}
+
+/// Marks for repeated walks over one graph, cleared in O(1) by moving to a new stamp.
+struct ReachMarks {
+    private var stamps: [UInt32]
+    private var current: UInt32 = 0
+
+    init(count: Int) { stamps = [UInt32](repeating: 0, count: count) }
+
+    mutating func next() { current += 1 }
+    mutating func mark(_ node: Int) { stamps[node] = current }
+    func isMarked(_ node: Int) -> Bool { stamps[node] == current }
 }
 
 /// The same person once in memory, whatever number of commits they made. One per thread.
