@@ -50,7 +50,12 @@ extension Repository {
     public func commit(_ id: ObjectID) throws(GitError) -> Commit {
         var oid = id.gitOID
         var handle: OpaquePointer?
-        try check(git_commit_lookup(&handle, pointer, &oid), "read commit \(id.short())")
+        let rc = git_commit_lookup(&handle, pointer, &oid)
+        if rc < 0 {
+            let error = GitError.last(rc, "read commit \(id.short())")
+            if let lenient = lenientCommit(id) { return lenient }
+            throw error
+        }
         defer { git_commit_free(handle) }
         guard let handle else { throw GitError(code: -1, message: "no commit", operation: "read commit \(id.short())") }
         return Commit(handle: handle, id: id)
@@ -108,7 +113,9 @@ extension Commit {
     /// Parses a commit from its raw object bytes, as libgit2 would, without building a
     /// libgit2 object: for the history reader, where libgit2's parse and object cache cost
     /// more than the inflate. Nil for anything unusual (the caller then asks libgit2).
-    init?(raw bytes: UnsafeRawBufferPointer, id: ObjectID) {
+    /// `lenient`: a signature whose date git cannot read either gets time 0 (as `git log`
+    /// shows it) instead of failing, so one odd commit does not hide a whole history.
+    init?(raw bytes: UnsafeRawBufferPointer, id: ObjectID, lenient: Bool = false) {
         let n = bytes.count
         var i = 0
         var tree: ObjectID?
@@ -129,10 +136,10 @@ extension Commit {
                 guard author == nil, line.count == 47, let p = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47])) else { return nil }
                 parents.append(p)
             } else if line.starts(with: "author ".utf8) {
-                guard author == nil, let a = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[7...])) else { return nil }
+                guard author == nil, let a = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[7...]), lenient: lenient) else { return nil }
                 author = a
             } else if line.starts(with: "committer ".utf8) {
-                guard committer == nil, let c = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[10...])) else { return nil }
+                guard committer == nil, let c = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[10...]), lenient: lenient) else { return nil }
                 committer = c
             } else if line.starts(with: "encoding ".utf8) {
                 encoding = String(decoding: UnsafeRawBufferPointer(rebasing: line[9...]), as: UTF8.self)
@@ -167,7 +174,7 @@ extension Commit {
 extension Signature {
     /// `Name <email> 1700000000 +0100` exactly as git writes it; nil for anything else, so
     /// that libgit2's lenient parser decides the odd cases.
-    init?(strictLine line: UnsafeRawBufferPointer) {
+    init?(strictLine line: UnsafeRawBufferPointer, lenient: Bool = false) {
         guard let open = line.lastIndex(of: UInt8(ascii: "<")), let close = line.lastIndex(of: UInt8(ascii: ">")),
               open >= 1, open < close, line[open - 1] == 32 else { return nil }
         func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
@@ -178,6 +185,10 @@ extension Signature {
             return String(decoding: UnsafeRawBufferPointer(rebasing: line[a..<b]), as: UTF8.self)
         }
         // ` 1700000000 +0100` after the email.
+        if lenient, Signature(strictLine: line) == nil {
+            self.init(name: trimmed(0, open - 1), email: trimmed(open + 1, close), time: 0, offsetMinutes: 0)
+            return
+        }
         var j = close + 1
         guard j < line.count, line[j] == 32 else { return nil }
         j += 1
@@ -212,5 +223,14 @@ extension Repository {
         }
         if let parsed { return parsed }
         return try commit(id)
+    }
+
+    /// A commit libgit2 refuses to parse (a date it cannot read), parsed the way git shows it;
+    /// nil when the object is not such a commit.
+    func lenientCommit(_ id: ObjectID) -> Commit? {
+        guard let odb = try? ObjectDatabase(self) else { return nil }
+        return try? odb.withObject(id) { (bytes, type) throws(GitError) -> Commit? in
+            type == GIT_OBJECT_COMMIT ? Commit(raw: bytes, id: id, lenient: true) : nil
+        }
     }
 }

@@ -86,6 +86,43 @@ struct GitLayerTests {
         #expect(merge.tree.hex == (try repo.git("rev-parse", ids["M"]! + "^{tree}")))
     }
 
+    /// The history reader parses raw commit objects itself; on every shape of commit it must
+    /// give what libgit2's parser gives (or hand the commit to libgit2).
+    @Test func rawCommitParseMatchesLibgit2() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: first")
+        let tree = try repo.git("rev-parse", "HEAD^{tree}")
+        let parent = try repo.git("rev-parse", "HEAD")
+        func object(_ headers: String, _ message: [UInt8]) throws -> String {
+            var data = Data(("tree \(tree)\nparent \(parent)\n" + headers).utf8)
+            data.append(contentsOf: [10] + message)
+            return try repo.git(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], stdin: data)
+        }
+        let ident = "1700000000 +0130"
+        let cases: [String] = [
+            try object("author  Ada  Lovelace  <ada@example.com> \(ident)\ncommitter C <c@x> 1700000001 -0800\n", Array("fix: spaces\n".utf8)),
+            try object("author <empty@x> \(ident)\ncommitter C <c@x> \(ident)\n", Array("fix: no name\n".utf8)),
+            try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\ngpgsig -----BEGIN SSH SIGNATURE-----\n abc\n -----END SSH SIGNATURE-----\n", Array("feat: signed\n\nbody\n".utf8)),
+            try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\nencoding ISO-8859-1\n", [0x66, 0x3A, 0x20, 0xE9, 0x0A]),
+            try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\n", [0x66, 0x3A, 0x20, 0xFF, 0x0A]),
+            try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\n", Array("fix: nul\n".utf8) + [0] + Array("after\n".utf8)),
+            try object("author A <a@x> not-a-date\ncommitter C <c@x> \(ident)\n", Array("fix: odd date\n".utf8)),
+            try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\n", []),
+        ]
+        let r = try Repository.open(at: repo.path)
+        let odb = try ObjectDatabase(r)
+        for hex in cases {
+            let id = try #require(ObjectID(hex: hex))
+            let viaLibgit2 = try r.commit(id)
+            let viaRaw = try r.commit(id, from: odb)
+            let shown = (try? repo.git("cat-file", "-p", hex)) ?? hex
+            #expect(viaRaw == viaLibgit2, "\(shown)")
+        }
+        // A date libgit2 cannot parse: read the way git log shows it (time 0), not an error.
+        #expect(try r.commit(ObjectID(hex: cases[6])!).author.time == 0)
+        #expect(try r.commit(ObjectID(hex: cases[6])!).committer.time == 1_700_000_000)
+    }
+
     @Test func nonUTF8AndLatin1MessagesDecodeWithoutFailing() throws {
         let repo = try TestRepo()
         try repo.commit("feat: first")
