@@ -3,6 +3,7 @@
 //
 // Layers, each a target with one job:
 //   CLibGit2         the C module map for the system's libgit2 (Debian: libgit2-dev)
+//   CZlibGuard       zlib's inflate with a guard against libgit2 1.5's loop on truncated objects
 //   Git              the only module that touches libgit2: safe value types, owned handles
 //   RelflowCore      the domain (Conventional Commits, SemVer, config, lint rules); no C
 //   RelflowWorkflow  composes Git and RelflowCore into what the commands do
@@ -36,7 +37,17 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        .target(name: "Git", dependencies: ["CLibGit2"], swiftSettings: strict),
+        // zlib's inflate, guarded against libgit2 1.5's endless loop on a truncated object.
+        .target(
+            name: "CZlibGuard",
+            path: "Sources/CZlibGuard",
+            linkerSettings: [
+                .linkedLibrary("z"),
+                .linkedLibrary("dl"),
+                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=inflate"]),
+            ]
+        ),
+        .target(name: "Git", dependencies: ["CLibGit2", "CZlibGuard"], swiftSettings: strict),
         .target(
             name: "RelflowCore",
             dependencies: [

@@ -21,6 +21,10 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(operation): \(message)" }
 
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    /// The object database could not read something that is there: a damaged repository.
+    public var isDamage: Bool {
+        errorClass == Int32(GIT_ERROR_ZLIB.rawValue) || (errorClass == Int32(GIT_ERROR_ODB.rawValue) && !isNotFound)
+    }
     public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
     /// The reference moved since it was read (compare-and-swap lost).
     public var isModified: Bool { code == GIT_EMODIFIED.rawValue }

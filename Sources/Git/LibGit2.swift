@@ -1,4 +1,5 @@
 import CLibGit2
+import CZlibGuard
 
 /// Process-wide libgit2 set-up, done once before the first handle is opened.
 enum LibGit2 {
@@ -32,4 +33,8 @@ enum LibGit2 {
 public enum GitLibrary {
     /// The version of libgit2 relflow is running with.
     public static var version: String { LibGit2.version }
+
+    /// True when libgit2's zlib calls go through relflow's guard, so that a truncated object
+    /// is an error instead of an endless loop (libgit2 1.5; see Sources/CZlibGuard).
+    public static var truncatedObjectGuard: Bool { relflow_zlib_guard_active() != 0 }
 }

@@ -193,7 +193,8 @@ struct Section {
     mutating func duration(_ key: String) throws(RelflowError) -> ConfigDuration? {
         guard let text = try string(key) else { return nil }
         guard let d = ConfigDuration(text) else {
-            throw error(key, "[\(name)] \(key) '\(text)' is not a duration", hint: "write e.g. \(key) = \"90s\", \"30m\", \"24h\" or \"7d\"")
+            throw error(key, "[\(name)] \(key) '\(text)' is not a duration of at most 100 years",
+                        hint: "write e.g. \(key) = \"90s\", \"30m\", \"24h\" or \"7d\"")
         }
         return d
     }

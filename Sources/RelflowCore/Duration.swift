@@ -32,8 +32,9 @@ public struct ConfigDuration: Sendable, Hashable, Codable, CustomStringConvertib
             default: return nil
             }
             let (v, o) = n.multipliedReportingOverflow(by: unit)
-            guard !o else { return nil }
+            guard !o, v <= ConfigDuration.maximumSeconds else { return nil }
             total += v
+            guard total <= ConfigDuration.maximumSeconds else { return nil }
             number = nil
             sawUnit = true
         }
@@ -43,6 +44,10 @@ public struct ConfigDuration: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     public var description: String { text }
+
+    /// The longest duration a setting may hold: 100 years. Anything longer is a typo, and
+    /// dates computed from it would leave the calendar.
+    public static let maximumSeconds: Int64 = 100 * 36_525 * 864
 
     /// `1d 2h`, `45m`, `30s`: for people.
     public static func format(_ seconds: Int64) -> String {

@@ -115,18 +115,28 @@ public enum VersionPolicy {
 
     /// Applies `bump` to `base`, honouring the 0.x rule: while the major version is 0 a
     /// breaking change bumps the minor version (unless configured to go to 1.0.0).
-    public static func next(after base: SemVer, bump: SemVer.Bump, rules: RelflowConfig.VersionRules) -> SemVer {
-        if bump == .major, base.major == 0, rules.breakingInZero == .minor {
-            return base.bumped(.minor)
-        }
-        return base.bumped(bump)
+    public static func next(after base: SemVer, bump: SemVer.Bump, rules: RelflowConfig.VersionRules) throws(RelflowError) -> SemVer {
+        try base.bumped(effectiveBump(after: base, bump: bump, rules: rules))
+    }
+
+    /// `next(after:bump:rules:)`, nil where the version cannot grow.
+    public static func nextIfPossible(after base: SemVer, bump: SemVer.Bump, rules: RelflowConfig.VersionRules) -> SemVer? {
+        base.bumpedIfPossible(effectiveBump(after: base, bump: bump, rules: rules))
+    }
+
+    static func effectiveBump(after base: SemVer, bump: SemVer.Bump, rules: RelflowConfig.VersionRules) -> SemVer.Bump {
+        bump == .major && base.major == 0 && rules.breakingInZero == .minor ? .minor : bump
     }
 
     /// The next pre-release of `target` for `identifier`: `-rc.1`, or one past the highest
     /// existing `target-identifier.N`.
-    public static func nextPrerelease(of target: SemVer, identifier: String, existing: [SemVer]) -> SemVer {
+    public static func nextPrerelease(of target: SemVer, identifier: String, existing: [SemVer]) throws(RelflowError) -> SemVer {
         let highest = existing.filter { $0.final == target.final }.compactMap { $0.prereleaseNumber(for: identifier) }.max()
-        let n = (highest ?? 0) + 1
+        let (n, overflow) = (highest ?? 0).addingReportingOverflow(1)
+        if overflow {
+            throw .repository("\(target.final)-\(identifier).\(highest ?? 0) has no next pre-release: its number is the largest a version can hold",
+                              hint: "use another identifier (--pre), or delete the tag if it was a mistake")
+        }
         return SemVer(target.major, target.minor, target.patch, prerelease: [identifier, String(n)])
     }
 }

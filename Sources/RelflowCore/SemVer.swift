@@ -124,13 +124,28 @@ public struct SemVer: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 
     /// The final version after applying `bump` (pre-release and build dropped).
-    public func bumped(_ bump: Bump) -> SemVer {
+    /// The version after this one for `bump`; nil when the number to raise is the largest a
+    /// version can hold (18446744073709551615).
+    public func bumpedIfPossible(_ bump: Bump) -> SemVer? {
+        func next(_ n: UInt64) -> UInt64? {
+            let (value, overflow) = n.addingReportingOverflow(1)
+            return overflow ? nil : value
+        }
         switch bump {
         case .none: return final
-        case .patch: return SemVer(major, minor, patch + 1)
-        case .minor: return SemVer(major, minor + 1, 0)
-        case .major: return SemVer(major + 1, 0, 0)
+        case .patch: return next(patch).map { SemVer(major, minor, $0) }
+        case .minor: return next(minor).map { SemVer(major, $0, 0) }
+        case .major: return next(major).map { SemVer($0, 0, 0) }
         }
+    }
+
+    /// The version after this one for `bump`, or an error naming the number that cannot grow.
+    public func bumped(_ bump: Bump) throws(RelflowError) -> SemVer {
+        guard let next = bumpedIfPossible(bump) else {
+            throw .repository("\(self) has no next \(bump) version: its \(bump) number is the largest a version can hold",
+                              hint: "release a version you choose with --version, or delete the tag if it was a mistake")
+        }
+        return next
     }
 
     /// The pre-release counter when this version is `<final>-<id>.<n>`, else nil.

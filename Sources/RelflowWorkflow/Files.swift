@@ -12,17 +12,78 @@ public func readFile(_ path: String) -> String? {
     readFileBytes(path).map { String(decoding: $0, as: UTF8.self) }
 }
 
-/// Writes a file atomically: a temporary file beside it, then rename(2).
-public func writeFileAtomically(_ path: String, _ contents: String, mode: mode_t = 0o644) -> Bool {
-    let temp = path + ".relflow-tmp-\(getpid())"
-    guard let file = fopen(temp, "wb") else { return false }
+/// Where a write to a path the user named really goes.
+///
+/// A symbolic link is written through (to its target, as a shell's `>` would); a device, a
+/// FIFO or a socket is written plainly (no temporary file, never replaced); a regular file
+/// or a new path is written beside its final place and renamed over it, keeping its mode.
+public struct OutputTarget: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case regular, special }
+    public let path: String
+    public let kind: Kind
+    /// The existing file's permission bits, nil for a new file.
+    public let mode: mode_t?
+
+    public static func resolve(_ path: String, followLinks: Bool = true) -> OutputTarget {
+        var target = path
+        // Follow a chain of links (a dangling one names the file to create), at most 40 deep as the kernel does.
+        var hops = 0
+        var st = stat()
+        while followLinks, hops < 40, lstat(target, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let n = readlink(target, &buffer, buffer.count - 1)
+            guard n > 0 else { break }
+            let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if link.hasPrefix("/") {
+                target = link
+            } else if let slash = target.lastIndex(of: "/") {
+                target = String(target[...slash]) + link
+            } else {
+                target = link
+            }
+            hops += 1
+        }
+        guard stat(target, &st) == 0 else { return OutputTarget(path: target, kind: .regular, mode: nil) }
+        let type = st.st_mode & S_IFMT
+        return OutputTarget(path: target, kind: type == S_IFREG || type == S_IFDIR ? .regular : .special, mode: st.st_mode & 0o7777)
+    }
+}
+
+/// Writes a file atomically: a temporary file beside it, then rename(2). Through symbolic
+/// links unless `followLinks` is false (then a link is replaced); plainly to a device or FIFO.
+public func writeFileAtomically(_ path: String, _ contents: String, mode: mode_t? = nil, followLinks: Bool = true) -> Bool {
+    let target = OutputTarget.resolve(path, followLinks: followLinks)
     let bytes = Array(contents.utf8)
-    let written = bytes.isEmpty ? 0 : fwrite(bytes, 1, bytes.count, file)
-    let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
-    fclose(file)
-    guard written == bytes.count, flushed, chmod(temp, mode) == 0, rename(temp, path) == 0 else {
+    if target.kind == .special {
+        let fd = open(target.path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return writeAll(fd, bytes)
+    }
+    let temp = target.path + ".relflow-tmp-\(getpid())"
+    unlink(temp)
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return false }
+    let written = writeAll(fd, bytes)
+    let flushed = fsync(fd) == 0
+    close(fd)
+    guard written, flushed, chmod(temp, mode ?? target.mode ?? 0o644) == 0, rename(temp, target.path) == 0 else {
         unlink(temp)
         return false
+    }
+    return true
+}
+
+/// Writes all of `bytes`, retrying short writes and interruptions.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return false
+        }
+        offset += n
     }
     return true
 }

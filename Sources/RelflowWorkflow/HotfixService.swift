@@ -72,7 +72,7 @@ public struct HotfixService {
             throw .refused("a hotfix is in progress already: \(existing.name)",
                            hint: "finish it (relflow hotfix finish) or drop it (relflow hotfix abort) first")
         }
-        let version = base.version.final.bumped(.patch)
+        let version = try base.version.final.bumped(.patch)
         let tag = config.tags.prefix + version.description
         if index.tag(named: tag) != nil {
             throw .refused("the release \(tag) exists already, so \(base.name) has had its hotfix",
@@ -165,7 +165,7 @@ public struct HotfixService {
         if !tagged, publish != base.commit {
             let index = try context.releaseTags()
             let now = publish.flatMap { p in index.tags.first { $0.commit == p } }
-            let newName = now.map { config.tags.prefix + $0.version.final.bumped(.patch).description }
+            let newName = now.flatMap { $0.version.final.bumpedIfPossible(.patch).map { config.tags.prefix + $0.description } }
             throw .refused("\(config.branches.publish) moved from \(base.name) to \(now?.name ?? publish?.short() ?? "nothing") (another release went out first)",
                            hint: now.map { "rebase onto it: git rebase --onto \($0.name) \(base.name) \(branch) && git branch -m \(branch) \(prefix)\(newName.map { String($0.dropFirst(config.tags.prefix.count)) } ?? "")" }
                                ?? "run relflow status")

@@ -13,13 +13,13 @@ public final class DocumentOutput {
     private let temporary: String?
     private var failed = false
     private var finished = false
+    private let mode: mode_t
 
     deinit {
         // Never finished (an error on the way): leave no temporary file behind.
-        if let temporary, !finished {
-            close(fd)
-            unlink(temporary)
-        }
+        guard !finished, fd != 1 else { return }
+        close(fd)
+        if let temporary { unlink(temporary) }
     }
 
     /// Standard output.
@@ -27,18 +27,34 @@ public final class DocumentOutput {
         fd = 1
         path = nil
         temporary = nil
+        mode = 0
     }
 
-    /// A file, replaced atomically by `finish()`.
+    /// A file, replaced atomically by `finish()`; a symbolic link is written through, and a
+    /// device or FIFO (`-o /dev/stdout`) is written plainly, never replaced.
     public init(path: String) throws(RelflowError) {
-        let temp = path + ".relflow-tmp-\(getpid())"
-        let opened = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let target = OutputTarget.resolve(path)
+        if target.kind == .special {
+            let opened = open(target.path, O_WRONLY | O_CLOEXEC)
+            guard opened >= 0 else {
+                throw .repository("cannot write '\(path)': \(String(cString: strerror(errno)))", hint: "check that it can be opened for writing")
+            }
+            fd = opened
+            self.path = nil
+            temporary = nil
+            mode = 0
+            return
+        }
+        let temp = target.path + ".relflow-tmp-\(getpid())"
+        unlink(temp)
+        let opened = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard opened >= 0 else {
             throw .repository("cannot write '\(path)': \(String(cString: strerror(errno)))", hint: "check the folder exists and is writable")
         }
         fd = opened
-        self.path = path
+        self.path = target.path
         temporary = temp
+        mode = target.mode ?? 0o644
     }
 
     public func write(_ text: String) {
@@ -62,13 +78,19 @@ public final class DocumentOutput {
     /// Closes the file and puts it in place; a failed write leaves the old file untouched.
     public func finish() throws(RelflowError) {
         guard let path, let temporary else {
+            if fd != 1 {
+                close(fd)
+                finished = true
+                if failed { throw .repository("cannot write the output: \(String(cString: strerror(errno)))") }
+                return
+            }
             if failed && errno != EPIPE { throw .repository("cannot write to standard output: \(String(cString: strerror(errno)))") }
             return
         }
         let synced = fsync(fd) == 0
         close(fd)
         finished = true
-        guard !failed, synced, rename(temporary, path) == 0 else {
+        guard !failed, synced, chmod(temporary, mode) == 0, rename(temporary, path) == 0 else {
             unlink(temporary)
             throw .repository("cannot write '\(path)'", hint: "check the disk space and the folder's permissions")
         }

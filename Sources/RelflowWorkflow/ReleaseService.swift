@@ -76,7 +76,7 @@ public struct ReleaseService {
         }
         if let latest, !(latest.version < version) {
             throw .refused("\(version) does not increase on \(latest.name), the latest release on \(branch)",
-                           hint: "choose a higher version, e.g. --version \(latest.version.bumped(.patch))")
+                           hint: latest.version.bumpedIfPossible(.patch).map { "choose a higher version, e.g. --version \($0)" } ?? "choose a higher version")
         }
         let tag = config.tags.prefix + version.description
         if try git({ () throws(GitError) in try repo.reference("refs/tags/" + tag) }) != nil {

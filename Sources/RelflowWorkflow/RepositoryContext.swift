@@ -140,6 +140,9 @@ public final class RepositoryContext {
         do {
             return try repository.resolveCommit(revision)
         } catch {
+            if error.isDamage {
+                throw .repository("cannot read revision '\(revision)': \(error.message)", hint: "run 'git fsck' to find the damaged objects")
+            }
             throw .repository("unknown revision '\(revision)': \(error.message)",
                               hint: "name a branch, tag or commit that exists here (git rev-parse '\(revision)' must work)")
         }

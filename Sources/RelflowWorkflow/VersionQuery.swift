@@ -98,7 +98,7 @@ public struct VersionQuery {
             let effective = bump == .none ? SemVer.Bump.patch : bump
             baseFinal = try index.highest(in: reach, where: { tag in
                 !tag.version.isPrerelease && tag.version < base.version
-                    && VersionPolicy.next(after: tag.version, bump: effective, rules: rules) > ceiling
+                    && (VersionPolicy.nextIfPossible(after: tag.version, bump: effective, rules: rules).map { $0 > ceiling } ?? true)
             })
         } else {
             baseFinal = try index.highest(in: reach, where: { !$0.version.isPrerelease })
@@ -110,7 +110,7 @@ public struct VersionQuery {
         }
         var target: SemVer
         if let baseFinal {
-            target = VersionPolicy.next(after: baseFinal.version, bump: bump, rules: context.config.version)
+            target = try VersionPolicy.next(after: baseFinal.version, bump: bump, rules: context.config.version)
         } else {
             target = context.config.version.initial
         }
@@ -118,7 +118,7 @@ public struct VersionQuery {
         // breaking change was reverted): its final version is what comes next.
         if let base, base.version.isPrerelease, base.version.final > target { target = base.version.final }
         if let identifier {
-            target = VersionPolicy.nextPrerelease(of: target, identifier: identifier, existing: index.tags.map(\.version))
+            target = try VersionPolicy.nextPrerelease(of: target, identifier: identifier, existing: index.tags.map(\.version))
         }
         return Next(base: base, baseFinal: baseFinal, version: target, bump: bump, commitsWalked: count, deciding: deciding)
     }

@@ -88,6 +88,12 @@ struct ConfigTests {
         } throws: { error in
             (error as? RelflowError)?.message.contains("'soon' is not a duration") == true
         }
+        // Durations that would overflow a date, or sum past the limit, are refused when read.
+        for text in ["9223372036854775807s", "106751991167300d", "101y", "36525d1s", "3155760000s1s"] {
+            #expect(ConfigDuration(text) == nil, "\(text)")
+            #expect(throws: RelflowError.self) { try ConfigLoader.load(text: "[gate]\ndelay = \"\(text)\"\n") }
+        }
+        #expect(ConfigDuration("36525d")?.seconds == ConfigDuration.maximumSeconds)
     }
 
     @Test func syntaxErrorNamesLine() {

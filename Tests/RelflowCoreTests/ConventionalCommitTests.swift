@@ -222,19 +222,19 @@ struct VersionPolicyTests {
         #expect(bump("chore: x\n\nBREAKING CHANGE: y") == .major)
     }
 
-    @Test func zeroMajorRule() {
+    @Test func zeroMajorRule() throws {
         var v = RelflowConfig().version
-        #expect(VersionPolicy.next(after: SemVer(0, 3, 1), bump: .major, rules: v).description == "0.4.0")
+        #expect(try VersionPolicy.next(after: SemVer(0, 3, 1), bump: .major, rules: v).description == "0.4.0")
         v.breakingInZero = .major
-        #expect(VersionPolicy.next(after: SemVer(0, 3, 1), bump: .major, rules: v).description == "1.0.0")
-        #expect(VersionPolicy.next(after: SemVer(1, 3, 1), bump: .major, rules: v).description == "2.0.0")
+        #expect(try VersionPolicy.next(after: SemVer(0, 3, 1), bump: .major, rules: v).description == "1.0.0")
+        #expect(try VersionPolicy.next(after: SemVer(1, 3, 1), bump: .major, rules: v).description == "2.0.0")
     }
 
-    @Test func prereleaseCounters() {
+    @Test func prereleaseCounters() throws {
         let target = SemVer(1, 4, 0)
-        #expect(VersionPolicy.nextPrerelease(of: target, identifier: "rc", existing: []).description == "1.4.0-rc.1")
+        #expect(try VersionPolicy.nextPrerelease(of: target, identifier: "rc", existing: []).description == "1.4.0-rc.1")
         let existing = ["1.4.0-rc.1", "1.4.0-rc.2", "1.4.0-beta.7", "1.3.0-rc.9"].compactMap(SemVer.init)
-        #expect(VersionPolicy.nextPrerelease(of: target, identifier: "rc", existing: existing).description == "1.4.0-rc.3")
-        #expect(VersionPolicy.nextPrerelease(of: target, identifier: "beta", existing: existing).description == "1.4.0-beta.8")
+        #expect(try VersionPolicy.nextPrerelease(of: target, identifier: "rc", existing: existing).description == "1.4.0-rc.3")
+        #expect(try VersionPolicy.nextPrerelease(of: target, identifier: "beta", existing: existing).description == "1.4.0-beta.8")
     }
 }

@@ -59,9 +59,26 @@ struct SemVerTests {
 
     @Test func bumps() throws {
         let v = try #require(SemVer("1.4.2-rc.1+b"))
-        #expect(v.bumped(.patch).description == "1.4.3")
-        #expect(v.bumped(.minor).description == "1.5.0")
-        #expect(v.bumped(.major).description == "2.0.0")
+        #expect(try v.bumped(.patch).description == "1.4.3")
+        #expect(try v.bumped(.minor).description == "1.5.0")
+        #expect(try v.bumped(.major).description == "2.0.0")
         #expect(v.final.description == "1.4.2")
+    }
+
+    /// A tag at the largest number a version holds: a clear error, never an overflow trap.
+    @Test func bumpsThatCannotGrowAreErrors() throws {
+        let max = UInt64.max
+        for (version, bump) in [(SemVer(max, 0, 0), SemVer.Bump.major), (SemVer(1, max, 0), .minor), (SemVer(1, 2, max), .patch)] {
+            #expect(version.bumpedIfPossible(bump) == nil)
+            #expect { try version.bumped(bump) } throws: { error in
+                let e = error as? RelflowError
+                return e?.status == .repository && e?.message.contains("largest a version can hold") == true
+            }
+        }
+        #expect(try SemVer(max, 0, 0).bumped(.minor).description == "18446744073709551615.1.0")
+        let top = SemVer(1, 0, 0, prerelease: ["rc", String(max)])
+        #expect { try VersionPolicy.nextPrerelease(of: SemVer(1, 0, 0), identifier: "rc", existing: [top]) } throws: { error in
+            (error as? RelflowError)?.message.contains("has no next pre-release") == true
+        }
     }
 }

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Inputs that must give a clear error or a sane result, never a crash.
 @Suite("nasty inputs")
@@ -66,5 +69,87 @@ struct NastyInputTests {
         try repo.git("checkout", "-q", "--detach")
         let r = repo.relflow("release")
         #expect(r.status == 1 && r.stderr.contains("HEAD is detached"), "\(r)")
+    }
+
+    /// libgit2 1.5 loops forever on a truncated loose object; relflow's guard turns that into
+    /// a repository error naming the object, well within the timeout.
+    @Test func aTruncatedLooseObjectIsAnErrorNotAHang() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        try repo.tag("v1.0.0")
+        let victim = try repo.commit("fix: b", files: ["b": String(repeating: "b", count: 4000)])
+        let path = repo.path + "/.git/objects/" + victim.prefix(2) + "/" + victim.dropFirst(2)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
+        for args in [["version"], ["version", "--next"], ["lint", "HEAD~1..HEAD"], ["changelog"], ["status"]] {
+            let r = runProcess("/usr/bin/timeout", ["60", RelflowBinary.path] + args, cwd: repo.path, environment: repo.environment)
+            #expect(r.status == 3, "\(args): \(r)")
+            #expect(r.stderr.contains("truncated object") && r.stderr.contains("git fsck"), "\(args): \(r.stderr)")
+        }
+    }
+
+    /// Versions at the largest number a version holds, and durations past any calendar:
+    /// clear errors, never an arithmetic trap.
+    @Test func numbersAtTheirLimitsAreClearErrors() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        try repo.tag("v18446744073709551615.0.0")
+        try repo.commit("feat!: b", files: ["a": "2"])
+        #expect(repo.relflow("status").status == 0)
+        for args in [["version", "--next"], ["notice"], ["release", "--dry-run"], ["version", "--next", "--pre", "rc"]] {
+            let r = repo.relflow(args)
+            #expect(r.status == 3 && r.stderr.contains("largest a version can hold"), "\(args): \(r)")
+        }
+        let rc = try TestRepo()
+        try rc.commit("feat: a", files: ["a": "1"])
+        try rc.tag("v1.0.0-rc.18446744073709551615")
+        try rc.commit("fix: b", files: ["a": "2"])
+        let pre = rc.relflow("version", "--next", "--pre", "rc")
+        #expect(pre.status == 3 && pre.stderr.contains("no next pre-release"), "\(pre)")
+        try rc.write(".relflow.toml", "[gate]\ndelay = \"9223372036854775807s\"\n")
+        let notice = rc.relflow("notice")
+        #expect(notice.status == 2 && notice.stderr.contains("at most 100 years"), "\(notice)")
+    }
+
+    /// `-o` and `--prepend` write through a symbolic link to its target, and into a FIFO
+    /// plainly; they never replace what is not a regular file.
+    @Test func outputFilesGoThroughLinksAndIntoFIFOs() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        try repo.tag("v1.0.0")
+        try repo.commit("fix: b", files: ["a": "2"])
+        let docs = repo.root + "/docs"
+        try FileManager.default.createDirectory(atPath: docs, withIntermediateDirectories: true)
+        try "# Changelog\n".write(toFile: docs + "/CHANGES.md", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: docs + "/CHANGES.md")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/CHANGELOG.md", withDestinationPath: "../docs/CHANGES.md")
+        let out = repo.relflow("changelog", "-o", "CHANGELOG.md")
+        #expect(out.status == 0, "\(out)")
+        let link = try FileManager.default.destinationOfSymbolicLink(atPath: repo.path + "/CHANGELOG.md")
+        #expect(link == "../docs/CHANGES.md")
+        let written = try String(contentsOfFile: docs + "/CHANGES.md", encoding: .utf8)
+        #expect(written.contains("1.0.0"), "\(written)")
+        let mode = try FileManager.default.attributesOfItem(atPath: docs + "/CHANGES.md")[.posixPermissions] as? Int
+        #expect(mode == 0o640)
+        let prepend = repo.relflow("changelog", "--unreleased", "--prepend", "CHANGELOG.md")
+        #expect(prepend.status == 0, "\(prepend)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: repo.path + "/CHANGELOG.md") == "../docs/CHANGES.md")
+        #expect(try String(contentsOfFile: docs + "/CHANGES.md", encoding: .utf8).contains("1.0.0"))
+        for args in [["changelog", "-o"], ["notice", "-o"]] {
+            let fifo = repo.root + "/pipe-\(args[0])"
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let reader = Process()
+            reader.executableURL = URL(fileURLWithPath: "/bin/sh")
+            reader.arguments = ["-c", "cat \"$0\" > \"$0.out\"", fifo]
+            try reader.run()
+            let r = runProcess("/usr/bin/timeout", ["60", RelflowBinary.path] + args + [fifo], cwd: repo.path, environment: repo.environment)
+            reader.waitUntilExit()
+            #expect(r.status == 0, "\(args): \(r)")
+            var st = stat()
+            #expect(lstat(fifo, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO, "\(args): the FIFO was replaced")
+            let got = (try? String(contentsOfFile: fifo + ".out", encoding: .utf8)) ?? ""
+            #expect(got.contains(args[0] == "notice" ? "about to ship" : "1.0.0"), "\(args): \(got)")
+        }
     }
 }

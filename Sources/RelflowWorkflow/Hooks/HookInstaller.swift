@@ -93,7 +93,7 @@ public struct HookInstaller {
                                    hint: "merge them by hand, or run 'relflow hooks install --force' to replace '\(path)'")
                 }
             }
-            guard writeFileAtomically(path, text, mode: 0o755) else {
+            guard writeFileAtomically(path, text, mode: 0o755, followLinks: false) else {
                 throw .repository("cannot write the hook '\(path)'", hint: "check the folder's permissions")
             }
             outcomes.append(Outcome(hook: name, path: path, action: action))
