@@ -44,13 +44,8 @@ public struct RelflowConfig: Sendable, Equatable {
 
         /// True when `prefix` followed by a version makes a valid tag name (git check-ref-format).
         public static func isValidPrefix(_ prefix: String) -> Bool {
-            if prefix.isEmpty { return true }
-            if prefix.hasPrefix("/") || prefix.hasPrefix(".") || prefix.hasPrefix("-") { return false }
-            if prefix.contains("..") || prefix.contains("//") || prefix.contains("@{") || prefix.contains("/.") { return false }
-            if prefix.hasSuffix(".lock") || prefix.split(separator: "/").contains(where: { $0.hasSuffix(".lock") }) { return false }
-            return prefix.unicodeScalars.allSatisfy { scalar in
-                scalar.value > 0x20 && scalar.value != 0x7f && !"~^:?*[\\".unicodeScalars.contains(scalar)
-            }
+            prefix.isEmpty || (RefNames.hasValidCharacters(prefix) && !prefix.hasPrefix("-")
+                && RefNames.isValid(prefix + "0.0.0"))
         }
 
         /// How the prefixes read in messages: `v<semver>`, or `v<semver> or <semver>`.
@@ -71,7 +66,10 @@ public struct RelflowConfig: Sendable, Equatable {
 
     public struct Commits: Sendable, Equatable {
         public enum NonConventional: String, Sendable, Equatable, CaseIterable { case other, drop }
-        public enum TypeCase: String, Sendable, Equatable, CaseIterable { case lower, any }
+        /// How a type's case is checked. Conventional Commits 1.0.0 (item 15) matches types
+        /// case-insensitively, so `Feat` is `feat` whatever this says; `lower` refuses other
+        /// spellings, `warn` (the default) accepts them with a warning, `any` says nothing.
+        public enum TypeCase: String, Sendable, Equatable, CaseIterable { case lower, warn, any }
         /// Allowed types in changelog order, with their group titles.
         public var types: [CommitType] = [
             CommitType(type: "feat", title: "Features"),
@@ -100,7 +98,7 @@ public struct RelflowConfig: Sendable, Equatable {
         public var requireScope = false
         /// A breaking change must explain itself in the body or a `BREAKING CHANGE:` footer.
         public var requireBodyForBreaking = false
-        public var typeCase = TypeCase.lower
+        public var typeCase = TypeCase.warn
 
         public func group(for type: String) -> CommitType? {
             let lower = type.lowercased()

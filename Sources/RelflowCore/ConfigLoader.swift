@@ -5,6 +5,29 @@ public enum ConfigLoader {
     public static let fileName = ".relflow.toml"
 
     /// Parses `text`; `source` names the file in messages.
+    /// Loads a configuration file's bytes: UTF-8 (TOML's encoding) or a clear refusal.
+    public static func load(bytes: [UInt8], source: String = fileName) throws(RelflowError) -> RelflowConfig {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let offset = firstInvalidUTF8Offset(bytes)
+            throw .usage("\(source) is not UTF-8 text (byte \(offset) of \(bytes.count) is not valid UTF-8)",
+                         hint: "TOML files are UTF-8: convert it, e.g. iconv -f LATIN1 -t UTF-8 \(source)")
+        }
+        return try load(text: text, source: source)
+    }
+
+    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .error: return offset
+            case .emptyInput: return offset
+            }
+        }
+    }
+
     public static func load(text: String, source: String = fileName) throws(RelflowError) -> RelflowConfig {
         let table: TOMLTable
         do {
@@ -32,6 +55,10 @@ public enum ConfigLoader {
             case "branches":
                 config.branches.main = try s.string("main") ?? config.branches.main
                 config.branches.publish = try s.string("publish") ?? config.branches.publish
+                for (key, branch) in [("main", config.branches.main), ("publish", config.branches.publish)] where !RefNames.isValidBranch(branch) {
+                    throw s.error(key, "[branches] \(key) '\(branch)' is not a valid branch name",
+                                  hint: "git check-ref-format --branch must accept it: no spaces, '..', '~^:?*[\\', leading '-' or '/', e.g. \"\(key == "main" ? "main" : "publish")\"")
+                }
                 if config.branches.main == config.branches.publish {
                     throw s.error("main", "[branches] main and publish must be different branches", hint: "the defaults are 'main' and 'publish'")
                 }

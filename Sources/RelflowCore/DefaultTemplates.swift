@@ -148,8 +148,9 @@ public enum DefaultTemplates {
     require_scope = false
     # A breaking change must explain itself in a BREAKING CHANGE footer or the body.
     require_body_for_breaking = false
-    # "lower": types must be written in lowercase; "any": FEAT is feat.
-    type_case = "lower"
+    # Types match whatever their case (Conventional Commits 1.0.0, item 15): Feat is feat.
+    # "warn": other spellings pass with a warning; "lower": they are refused; "any": silent.
+    type_case = "warn"
 
     [version]
     # The first version, when there is no release tag yet.

@@ -54,9 +54,11 @@ public struct CommitLinter: Sendable {
             var hint = "allowed types: " + allowed.joined(separator: ", ")
             if let close, editDistance(close, type) <= 2 { hint = "did you mean '\(close)'? " + hint }
             out.append(LintProblem(line: firstLine, column: 1, rule: "type-enum", message: "type '\(commit.type)' is not allowed", hint: hint))
-        } else if rules.typeCase == .lower, commit.type != type {
-            out.append(LintProblem(line: firstLine, column: 1, rule: "type-case", message: "type '\(commit.type)' must be lowercase",
-                                   hint: "write '\(type)'"))
+        } else if rules.typeCase != .any, commit.type != type {
+            let refused = rules.typeCase == .lower
+            out.append(LintProblem(line: firstLine, column: 1, rule: "type-case", severity: refused ? .error : .warning,
+                                   message: refused ? "type '\(commit.type)' must be lowercase" : "type '\(commit.type)' is read as '\(type)'; lowercase is the usual style",
+                                   hint: "write '\(type)'\(refused ? "" : " (or set [commits] type_case = \"any\")")"))
         }
         if let restrict = restrictTypes {
             if !restrict.types.contains(type) {
@@ -130,7 +132,19 @@ public enum VersionPolicy {
 
     /// The next pre-release of `target` for `identifier`: `-rc.1`, or one past the highest
     /// existing `target-identifier.N`.
+    /// Refuses a pre-release identifier that would not make a SemVer version (`a/b`, ``,
+    /// `01`), with the fix. One identifier of letters, digits and '-', not only digits.
+    public static func validatePrereleaseIdentifier(_ identifier: String) throws(RelflowError) {
+        let bytes = identifier.utf8
+        let allowed = bytes.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }
+        guard !bytes.isEmpty, allowed, !bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            throw .usage("--pre '\(identifier)' is not a pre-release identifier: use letters, digits and '-' (not only digits)",
+                         hint: "e.g. --pre rc, --pre beta, --pre alpha-2")
+        }
+    }
+
     public static func nextPrerelease(of target: SemVer, identifier: String, existing: [SemVer]) throws(RelflowError) -> SemVer {
+        try validatePrereleaseIdentifier(identifier)
         let highest = existing.filter { $0.final == target.final }.compactMap { $0.prereleaseNumber(for: identifier) }.max()
         let (n, overflow) = (highest ?? 0).addingReportingOverflow(1)
         if overflow {

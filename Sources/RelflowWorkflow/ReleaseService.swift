@@ -38,6 +38,7 @@ public struct ReleaseService {
     /// What `release` would do: refuses a dirty tree, another branch, a version that does not
     /// increase, an existing tag.
     public func plan(version requested: String?, prerelease: String?) throws(RelflowError) -> Plan {
+        if let prerelease { try VersionPolicy.validatePrereleaseIdentifier(prerelease) }
         guard repo.workingDirectory != nil else {
             throw .usage("release needs a work tree; this repository is bare", hint: "run it in a clone")
         }

@@ -66,15 +66,15 @@ public final class RepositoryContext {
 
     static func loadConfig(repository: Repository, explicitPath: String?) throws(RelflowError) -> (RelflowConfig, String) {
         if let explicitPath {
-            guard let text = readFile(explicitPath) else {
+            guard let bytes = readFileBytes(explicitPath) else {
                 throw .usage("cannot read the configuration file '\(explicitPath)'", hint: "check the path given to --config")
             }
-            return (try ConfigLoader.load(text: text, source: explicitPath), explicitPath)
+            return (try ConfigLoader.load(bytes: bytes, source: explicitPath), explicitPath)
         }
         if let workdir = repository.workingDirectory {
             let path = workdir + ConfigLoader.fileName
-            if let text = readFile(path) {
-                return (try ConfigLoader.load(text: text, source: ConfigLoader.fileName), ConfigLoader.fileName)
+            if let bytes = readFileBytes(path) {
+                return (try ConfigLoader.load(bytes: bytes, source: ConfigLoader.fileName), ConfigLoader.fileName)
             }
             return (RelflowConfig(), "defaults")
         }

@@ -59,6 +59,7 @@ public struct VersionQuery {
 
     /// The next version for the commits on `revision` (default HEAD) since the last release.
     public func next(prerelease identifier: String? = nil, revision: String? = nil) throws(RelflowError) -> Next {
+        if let identifier { try VersionPolicy.validatePrereleaseIdentifier(identifier) }
         try context.requireFullHistory()
         let repo = context.repository
         let tip: ObjectID

@@ -23,15 +23,6 @@ struct VersionCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --next: a pre-release with this identifier (rc → 1.4.0-rc.1, then -rc.2…).", valueName: "id"))
     var pre: String?
 
-    func validate() throws {
-        if let pre {
-            guard !pre.isEmpty, pre.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
-                  !pre.allSatisfy(\.isNumber) else {
-                throw ValidationError("--pre '\(pre)' must be an identifier of letters, digits and '-', e.g. rc, beta")
-            }
-        }
-    }
-
     func run() throws {
         let context = try global.context()
         let query = VersionQuery(context: context)

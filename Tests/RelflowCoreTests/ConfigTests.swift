@@ -94,6 +94,18 @@ struct ConfigTests {
             #expect(throws: RelflowError.self) { try ConfigLoader.load(text: "[gate]\ndelay = \"\(text)\"\n") }
         }
         #expect(ConfigDuration("36525d")?.seconds == ConfigDuration.maximumSeconds)
+        // Branch names and tag prefixes that git would refuse are refused when read.
+        for text in ["[branches]\nmain = \"a..b\"\n", "[branches]\npublish = \"\"\n", "[tags]\nprefix = \"../refs/x\"\n",
+                     "[tags]\nprefix = \"v~\"\n", "[branches]\nmain = \"-x\"\n"] {
+            #expect(throws: RelflowError.self, "\(text)") { try ConfigLoader.load(text: text) }
+        }
+        // A file that is not UTF-8 names the byte and the fix.
+        #expect {
+            try ConfigLoader.load(bytes: Array("[gate]\ndelay = \"1h\"\n# caf".utf8) + [0xE9, 0x0A])
+        } throws: { error in
+            let e = error as? RelflowError
+            return e?.status == .usage && e?.message.contains("is not UTF-8 text (byte 25 of 27") == true
+        }
     }
 
     @Test func syntaxErrorNamesLine() {

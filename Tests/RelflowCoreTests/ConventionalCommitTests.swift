@@ -160,9 +160,34 @@ struct LintRuleTests {
         #expect(p.rule == "type-enum" && p.hint?.contains("did you mean 'feat'") == true)
     }
 
+    /// Conventional Commits 1.0.0 item 15: types are case-insensitive. By default another
+    /// case is a warning (the commit passes); `lower` refuses it; `any` is silent.
     @Test func typeCase() {
-        #expect(problems("Feat: x").map(\.rule) == ["type-case"])
-        #expect(problems("Feat: x") { $0.typeCase = .any }.isEmpty)
+        for message in ["Feat: x", "FEAT: x"] {
+            #expect(problems(message).map(\.rule) == ["type-case"])
+            #expect(problems(message).map(\.severity) == [.warning])
+            #expect(problems(message) { $0.typeCase = .lower }.map(\.severity) == [.error])
+            #expect(problems(message) { $0.typeCase = .any }.isEmpty)
+            #expect(ConventionalCommitParser.parse(message).commit?.normalizedType == "feat")
+        }
+    }
+
+    @Test func preReleaseIdentifiersAreSemVerIdentifiers() throws {
+        for bad in ["a/b", "", "01", "7", "rc.1", "rc 1", "ü"] {
+            #expect(throws: RelflowError.self, "\(bad)") { try VersionPolicy.validatePrereleaseIdentifier(bad) }
+        }
+        for good in ["rc", "beta", "alpha-2", "RC", "0rc"] {
+            try VersionPolicy.validatePrereleaseIdentifier(good)
+        }
+    }
+
+    @Test func branchAndTagNamesFollowCheckRefFormat() {
+        for bad in ["", "a..b", "-x", "/x", "x/", "x.lock", "a b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "@", "x/.y", "a@{1}", "HEAD", "x."] {
+            #expect(!RefNames.isValidBranch(bad), "\(bad)")
+        }
+        for good in ["main", "publish", "release/1.x", "feature/ünï", "v1.2.0", "a-b_c.d"] {
+            #expect(RefNames.isValidBranch(good), "\(good)")
+        }
     }
 
     @Test func subjectLength() {

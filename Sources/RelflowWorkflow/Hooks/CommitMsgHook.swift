@@ -44,8 +44,8 @@ public enum CommitMsgHook {
         // A custom comment character changes what git strips: let libgit2 read the config then.
         if HookEnvironment.configMayMention("commentchar", gitDirectory: gitDir, home: environment["HOME"]) { return nil }
         var config = RelflowConfig()
-        if let text = readFile(workTree + "/" + ConfigLoader.fileName) {
-            config = try ConfigLoader.load(text: text)
+        if let bytes = readFileBytes(workTree + "/" + ConfigLoader.fileName) {
+            config = try ConfigLoader.load(bytes: bytes)
         }
         return (config, HookEnvironment.currentBranch(gitDirectory: gitDir))
     }
