@@ -112,3 +112,15 @@ private let hexValue: [UInt8] = (0..<256).map { (b: Int) -> UInt8 in
     default: return 0xFF
     }
 }
+
+extension Repository {
+    /// Throws libgit2's error (naming the object) when `id` cannot be read: for checks that
+    /// would otherwise read a missing tree as "everything changed".
+    public func requireObject(_ id: ObjectID, _ what: String) throws(GitError) {
+        let odb = try ObjectDatabase(self)
+        var oid = id.gitOID
+        var object: OpaquePointer?
+        try check(git_odb_read(&object, odb.pointer, &oid), "read \(what) \(id.short())")
+        git_odb_object_free(object)
+    }
+}

@@ -246,3 +246,35 @@ private final class TimeSlots: @unchecked Sendable {
         return Array(buffer)
     }
 }
+
+extension Repository {
+    /// What a tag finally names, for explaining why it is not a release.
+    public enum TagTarget: Sendable, Equatable {
+        case commit(ObjectID)
+        /// A tree or blob (`git tag v1 HEAD^{tree}`): named by its type.
+        case other(String)
+        /// The object the tag (or its tag object) points at is not in this repository.
+        case missing(ObjectID)
+    }
+
+    /// Peels `refs/tags/<name>` step by step; nil when there is no such tag.
+    public func tagTarget(named name: String) throws(GitError) -> TagTarget? {
+        guard var id = try reference("refs/tags/" + name) else { return nil }
+        let odb = try ObjectDatabase(self)
+        for _ in 0..<16 {
+            var type = GIT_OBJECT_INVALID
+            do { type = try odb.type(of: id) } catch { return .missing(id) }
+            switch type {
+            case GIT_OBJECT_COMMIT: return .commit(id)
+            case GIT_OBJECT_TAG:
+                let next = try odb.withObject(id) { (bytes, _) throws(GitError) -> ObjectID? in RawTag(bytes)?.target }
+                guard let next else { return .other("damaged tag object") }
+                id = next
+            case GIT_OBJECT_TREE: return .other("tree")
+            case GIT_OBJECT_BLOB: return .other("blob")
+            default: return .other("object of unknown type")
+            }
+        }
+        return .other("chain of tags")
+    }
+}

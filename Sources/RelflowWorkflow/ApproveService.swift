@@ -16,10 +16,7 @@ public struct ApproveService {
         let config = context.config
         let identity = try Identity.current(repo)
         let index = try context.releaseTags()
-        let tagName = index.resolve(name, prefixes: config.tags.prefixes)
-        guard let tag = try index.tag(named: tagName)?.annotated(in: repo) else {
-            throw .repository("'\(name)' is not a release tag (\(config.tags.pattern))", hint: "git tag --list '\(config.tags.prefix)*'")
-        }
+        let tag = try context.release(named: name, in: index).annotated(in: repo)
         var tagger: String?
         if let chain = try TrustChain.read(repo), let policy = chain.current?.policy {
             // Under a signed policy the releaser is whoever signed the release entry; a tagger's

@@ -31,12 +31,7 @@ public struct GateService {
     /// The named release tag, or the latest release on `main`.
     public func candidate(_ name: String?, index: ReleaseTagIndex) throws(RelflowError) -> ReleaseTag {
         if let name {
-            let tagName = index.resolve(name, prefixes: config.tags.prefixes)
-            guard let tag = index.tag(named: tagName) else {
-                throw .repository("'\(name)' is not a release tag (\(config.tags.pattern))",
-                                  hint: "list the releases with: git tag --list '\(config.tags.prefix)*'")
-            }
-            return tag
+            return try context.release(named: name, in: index)
         }
         let mainRef = "refs/heads/" + config.branches.main
         let tip: ObjectID

@@ -55,12 +55,7 @@ public struct HotfixService {
         let index = try context.releaseTags()
         let base: ReleaseTag
         if let tagName {
-            let name = index.resolve(tagName, prefixes: config.tags.prefixes)
-            guard let tag = index.tag(named: name) else {
-                throw .refused("'\(tagName)' is not a release tag, and hotfixes start from a release",
-                               hint: "name one of: " + index.tags.prefix(5).map(\.name).joined(separator: ", "))
-            }
-            base = tag
+            base = try context.release(named: tagName, in: index)
         } else {
             guard let current = try GateService(context: context).currentRelease(index: index) else {
                 throw .refused("\(config.branches.publish) does not point at a release, so there is no production tag to start from",

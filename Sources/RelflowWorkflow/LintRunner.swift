@@ -47,6 +47,10 @@ public struct LintRunner {
                                              hint: "write 'A..B' for the commits of B that are not in A")
                 }
                 let parts = range.components(separatedBy: "..")
+                guard parts.count == 2 else {
+                    throw RelflowError.usage("'\(range)' is not a range: write A..B (one '..')",
+                                             hint: "e.g. relflow lint origin/main..HEAD")
+                }
                 let from = parts[0].isEmpty ? "HEAD" : parts[0]
                 let to = parts.count > 1 && !parts[1].isEmpty ? parts[1] : "HEAD"
                 try walk.hide(try context.resolve(from))

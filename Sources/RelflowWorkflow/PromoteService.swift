@@ -141,10 +141,7 @@ public struct PromoteService {
         let current = index.tags.first { $0.commit == publish }
         let target: ReleaseTag
         if let name {
-            let tagName = index.resolve(name, prefixes: config.tags.prefixes)
-            guard let tag = index.tag(named: tagName) else {
-                throw .repository("'\(name)' is not a release tag", hint: "relflow history lists the releases that were delivered")
-            }
+            let tag = try context.release(named: name, in: index)
             guard held.contains(tag.name) else {
                 throw .refused("\(tag.name) was never on \(config.branches.publish) (per the ledger), so it cannot be rolled back to",
                                hint: "relflow history lists what was; promote a new release instead")

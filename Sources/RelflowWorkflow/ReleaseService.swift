@@ -53,6 +53,8 @@ public struct ReleaseService {
             throw .refused("releases are cut from '\(config.branches.main)', and this is '\(branch)'",
                            hint: "git switch \(config.branches.main) (hotfixes: relflow hotfix start)")
         }
+        // A tree that cannot be read would make every file look changed: say what is true.
+        try git { () throws(GitError) in try repo.requireObject(try repo.commit(headCommit).tree, "the tree of HEAD") }
         let dirty = try git { () throws(GitError) in try repo.hasUncommittedChanges() }
         guard dirty.isEmpty else {
             throw .refused("the work tree has uncommitted changes: \(dirty.prefix(5).joined(separator: ", "))\(dirty.count > 5 ? ", …" : "")",

@@ -105,3 +105,34 @@ public struct ReleaseTagIndex: Sendable {
         return (prefixes.first ?? "") + name
     }
 }
+
+extension RepositoryContext {
+    /// The release a user names (`v1.2.0` or `1.2.0`), or an error that says what is true:
+    /// no such tag, a tag of a tree, a tag whose object is missing, a name outside the pattern.
+    public func release(named name: String, in index: ReleaseTagIndex) throws(RelflowError) -> ReleaseTag {
+        if let tag = index.tag(named: index.resolve(name, prefixes: config.tags.prefixes)) { return tag }
+        let listing = "list the releases with: git tag --list '\(config.tags.prefix)*'"
+        // The name as written if such a tag exists, else with a prefix (`1.2.0` → `v1.2.0`).
+        var tagName = name
+        var target = try git { () throws(GitError) in try repository.tagTarget(named: name) }
+        for prefix in config.tags.prefixes where target == nil && !prefix.isEmpty {
+            if let found = try git({ () throws(GitError) in try repository.tagTarget(named: prefix + name) }) {
+                tagName = prefix + name
+                target = found
+            }
+        }
+        switch target {
+        case nil:
+            throw .repository("there is no tag '\(tagName)' here", hint: listing + " (fetch them: git fetch origin --tags)")
+        case .other(let kind)?:
+            throw .repository("the tag '\(tagName)' names a \(kind), not a commit, so it is not a release",
+                              hint: "point it at a commit: git tag -f \(tagName) <commit> (and delete the wrong one from remotes)")
+        case .missing(let id)?:
+            throw .repository("the tag '\(tagName)' points at \(id.short()), which is missing from this repository",
+                              hint: "fetch it (git fetch origin --tags) or run 'git fsck' if the repository may be damaged")
+        case .commit?:
+            throw .repository("'\(tagName)' is not a release tag: releases are named \(config.tags.pattern)",
+                              hint: listing)
+        }
+    }
+}

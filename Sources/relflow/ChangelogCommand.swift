@@ -106,7 +106,7 @@ struct ChangelogCommand: ParsableCommand {
 
     /// `--template`, else `[changelog] template` (for Markdown), else the default.
     func loadTemplate(context: RepositoryContext) throws -> String? {
-        let path = template ?? (format == "md" ? context.config.changelog.template.map { (context.repository.workingDirectory ?? "") + $0 } : nil)
+        let path = template ?? (format == "md" ? context.config.changelog.template.map { $0.hasPrefix("/") ? $0 : (context.repository.workingDirectory ?? "") + $0 } : nil)
         guard let path else { return nil }
         guard let text = readFile(path) else {
             throw RelflowError.usage("cannot read the template '\(path)'", hint: "check the path given to --template or [changelog] template")

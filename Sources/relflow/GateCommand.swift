@@ -21,7 +21,7 @@ struct GateCommand: ParsableCommand {
         } else {
             let verdict = d.allowed ? Output.green("may go now") : Output.yellow("must wait")
             Output.print("\(evaluation.candidate.name): \(d.kind.rawValue) — \(verdict)")
-            Output.print("  from: \(evaluation.current?.name ?? "(publish not set)")")
+            Output.print("  from: \(evaluation.current?.name ?? "(publish not set, or at a commit no release tag names)")")
             Output.print("  why: \(d.reason)")
             if d.kind != .auto || !d.allowed {
                 Output.print("  approvals: \(d.approvalsPresent.count)/\(d.approvalsNeeded)\(d.approvalsPresent.isEmpty ? "" : " (" + d.approvalsPresent.joined(separator: ", ") + ")")")

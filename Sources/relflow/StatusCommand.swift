@@ -18,7 +18,8 @@ struct StatusCommand: ParsableCommand {
         }
         let config = context.config
         let p = report.production
-        Output.print(Output.bold("production") + " (\(config.branches.publish)): " + (p.tag.map { "\($0)" } ?? "not set — relflow init"))
+        Output.print(Output.bold("production") + " (\(config.branches.publish)): " + (p.tag ?? p.commit.map { "\($0.prefix(7)), a commit no release tag names — promote a release (relflow promote <tag>) to put a release there" }
+                                                                                        ?? "not set — relflow init"))
         if p.tag != nil {
             Output.print("  delivered: " + (p.deliveredAt ?? "never recorded") + (p.deliveryStatus.map { " (last: \($0))" } ?? ""))
         }

@@ -152,4 +152,58 @@ struct NastyInputTests {
             #expect(got.contains(args[0] == "notice" ? "about to ship" : "1.0.0"), "\(args): \(got)")
         }
     }
+
+    /// Errors say what is true, with the exit code of their kind (issue 12, rows 5, 13, 14,
+    /// 16, 17, 19, 20).
+    @Test func errorsSayWhatIsTrue() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        #expect(repo.relflow("init").status == 0)
+        try repo.git("add", "-A")
+        try repo.commit("chore: init")
+        try repo.commit("feat: b", files: ["b": "1"])
+        // Row 5: pre-release identifiers that are not SemVer are refused before anything is written.
+        for pre in ["a/b", ""] {
+            let r = repo.relflow("release", "--pre", pre)
+            #expect(r.status == 2 && r.stderr.contains("is not a pre-release identifier"), "\(pre): \(r)")
+        }
+        #expect(try repo.git("tag", "--list") == "")
+        // Row 13: a tag of a tree, no such tag, a tag whose object is missing.
+        try repo.git("tag", "v5.1.0", "HEAD^{tree}")
+        for command in ["gate", "approve", "promote"] {
+            let r = repo.relflow(command, "v5.1.0")
+            #expect(r.status == 3 && r.stderr.contains("names a tree, not a commit"), "\(command): \(r)")
+        }
+        let none = repo.relflow("gate", "v9.9.9")
+        #expect(none.status == 3 && none.stderr.contains("there is no tag 'v9.9.9'"), "\(none)")
+        try "1234567890123456789012345678901234567890\n".write(toFile: repo.path + "/.git/refs/tags/v6.0.0", atomically: true, encoding: .utf8)
+        let missing = repo.relflow("gate", "v6.0.0")
+        #expect(missing.status == 3 && missing.stderr.contains("missing from this repository"), "\(missing)")
+        // Row 19: hotfix start names the same errors with the same exit code.
+        let hotfix = repo.relflow("hotfix", "start", "nope")
+        #expect(hotfix.status == 3 && hotfix.stderr.contains("there is no tag 'nope'"), "\(hotfix)")
+        // Row 20: a range with two '..', an absolute template path.
+        let range = repo.relflow("lint", "a..b..c")
+        #expect(range.status == 2 && range.stderr.contains("is not a range"), "\(range)")
+        let template = repo.root + "/my-template.md"
+        try "{{#releases}}custom {{version}}\n{{/releases}}".write(toFile: template, atomically: true, encoding: .utf8)
+        try repo.write(".relflow.toml", "[changelog]\ntemplate = \"\(template)\"\n")
+        let custom = repo.relflow("changelog")
+        #expect(custom.status == 0 && custom.stdout.contains("custom"), "\(custom)")
+        try repo.git("checkout", "--", ".relflow.toml")
+        // Row 16: publish at a commit no release tag names.
+        try repo.git("branch", "-f", "publish", "HEAD~1")
+        let status = repo.relflow("status")
+        #expect(status.stdout.contains("a commit no release tag names"), "\(status)")
+        // Row 17: configuration git would refuse, refused when read.
+        try repo.write(".relflow.toml", "[branches]\nmain = \"a..b\"\n")
+        let branch = repo.relflow("status")
+        #expect(branch.status == 2 && branch.stderr.contains("is not a valid branch name"), "\(branch)")
+        try repo.git("checkout", "--", ".relflow.toml")
+        // Row 14: HEAD's tree missing is a repository error, not "uncommitted changes".
+        let tree = try repo.git("rev-parse", "HEAD^{tree}")
+        try FileManager.default.removeItem(atPath: repo.path + "/.git/objects/" + tree.prefix(2) + "/" + tree.dropFirst(2))
+        let release = repo.relflow("release", "--dry-run")
+        #expect(release.status == 3 && release.stderr.contains("the tree of HEAD") && !release.stderr.contains("uncommitted"), "\(release)")
+    }
 }
