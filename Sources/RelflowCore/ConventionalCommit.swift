@@ -367,16 +367,20 @@ public enum ConventionalCommitParser {
         var bodyBreaking: [String] = []
         let bodyParagraphs = paragraphs[..<firstFooter]
         for (index, paragraph) in bodyParagraphs.enumerated() {
+            // Each line matched once; `footersFrom[k]`: every line from k on is a footer. Linear
+            // in the lines, whatever their number (a hook reads messages anyone can write).
+            let matches = paragraph.map { footerMatch($0.text) }
+            var footersFrom = [Bool](repeating: true, count: paragraph.count + 1)
+            for k in stride(from: paragraph.count - 1, through: 0, by: -1) { footersFrom[k] = matches[k] != nil && footersFrom[k + 1] }
             for (offset, line) in paragraph.enumerated() {
-                let match = footerMatch(line.text)
+                let match = matches[offset]
                 if let match, match.token.hasPrefix("BREAKING") {
                     bodyBreaking.append(match.value)
                     footerProblems.append(LintProblem(line: line.number, column: 1, rule: "footer-position", severity: .warning,
                                                       message: "'\(match.token):' stands in the body, not in the footers",
                                                       hint: "put it in the last paragraph, after a blank line"))
-                } else if index == bodyParagraphs.count - 1, offset > 0, match != nil,
-                          paragraph[offset...].allSatisfy({ footerMatch($0.text) != nil }),
-                          !paragraph[offset - 1].text.isEmpty, footerMatch(paragraph[offset - 1].text) == nil {
+                } else if index == bodyParagraphs.count - 1, offset > 0, match != nil, footersFrom[offset],
+                          !paragraph[offset - 1].text.isEmpty, matches[offset - 1] == nil {
                     footerProblems.append(LintProblem(line: line.number, column: 1, rule: "footer-leading-blank", severity: .warning,
                                                       message: "footers must be separated from the body by a blank line",
                                                       hint: "insert an empty line before line \(line.number)"))

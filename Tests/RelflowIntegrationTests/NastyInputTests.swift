@@ -206,4 +206,15 @@ struct NastyInputTests {
         let release = repo.relflow("release", "--dry-run")
         #expect(release.status == 3 && release.stderr.contains("the tree of HEAD") && !release.stderr.contains("uncommitted"), "\(release)")
     }
+
+    /// A message of 60,000 footer lines after a malformed header: linear work (it took
+    /// minutes when the parser was quadratic; the bound here is only a guard against a hang).
+    @Test func aHugeMessageIsLintedInLinearTime() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        let lines = ["feat x: malformed header", " continuation"] + (0..<60_000).map { "Refs #\($0)" }
+        let message = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let r = runProcess("/usr/bin/timeout", ["30", RelflowBinary.path, "lint", "-"], cwd: repo.path, environment: repo.environment, stdin: message)
+        #expect(r.status == 1 && r.stderr.contains("header-format"), "\(r.status) \(r.stderr.prefix(500))")
+    }
 }
