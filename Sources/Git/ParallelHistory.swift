@@ -1,5 +1,6 @@
 import CLibGit2
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -107,17 +108,13 @@ private final class SharedWalk: @unchecked Sendable {
     }
 }
 
-private final class ClaimShard: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var claimed = Set<ObjectID>()
-
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
+/// One shard of the claimed set; the lock and the set live together in a `Mutex`, at a
+/// stable address (a `pthread_mutex_t` stored property has none).
+private final class ClaimShard: Sendable {
+    private let claimed = Mutex(Set<ObjectID>())
 
     func claim(_ id: ObjectID) -> Bool {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return claimed.insert(id).inserted
+        claimed.withLock { $0.insert(id).inserted }
     }
 }
 

@@ -12,7 +12,10 @@ public enum GitCommand {
 
     public static func run(_ arguments: [String], in directory: String) async throws(RelflowError) -> Result {
         do {
-            let result = try await Subprocess.run(.name("git"), arguments: Arguments(arguments), workingDirectory: FilePath(directory),
+            // git's own words in English (LC_ALL=C): `Sync.isRace` reads them.
+            let result = try await Subprocess.run(.name("git"), arguments: Arguments(arguments),
+                                                  environment: .inherit.updating(["LC_ALL": "C", "LANGUAGE": "C"]),
+                                                  workingDirectory: FilePath(directory),
                                                   input: .none, output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
             var ok = false
             if case .exited(0) = result.terminationStatus { ok = true }

@@ -285,8 +285,11 @@ public struct HotfixService {
         }
         do {
             try repo.updateReference(mainRef, to: head, expecting: main, message: "relflow: carry \(tag) to \(config.branches.main)")
-        } catch {
+        } catch where error.isRetryableRefConflict {
+            // main moved meanwhile: the fix waits on a backport branch, named in the ledger.
             return try leaveBackport(tip: tip, version: version, conflicts: [])
+        } catch {
+            throw gitFailure(error)
         }
         // When main is checked out somewhere, git would see the merge as local changes there;
         // relflow never has main checked out here (HEAD is on the hotfix branch).

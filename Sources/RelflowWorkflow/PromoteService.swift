@@ -88,9 +88,14 @@ public struct PromoteService {
     func deliverThroughPublisher(tag: ReleaseTag, previous: String?, event: String, gate: String, identity: Identity,
                  echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> PublisherRun? {
         guard !config.publisher.command.isEmpty else { return nil }
-        let notesFile = NSTemporaryDirectory() + "relflow-notes-\(getpid())-\(tag.name).md"
+        // A tag may hold '/' (prefix "release/"): the file name keeps only safe characters.
+        let safeName = String(tag.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        let notesFile = NSTemporaryDirectory() + "relflow-notes-\(getpid())-\(safeName).md"
         defer { unlink(notesFile) }
-        _ = writeFileAtomically(notesFile, (try tag.annotated(in: repo)).message ?? "\(tag.name)\n")
+        guard writeFileAtomically(notesFile, (try tag.annotated(in: repo)).message ?? "\(tag.name)\n", mode: 0o600) else {
+            throw .repository("cannot write the release notes for the publisher to '\(notesFile)': \(String(cString: strerror(errno)))",
+                              hint: "check that the temporary folder (TMPDIR) exists and is writable, then rerun")
+        }
         let release = Publisher.Release(event: event, version: tag.version.description, tag: tag.name, commit: tag.commit.hex,
                                         previousTag: previous, gate: gate, notesFile: notesFile, repository: directory,
                                         environment: config.publisher.environment)

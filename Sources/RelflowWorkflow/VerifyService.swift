@@ -204,7 +204,8 @@ public struct VerifyService {
         }
         for (i, (commit, entry)) in positions.enumerated() where entry.event != .rollback {
             guard i > 0, let from = ObjectID(hex: positions[i - 1].commit), let to = ObjectID(hex: commit), from != to else { continue }
-            let forward = (try? repo.isDescendant(to, of: from)) ?? false
+            // An object that cannot be read is damage (exit 3, git fsck), not tampering.
+            let forward = try git { () throws(GitError) in try repo.isDescendant(to, of: from) }
             if !forward {
                 violations.append(.init(invariant: 2, rule: "publish-not-forward", message: "the \(entry.event.rawValue) of \(entry.tag ?? "?") moved \(config.branches.publish) from \(from.short()) to \(to.short()), which is not a fast-forward, and no rollback names it",
                                         hint: "the ledger was edited by hand or relflow was bypassed"))
@@ -218,13 +219,15 @@ public struct VerifyService {
         for finish in entries where finish.event == .hotfixFinish {
             guard let version = finish.version, let start = starts[version], let base = start.tag,
                   let baseTag = index.tag(named: base), let tagName = finish.tag, let hotfix = index.tag(named: tagName) else { continue }
-            let descends = hotfix.commit == baseTag.commit || ((try? repo.isDescendant(hotfix.commit, of: baseTag.commit)) ?? false)
+            var descends = hotfix.commit == baseTag.commit
+            if !descends { descends = try git { () throws(GitError) in try repo.isDescendant(hotfix.commit, of: baseTag.commit) } }
             if !descends {
                 violations.append(.init(invariant: 4, rule: "hotfix-base", message: "hotfix \(tagName) does not descend from \(base), where it started",
                                         hint: "hotfixes start at the production tag: relflow hotfix start"))
             }
-            if let main, let merged = try? repo.mergeBase(hotfix.commit, main), merged != baseTag.commit, merged != hotfix.commit,
-               (try? repo.isDescendant(merged, of: baseTag.commit)) ?? false {
+            let merged = try main.flatMap { (m: ObjectID) throws(RelflowError) in try git { () throws(GitError) in try repo.mergeBase(hotfix.commit, m) } }
+            if let merged, merged != baseTag.commit, merged != hotfix.commit,
+               try git({ () throws(GitError) in try repo.isDescendant(merged, of: baseTag.commit) }) {
                 violations.append(.init(invariant: 4, rule: "hotfix-main-commits", message: "hotfix \(tagName) contains commits of \(config.branches.main) made after \(base)",
                                         hint: "a hotfix holds only its fixes; main was merged into it"))
             }
