@@ -177,6 +177,17 @@ extension Repository {
             return git_checkout_head(pointer, &options)
         }
         try check(rc, "update \(paths.joined(separator: ", ")) in the work tree")
+        // The index entries too: a checkout interrupted after the work tree was written and
+        // before the index was leaves the work tree matching HEAD, and a second checkout then
+        // sees nothing to do, keeping the stale entry staged (the old file, as a change).
+        var head: OpaquePointer?
+        try check(git_revparse_single(&head, pointer, "HEAD"), "read HEAD")
+        defer { git_object_free(head) }
+        let resetRC = cStrings.withUnsafeBufferPointer { buffer -> Int32 in
+            var list = git_strarray(strings: UnsafeMutablePointer(mutating: buffer.baseAddress), count: buffer.count)
+            return git_reset_default(pointer, head, &list)
+        }
+        try check(resetRC, "update \(paths.joined(separator: ", ")) in the index")
     }
 }
 

@@ -24,6 +24,28 @@ public struct Ledger {
         self.reference = reference
     }
 
+    /// Why the ledger cannot be read or extended (its ref names a blob, a tree, a missing
+    /// object), or nil. One object read: cheap enough to check before writing anything.
+    public func tipProblem() -> String? {
+        let tip: ObjectID?
+        do { tip = try repository.reference(reference) } catch { return "\(reference) cannot be read: \(error.message)" }
+        guard let tip else { return nil }
+        do {
+            _ = try repository.commit(tip)
+            return nil
+        } catch {
+            return "\(reference) points at \(tip.short()), which is not a readable commit (\(error.message))"
+        }
+    }
+
+    /// Refuses to go on when the ledger cannot take an entry: checked before a command writes
+    /// anything else, so nothing is left half-done.
+    public func requireWritable() throws(RelflowError) {
+        if let problem = tipProblem() {
+            throw .repository(problem, hint: "restore the ledger from a clone or the server (git fetch origin '+\(reference):\(reference)'); relflow verify names what is wrong")
+        }
+    }
+
     /// Every record, oldest first (following first parents from the tip).
     public func records() throws(RelflowError) -> [Record] {
         guard let tip = try git({ () throws(GitError) in try repository.reference(reference) }) else { return [] }
@@ -132,9 +154,11 @@ public struct Ledger {
                 // Another process appended first: build on its entry and try again, after a
                 // short random pause so that the contenders do not collide in step.
                 usleep(UInt32.random(in: 1_000...(5_000 + UInt32(min(attempt, 20)) * 2_000)))
+            } catch where error.isLocked {
+                throw lockedFailure(reference, error)
             } catch {
                 throw .repository("cannot append to \(reference): \(error.message)",
-                                  hint: "another process may hold the lock for long; run 'relflow history' to see the ledger, then retry")
+                                  hint: "run 'relflow history' to see the ledger, then retry")
             }
         }
     }

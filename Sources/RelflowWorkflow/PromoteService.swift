@@ -26,7 +26,10 @@ public struct PromoteService {
     public func promote(_ name: String?, push remote: String?, runPublisher: Bool, hotfix: Bool = false,
                         echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> Outcome {
         let identity = try Identity.current(repo)
+        let lock = try DeployLock(repository: repo, branch: config.branches.publish, command: "promote \(name ?? "")", waiting: echo)
+        defer { withExtendedLifetime(lock) {} }
         if let remote { try await Sync.pull(remote: remote, context: context, publishRef: publishRef) }
+        var notes = try completeInterruptedMove()
         var attempt = 0
         while true {
             attempt += 1
@@ -35,10 +38,18 @@ public struct PromoteService {
             let tag = evaluation.candidate
             let publish = evaluation.publishCommit
             if publish == tag.commit {
-                // Someone else promoted it first: still share what we recorded meanwhile.
+                // There already (someone promoted it first, or this is a rerun): finish what an
+                // interrupted run left, the delivery, then share what was recorded meanwhile.
+                var outcome = Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
+                                      alreadyThere: true, notes: notes + ["\(config.branches.publish) is at \(tag.name) already"])
+                if runPublisher, try !isDelivered(tag) {
+                    outcome.publisher = try await deliverThroughPublisher(tag: tag, previous: nil, event: hotfix ? "hotfix" : "promote",
+                                                                          gate: hotfix ? "hotfix" : evaluation.decision.kind.rawValue,
+                                                                          identity: identity, echo: echo)
+                    if outcome.publisher != nil { outcome.notes.append("no successful delivery of it was recorded, so the publisher ran now") }
+                }
                 if let remote { _ = try await Sync.pushLedger(remote: remote, context: context) }
-                return Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
-                               alreadyThere: true, notes: ["\(config.branches.publish) is at \(tag.name) already"])
+                return outcome
             }
             if let publish, !(try git({ () throws(GitError) in try repo.isDescendant(tag.commit, of: publish) })) {
                 let current = evaluation.current?.name ?? publish.short()
@@ -49,20 +60,26 @@ public struct PromoteService {
                 throw .refused("the gate holds \(tag.name): \(evaluation.decision.reason)",
                                hint: evaluation.decision.kind == .auto ? "" : "approve it with: relflow approve \(tag.name)  (by someone other than the tagger)")
             }
-            do {
-                try repo.updateReference(publishRef, to: tag.commit, expecting: publish, message: "relflow: promote \(tag.name)")
-            } catch where error.isRetryableRefConflict || error.isExists {
-                if attempt < 5 { continue }
-                throw .refused("\(config.branches.publish) keeps moving under relflow (\(error.message))", hint: "run relflow status, then retry")
-            } catch {
-                throw gitFailure(error)
-            }
+            // Write-ahead: the entry first, then the move. A kill between the two leaves the
+            // ledger one step ahead of publish, which status names and a rerun completes.
             let entry = LedgerEntry(event: .promote, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
                                     commit: tag.commit.hex, previous: publish?.hex, actor: identity.actor, timestamp: Clock.now(),
                                     details: ["gate": hotfix ? "hotfix" : evaluation.decision.kind.rawValue, "reason": evaluation.decision.reason])
-            try Ledger(repository: repo).append(entry)
+            let recorded = try Ledger(repository: repo).append(entry)
+            do {
+                try repo.updateReference(publishRef, to: tag.commit, expecting: publish, message: "relflow: promote \(tag.name)")
+            } catch where error.isRetryableRefConflict || error.isExists {
+                try retract(recorded)
+                if error.isLocked { throw lockedFailure(publishRef, error) }
+                if attempt < 5 { continue }
+                throw .refused("\(config.branches.publish) keeps moving under relflow (\(error.message))", hint: "run relflow status, then retry")
+            } catch {
+                try retract(recorded)
+                throw gitFailure(error)
+            }
             var outcome = Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
-                                  alreadyThere: false, notes: [])
+                                  alreadyThere: false, notes: notes)
+            notes = []
             if let remote {
                 switch try await Sync.push(remote: remote, tag: tag.name, context: context, publishRef: publishRef) {
                 case .pushed:
@@ -88,6 +105,11 @@ public struct PromoteService {
     func deliverThroughPublisher(tag: ReleaseTag, previous: String?, event: String, gate: String, identity: Identity,
                  echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> PublisherRun? {
         guard !config.publisher.command.isEmpty else { return nil }
+        let now = try git { () throws(GitError) in try repo.reference(publishRef) }
+        guard now == tag.commit else {
+            throw .refused("\(config.branches.publish) no longer points at \(tag.name) (it is at \(now?.short() ?? "nothing")), so its publisher does not run",
+                           hint: "run relflow status to see what is in production")
+        }
         // A tag may hold '/' (prefix "release/"): the file name keeps only safe characters.
         let safeName = String(tag.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
         let notesFile = NSTemporaryDirectory() + "relflow-notes-\(getpid())-\(safeName).md"
@@ -114,6 +136,8 @@ public struct PromoteService {
     /// `relflow deliver`: a delivery done elsewhere (a CI deploy job), as proof of delivery.
     public func deliver(environment: String?, success: Bool, url: String?) throws(RelflowError) -> LedgerEntry {
         let identity = try Identity.current(repo)
+        let lock = try DeployLock(repository: repo, branch: config.branches.publish, command: "deliver", waiting: nil)
+        defer { withExtendedLifetime(lock) {} }
         let index = try context.releaseTags()
         guard let current = try GateService(context: context).currentRelease(index: index) else {
             throw .repository("\(config.branches.publish) does not point at a release, so there is nothing to record a delivery of",
@@ -132,7 +156,10 @@ public struct PromoteService {
     public func rollback(_ name: String?, push remote: String?, runPublisher: Bool,
                          echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> Outcome {
         let identity = try Identity.current(repo)
+        let lock = try DeployLock(repository: repo, branch: config.branches.publish, command: "rollback \(name ?? "")", waiting: echo)
+        defer { withExtendedLifetime(lock) {} }
         if let remote { try await Sync.pull(remote: remote, context: context, publishRef: publishRef) }
+        let notes = try completeInterruptedMove()
         let index = try context.releaseTags()
         let entries = try Ledger(repository: repo).entries()
         guard let publish = try GateService(context: context).publishCommit() else {
@@ -152,6 +179,11 @@ public struct PromoteService {
                                hint: "relflow history lists what was; promote a new release instead")
             }
             target = tag
+        } else if let last = entries.last(where: Self.isPlacement), last.event == .rollback, last.commit == publish.hex,
+                  let tagName = last.tag, let tag = index.tag(named: tagName) {
+            // The last move was a rollback to here: a rerun finishes it, it never goes forward
+            // again to the release rolled back from.
+            target = tag
         } else {
             // The release delivered before the current one.
             let before = held.reversed().drop { $0 == current?.name }.first { $0 != current?.name }
@@ -161,19 +193,30 @@ public struct PromoteService {
             }
             target = tag
         }
-        guard target.commit != publish else {
-            throw .refused("\(config.branches.publish) is at \(target.name) already", hint: "nothing to do")
+        if target.commit == publish {
+            var outcome = Outcome(tag: target, previous: publish, decision: nil, publisher: nil, pushed: false, alreadyThere: true,
+                                  notes: notes + ["\(config.branches.publish) is at \(target.name) already"])
+            if runPublisher, try !isDelivered(target) {
+                outcome.publisher = try await deliverThroughPublisher(tag: target, previous: nil, event: "rollback", gate: "rollback",
+                                                                      identity: identity, echo: echo)
+                if outcome.publisher != nil { outcome.notes.append("no successful delivery of it was recorded, so the publisher ran now") }
+            }
+            if let remote, outcome.publisher != nil { _ = try await Sync.pushLedger(remote: remote, context: context) }
+            return outcome
         }
-        do {
-            try repo.updateReference(publishRef, to: target.commit, expecting: publish, message: "relflow: rollback to \(target.name)")
-        } catch {
-            throw .refused("\(config.branches.publish) moved meanwhile (\(error.message))", hint: "run relflow status, then retry")
-        }
+        // Write-ahead, as for promote.
         let entry = LedgerEntry(event: .rollback, version: target.version.description, tag: target.name, tagObject: target.target.hex,
                                 commit: target.commit.hex, previous: publish.hex, actor: identity.actor, timestamp: Clock.now(),
                                 details: ["from": current?.name ?? publish.hex])
-        try Ledger(repository: repo).append(entry)
-        var outcome = Outcome(tag: target, previous: publish, decision: nil, publisher: nil, pushed: false, alreadyThere: false, notes: [])
+        let recorded = try Ledger(repository: repo).append(entry)
+        do {
+            try repo.updateReference(publishRef, to: target.commit, expecting: publish, message: "relflow: rollback to \(target.name)")
+        } catch {
+            try retract(recorded)
+            if error.isLocked { throw lockedFailure(publishRef, error) }
+            throw .refused("\(config.branches.publish) moved meanwhile (\(error.message))", hint: "run relflow status, then retry")
+        }
+        var outcome = Outcome(tag: target, previous: publish, decision: nil, publisher: nil, pushed: false, alreadyThere: false, notes: notes)
         if let remote {
             outcome.pushed = try await Sync.pushRollback(remote: remote, tag: target.name, context: context, publishRef: publishRef)
         }

@@ -39,6 +39,7 @@ public struct ReleaseService {
     /// increase, an existing tag.
     public func plan(version requested: String?, prerelease: String?) throws(RelflowError) -> Plan {
         if let prerelease { try VersionPolicy.validatePrereleaseIdentifier(prerelease) }
+        try Ledger(repository: repo).requireWritable()
         guard repo.workingDirectory != nil else {
             throw .usage("release needs a work tree; this repository is bare", hint: "run it in a clone")
         }
@@ -127,9 +128,13 @@ public struct ReleaseService {
         let mainRef = "refs/heads/" + config.branches.main
         do {
             try repo.updateReference(mainRef, to: commit, expecting: plan.head, message: "relflow: release \(plan.tag)")
-        } catch {
+        } catch where error.isLocked {
+            throw lockedFailure(mainRef, error)
+        } catch where error.isModified || error.isExists {
             throw .refused("\(config.branches.main) moved while the release was being prepared (\(error.message))",
                            hint: "nothing was changed; run relflow release again")
+        } catch {
+            throw gitFailure(error)
         }
         CrashPoint.reached("release-commit")
         return try await finish(plan: plan, commit: commit, identity: identity, time: now, resumed: false)
@@ -217,9 +222,13 @@ enum ReleaseTagWriter {
         let tagObject = try git { () throws(GitError) in try repo.writeTagObject(buffer) }
         do {
             try repo.updateReference("refs/tags/" + name, to: tagObject, expecting: nil, message: "relflow: release \(name)")
-        } catch {
+        } catch where error.isLocked {
+            throw lockedFailure("refs/tags/" + name, error)
+        } catch where error.isExists || error.isModified {
             throw .refused("the tag \(name) appeared while relflow was writing it (\(error.message))",
                            hint: "check 'git show \(name)'; release tags are never moved")
+        } catch {
+            throw gitFailure(error)
         }
         context.forgetReleaseTags()
         return tagObject

@@ -26,6 +26,8 @@ public struct StatusService {
         public var pendingBackports: [String]
         public var undelivered: [String]
         public var interruptedRelease: String?
+        /// Lock files left in the git folder (by a running or a killed process).
+        public var leftLocks: [LeftLock]
         public var violations: [VerifyService.Violation]
     }
 
@@ -90,6 +92,7 @@ public struct StatusService {
                       pendingBackports: backports.map { String($0.name.dropFirst("refs/heads/".count)) },
                       undelivered: undelivered,
                       interruptedRelease: interrupted.map { "\($0.tag): the release commit is made; its \($0.missing) is missing — run relflow release to finish it" },
+                      leftLocks: LeftLock.find(in: repo),
                       violations: try VerifyService(context: context).verify())
     }
 }

@@ -136,8 +136,13 @@ public struct VerifyService {
         let repo = context.repository
         let config = context.config
         var violations: [Violation] = []
+        // 5. A ledger that can be read at all …
+        if let problem = Ledger(repository: repo).tipProblem() {
+            return [.init(invariant: 5, rule: "ledger-unreadable", message: problem,
+                          hint: "restore it from a clone or the server: git fetch origin '+\(Ledger.reference):\(Ledger.reference)'")]
+        }
         let records = try Ledger(repository: repo).records()
-        // 5. A linear chain whose entries all parse.
+        // … a linear chain whose entries all parse.
         for record in records {
             if record.parents.count > 1 {
                 violations.append(.init(invariant: 5, rule: "ledger-linear", message: "ledger commit \(record.id.short()) has \(record.parents.count) parents: the ledger must be a single chain",
@@ -194,7 +199,11 @@ public struct VerifyService {
             }
             // 2. Every move of publish was a fast-forward, or a recorded rollback; and publish
             // is where the ledger last put it.
-            if let last = positions.last, last.commit != publish.hex {
+            if let interrupted = PromoteService.interruptedMove(entries: entries, publish: publish) {
+                let command = interrupted.event == .rollback ? "relflow rollback \(interrupted.tag ?? "")" : "relflow promote \(interrupted.tag ?? "")"
+                violations.append(.init(invariant: 2, rule: "publish-move-interrupted", message: "the \(interrupted.event.rawValue) of \(interrupted.tag ?? "?") was recorded but \(config.branches.publish) was not moved (the run was interrupted): it is still at \(publish.short())",
+                                        hint: "complete it: \(command)"))
+            } else if let last = positions.last, last.commit != publish.hex {
                 violations.append(.init(invariant: 2, rule: "publish-unrecorded-move", message: "\(config.branches.publish) is at \(publish.short()) but the ledger last put it at \(last.commit.prefix(7)) (\(last.event.event.rawValue) \(last.event.tag ?? ""))",
                                         hint: "someone moved it outside relflow: compare with the server (git fetch origin; git log -1 origin/\(config.branches.publish)) and its reflog before moving anything; then promote or roll back to a release you trust with relflow"))
             }

@@ -32,7 +32,15 @@ struct StatusCommand: ParsableCommand {
         }
         if let hotfix = report.hotfix { Output.print(Output.bold("hotfix in progress: ") + hotfix) }
         for backport in report.pendingBackports { Output.print(Output.yellow("pending backport: ") + backport + " — merge it into \(config.branches.main)") }
-        for tag in report.undelivered { Output.print(Output.yellow("undelivered: ") + tag + " is on \(config.branches.publish) without a successful delivery") }
+        for tag in report.undelivered {
+            Output.print(Output.yellow("undelivered: ") + tag + " is on \(config.branches.publish) without a successful delivery"
+                         + " — rerun relflow promote \(tag) to run the publisher, or record one done elsewhere: relflow deliver --status success")
+        }
+        let gitFolder = context.repository.commonDirectory
+        for lock in report.leftLocks {
+            Output.print(Output.yellow("lock file: ") + lock.description + " — git or relflow is writing it, or a killed process left it;"
+                         + " if no git or relflow command is running here, remove it: rm '\(gitFolder)\(lock.path)'")
+        }
         if let interrupted = report.interruptedRelease { Output.print(Output.yellow("interrupted release: ") + interrupted) }
         if report.violations.isEmpty {
             Output.print(Output.green("invariants: all hold"))

@@ -1,0 +1,55 @@
+import Foundation
+import Git
+import RelflowCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One deployment at a time per environment, on this machine: promote, rollback and deliver
+/// hold an advisory `flock(2)` on `<git-dir>/relflow/deploy-<branch>.lock` from reading the
+/// state to recording the delivery. So the ledger's order is the order of the ref moves and of
+/// the publisher runs, and a publisher never runs for a release that another promotion has
+/// replaced meanwhile. The kernel drops the lock when its process dies (even by kill -9), so
+/// it can never be left stale; the file's text only says who holds it, for the waiting side.
+public final class DeployLock {
+    private let fd: Int32
+    public let path: String
+
+    /// Takes the lock for the branch `publish`, waiting for whoever holds it (`waiting` is
+    /// told once who that is).
+    public init(repository: Repository, branch: String, command: String, waiting: ((String) -> Void)? = nil) throws(RelflowError) {
+        let folder = repository.commonDirectory + "relflow"
+        let safe = String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        path = folder + "/deploy-\(safe).lock"
+        guard makeDirectories(folder) else {
+            throw .repository("cannot create '\(folder)'", hint: "check the permissions of the repository")
+        }
+        let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard opened >= 0 else {
+            throw .repository("cannot open the deployment lock '\(path)': \(String(cString: strerror(errno)))",
+                              hint: "check the permissions of the repository")
+        }
+        fd = opened
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = readFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            waiting?("waiting for the deployment in progress on \(branch)" + (holder.isEmpty ? "" : " (\(holder))"))
+            while flock(fd, LOCK_EX) != 0 {
+                guard errno == EINTR else {
+                    close(fd)
+                    throw .repository("cannot lock '\(path)': \(String(cString: strerror(errno)))", hint: "retry")
+                }
+            }
+        }
+        let note = "pid \(getpid()), relflow \(command), since \(isoDateTime(Int64(Date().timeIntervalSince1970)))\n"
+        _ = ftruncate(fd, 0)
+        _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    deinit {
+        _ = ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
