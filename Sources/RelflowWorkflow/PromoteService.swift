@@ -66,6 +66,7 @@ public struct PromoteService {
                                     commit: tag.commit.hex, previous: publish?.hex, actor: identity.actor, timestamp: Clock.now(),
                                     details: ["gate": hotfix ? "hotfix" : evaluation.decision.kind.rawValue, "reason": evaluation.decision.reason])
             let recorded = try Ledger(repository: repo).append(entry)
+            CrashPoint.reached("promote-recorded")
             do {
                 try repo.updateReference(publishRef, to: tag.commit, expecting: publish, message: "relflow: promote \(tag.name)")
             } catch where error.isRetryableRefConflict || error.isExists {
@@ -77,6 +78,7 @@ public struct PromoteService {
                 try retract(recorded)
                 throw gitFailure(error)
             }
+            CrashPoint.reached("promote-moved")
             var outcome = Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
                                   alreadyThere: false, notes: notes)
             notes = []
@@ -209,6 +211,7 @@ public struct PromoteService {
                                 commit: target.commit.hex, previous: publish.hex, actor: identity.actor, timestamp: Clock.now(),
                                 details: ["from": current?.name ?? publish.hex])
         let recorded = try Ledger(repository: repo).append(entry)
+        CrashPoint.reached("rollback-recorded")
         do {
             try repo.updateReference(publishRef, to: target.commit, expecting: publish, message: "relflow: rollback to \(target.name)")
         } catch {
@@ -216,6 +219,7 @@ public struct PromoteService {
             if error.isLocked { throw lockedFailure(publishRef, error) }
             throw .refused("\(config.branches.publish) moved meanwhile (\(error.message))", hint: "run relflow status, then retry")
         }
+        CrashPoint.reached("rollback-moved")
         var outcome = Outcome(tag: target, previous: publish, decision: nil, publisher: nil, pushed: false, alreadyThere: false, notes: notes)
         if let remote {
             outcome.pushed = try await Sync.pushRollback(remote: remote, tag: target.name, context: context, publishRef: publishRef)

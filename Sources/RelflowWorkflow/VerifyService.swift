@@ -201,7 +201,7 @@ public struct VerifyService {
             // is where the ledger last put it.
             if let interrupted = PromoteService.interruptedMove(entries: entries, publish: publish) {
                 let command = interrupted.event == .rollback ? "relflow rollback \(interrupted.tag ?? "")" : "relflow promote \(interrupted.tag ?? "")"
-                violations.append(.init(invariant: 2, rule: "publish-move-interrupted", message: "the \(interrupted.event.rawValue) of \(interrupted.tag ?? "?") was recorded but \(config.branches.publish) was not moved (the run was interrupted): it is still at \(publish.short())",
+                violations.append(.init(invariant: 2, rule: "publish-move-interrupted", message: "the \(interrupted.event.rawValue) of \(interrupted.tag ?? "?") was recorded but \(config.branches.publish) was not moved (the run was interrupted; it is still at \(publish.short())): complete it with \(command)",
                                         hint: "complete it: \(command)"))
             } else if let last = positions.last, last.commit != publish.hex {
                 violations.append(.init(invariant: 2, rule: "publish-unrecorded-move", message: "\(config.branches.publish) is at \(publish.short()) but the ledger last put it at \(last.commit.prefix(7)) (\(last.event.event.rawValue) \(last.event.tag ?? ""))",

@@ -18,6 +18,9 @@ final class Project: @unchecked Sendable {
         env | grep '^RELFLOW_' | sort > "$(dirname "$0")/deploy-env-$RELFLOW_TAG.txt"
         cat "$RELFLOW_NOTES_FILE" > "$(dirname "$0")/notes-$RELFLOW_TAG.md"
         echo "deploying $RELFLOW_TAG"
+        echo "$RELFLOW_TAG" >> "$(dirname "$0")/deploy-order.txt"
+        if [ -n "$DEPLOY_KILL_RELFLOW" ]; then kill -9 $PPID; sleep 5; fi
+        if [ -n "$DEPLOY_SLEEP" ]; then sleep "$DEPLOY_SLEEP"; fi
         exit ${DEPLOY_EXIT:-0}
         """.write(toFile: deploy, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: deploy)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RelflowCore
 
 @Suite("teams, remotes and interruptions")
 struct RemoteAndCrashTests {
@@ -99,5 +100,116 @@ struct RemoteAndCrashTests {
         #expect(r.status == 0, "\(r)")
         let verify = p.repo.gitResult(["tag", "-v", "v0.1.0"])
         #expect(verify.status == 0 && verify.stderr.contains("Good \"git\" signature"), "\(verify)")
+    }
+
+    /// A project with v0.1.0 live and delivered, and v0.1.1 released (auto gate).
+    func liveProject() throws -> Project {
+        let p = try Project()
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("init").status == 0)
+        try p.repo.commit("fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("promote").status == 0)
+        try p.repo.commit("fix: stamp 2", files: ["timestamp.json": "{\"t\": 12}\n"])
+        #expect(p.relflow("release").status == 0)
+        return p
+    }
+
+    /// promote and rollback killed at each step (before the move, after it, inside the
+    /// publisher): status names the state, the same command again completes it (the move and
+    /// the delivery), and verify is clean with every record kept.
+    @Test(arguments: ["promote-recorded", "promote-moved", "publisher"])
+    func killedPromoteIsCompletedByRunningItAgain(_ point: String) throws {
+        let p = try liveProject()
+        let env = point == "publisher" ? ["DEPLOY_KILL_RELFLOW": "1"] : ["RELFLOW_TEST_KILL_AT": point]
+        let killed = p.repo.relflow(["promote", "v0.1.2"], env: env)
+        #expect(killed.status != 0 && killed.status != 1, "\(killed)")
+        let status = p.relflow("status")
+        if point == "promote-recorded" {
+            #expect(status.stdout.contains("was recorded but publish was not moved") && status.stdout.contains("relflow promote v0.1.2"), "\(status)")
+        } else {
+            #expect(status.stdout.contains("undelivered: v0.1.2") && status.stdout.contains("rerun relflow promote v0.1.2"), "\(status)")
+        }
+        let again = p.relflow("promote", "v0.1.2")
+        #expect(again.status == 0, "\(again)")
+        #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.2^{commit}")))
+        let summaries = try p.ledgerSummaries()
+        #expect(summaries.first == "deliver v0.1.2: success to production", "\(summaries)")
+        #expect(summaries.filter { $0.hasPrefix("promote v0.1.2") }.count == 1, "\(summaries)")
+        #expect(p.relflow("verify").status == 0)
+        #expect(!p.relflow("status").stdout.contains("undelivered"))
+    }
+
+    @Test(arguments: ["rollback-recorded", "rollback-moved"])
+    func killedRollbackIsCompletedAndNeverGoesForward(_ point: String) throws {
+        let p = try liveProject()
+        #expect(p.relflow("promote", "v0.1.2").status == 0)
+        let killed = p.repo.relflow(["rollback"], env: ["RELFLOW_TEST_KILL_AT": point])
+        #expect(killed.status != 0)
+        let again = p.relflow("rollback")
+        #expect(again.status == 0, "\(again)")
+        #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.1^{commit}")))
+        // A third run finds the rollback done and delivered: it stays, never going forward.
+        let third = p.relflow("rollback")
+        #expect(third.status == 0 && third.stderr.contains("already"), "\(third)")
+        #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.1^{commit}")))
+        #expect(try p.ledgerSummaries().first == "deliver v0.1.1: success to production")
+        #expect(p.relflow("verify").status == 0)
+    }
+
+    /// A release killed after the work tree got the new changelog but before the index did:
+    /// the rerun leaves nothing staged (the section is not "deleted" in the index).
+    @Test func aReleaseKilledInsideTheCheckoutLeavesNothingStaged() throws {
+        let p = try Project(publisher: false)
+        let killed = p.relflow("release", env: ["RELFLOW_TEST_KILL_AT": "release-commit"])
+        #expect(killed.status != 0)
+        // What a kill between libgit2's work tree write and its index write leaves: the new
+        // file in the work tree, the index as before the release (without it).
+        let changelog = try p.repo.git("show", "HEAD:CHANGELOG.md")
+        try (changelog + "\n").write(toFile: p.repo.path + "/CHANGELOG.md", atomically: true, encoding: .utf8)
+        #expect(try p.repo.git("status", "--porcelain").contains("D  CHANGELOG.md"))
+        let again = p.relflow("release")
+        #expect(again.status == 0, "\(again)")
+        #expect(try p.repo.git("status", "--porcelain").isEmpty)
+    }
+
+    /// Locks a killed git left behind: status names each with how to clear it; a command
+    /// that needs the ref says it is locked instead of blaming another process's changes.
+    @Test func leftLockFilesAreNamed() throws {
+        let p = try liveProject()
+        let lock = p.repo.path + "/.git/refs/heads/publish.lock"
+        try "".write(toFile: lock, atomically: true, encoding: .utf8)
+        let status = p.relflow("status")
+        #expect(status.stdout.contains("lock file: refs/heads/publish.lock") && status.stdout.contains("rm '"), "\(status)")
+        let promote = p.relflow("promote", "v0.1.2")
+        #expect(promote.status == 3 && promote.stderr.contains("locked") && !promote.stderr.contains("keeps moving"), "\(promote)")
+        try FileManager.default.removeItem(atPath: lock)
+        #expect(p.relflow("promote", "v0.1.2").status == 0)
+        #expect(p.relflow("verify").status == 0)
+    }
+
+    /// Promotes of two releases started together, again and again: one deployment at a time,
+    /// so the ledger's order, publish's moves and the publishers' runs agree.
+    @Test func concurrentPromotesKeepLedgerRefAndPublisherInOneOrder() throws {
+        let p = try liveProject()
+        try p.repo.commit("fix: stamp 3", files: ["timestamp.json": "{\"t\": 13}\n"])
+        #expect(p.relflow("release").status == 0)
+        let tags = ["v0.1.2", "v0.1.3", "v0.1.2", "v0.1.3", "v0.1.2", "v0.1.3"]
+        let results = ResultSlots<ProcessResult>(count: tags.count)
+        DispatchQueue.concurrentPerform(iterations: tags.count) { i in
+            results.set(i, p.repo.relflow(["promote", tags[i]], env: ["DEPLOY_SLEEP": "0.2"]))
+        }
+        let all = results.values()
+        #expect(all.allSatisfy { $0.status == 0 || $0.status == 1 }, "\(all)")
+        #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.3^{commit}")))
+        let moves = try p.ledgerSummaries().reversed().filter { $0.hasPrefix("promote ") && !$0.hasSuffix("(init)") }
+            .map { String($0.dropFirst("promote ".count).prefix { $0 != " " }) }
+        let deliveries = try p.ledgerSummaries().reversed().filter { $0.hasPrefix("deliver ") }.map { String($0.dropFirst("deliver ".count).prefix { $0 != ":" }) }
+        #expect(moves == deliveries, "ledger moves \(moves) vs deliveries \(deliveries)")
+        let order = (p.file("deploy-order.txt") ?? "").split(separator: "\n").map(String.init)
+        #expect(order == moves, "publisher runs \(order) vs ledger \(moves)")
+        let reflog = try p.repo.git("reflog", "--format=%gs", "publish").split(separator: "\n").reversed().filter { $0.hasPrefix("relflow: promote") }
+        #expect(reflog.map { String($0.dropFirst("relflow: promote ".count)) } == moves, "\(reflog)")
+        #expect(p.relflow("verify").status == 0)
     }
 }
