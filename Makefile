@@ -7,7 +7,7 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 TEST_VENV = .build/venv-test
 
-.PHONY: all deps build debug test install uninstall demo bench templates clean
+.PHONY: all deps build debug test fuzz install uninstall demo bench templates clean
 
 all: build
 
@@ -32,6 +32,26 @@ debug: deps
 test: deps $(TEST_VENV)/.ready
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	RELFLOW_CYCLONEDX_PYTHON="$(CURDIR)/$(TEST_VENV)/bin/python" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+# libFuzzer targets (Tests/Fuzz) for the parsers of untrusted input: commit messages, the
+# configuration, lock files. FUZZ_SECONDS per target (CI runs a short round on every change);
+# the corpus grows in .build/fuzz-corpus, seeded from Tests/Fuzz/corpus. A crash leaves its
+# input in .build/fuzz-crashes: add it to the seeds and turn it into a test.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = FuzzCommitMessage FuzzConfig FuzzLockFiles
+fuzz: deps
+	$(SWIFT) build --package-path Tests/Fuzz --build-path $(CURDIR)/.build/fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+	@mkdir -p .build/fuzz-crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz-corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no .build/fuzz/debug/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -detect_leaks=0 \
+	    -print_final_stats=1 -artifact_prefix=.build/fuzz-crashes/$$t- \
+	    .build/fuzz-corpus/$$t Tests/Fuzz/corpus/$$t > .build/fuzz-$$t.log 2>&1; rc=$$?; \
+	  grep -E '^stat::number_of_executed_units' .build/fuzz-$$t.log || true; \
+	  if [ $$rc -ne 0 ]; then tail -60 .build/fuzz-$$t.log; exit 1; fi; \
+	done
 
 # The official CycloneDX 1.5 schema and a strict validator, from PyPI, for the BOM tests.
 $(TEST_VENV)/.ready:

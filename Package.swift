@@ -20,6 +20,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "relflow", targets: ["relflow"]),
+        // For the fuzz targets in Tests/Fuzz (make fuzz).
+        .library(name: "RelflowCore", targets: ["RelflowCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

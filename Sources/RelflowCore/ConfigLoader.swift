@@ -31,12 +31,10 @@ public enum ConfigLoader {
     public static func load(text: String, source: String = fileName) throws(RelflowError) -> RelflowConfig {
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw .usage("\(source) line \(error.source.begin.line): \(error.description)",
-                         hint: "fix the TOML syntax at that line (see https://toml.io)")
+            table = try TOMLDocument.parse(text)
         } catch {
-            throw .usage("\(source): \(error)", hint: "fix the TOML syntax")
+            throw .usage("\(source)\(error.line.map { " line \($0)" } ?? ""): \(error.message)",
+                         hint: "fix the TOML syntax at that line (see https://toml.io)")
         }
         let locator = KeyLocator(text: text)
         var config = RelflowConfig()

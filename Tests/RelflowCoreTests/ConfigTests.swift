@@ -108,6 +108,55 @@ struct ConfigTests {
         }
     }
 
+    /// Documents that made TOMLKit's parser (toml++) abort the process, found by `make fuzz`:
+    /// refused with the line, never a crash.
+    @Test(arguments: ["[+ate]\ndelay = \"1h\"\n", "[\n%\n", "\u{FEFF}[\u{13}x]\n", "x = " + String(repeating: "[", count: 5000) + "\n",
+                      "[[ +a]]\n", "[gate]\n[ .x]\n"])
+    func documentsThatCrashedTheTOMLParserAreErrors(_ text: String) {
+        #expect(throws: RelflowError.self) { try ConfigLoader.load(text: text) }
+        #expect(TOMLPrecheck.firstProblem(in: text) != nil)
+    }
+
+    /// The syntax check accepts all of TOML 1.0 that TOMLKit does, so it refuses nothing valid.
+    @Test func theSyntaxCheckAcceptsValidTOML() throws {
+        let valid = #"""
+        # comment	with a tab
+        title = "TOML \"quoted\" \u00E9 \U0001F600"
+        literal = 'C:\path\'
+        multi = """
+        one \
+           two""\""""
+        multi_literal = '''
+        raw ''''
+        "quoted key" = 1
+        'single' = 2
+        dotted.key . part = 3
+        ints = [+99, 42, 0, -17, 1_000, 0xDEAD_beef, 0o755, 0b1101]
+        floats = [+1.0, 3.1415, -0.01, 5e+22, 1e06, -2E-2, 6.626e-34, 224_617.445_991, inf, -inf, +nan]
+        dates = [1979-05-27T07:32:00Z, 1979-05-27T00:32:00.999999-07:00, 1979-05-27 07:32:00, 1979-05-27, 07:32:00, 00:32:00.5]
+        bools = [true, false]
+        nested = [ [1, 2], ["a", 'b'], [ {x = 1}, {y = [2, 3]} ], ]
+        inline = { a = 1, b.c = "d", e = { f = [] } }
+        [table]
+        [table.sub]
+        [[fruits]]
+        name = "apple"
+        [[ fruits ]]
+        name = "banana"
+        """#
+        #expect(TOMLPrecheck.firstProblem(in: valid) == nil, "\(String(describing: TOMLPrecheck.firstProblem(in: valid)))")
+        #expect(throws: Never.self) { try ConfigLoader.load(text: "[gate]\ndelay = \"1h\"\n# " + valid.replacingOccurrences(of: "\n", with: "\n# ")) }
+        #expect(TOMLPrecheck.firstProblem(in: DefaultTemplates.relflowToml) == nil)
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/bom")
+        var checked = 0
+        for name in (try? FileManager.default.subpathsOfDirectory(atPath: fixtures.path)) ?? [] where name.hasSuffix("Cargo.lock") || name.hasSuffix("poetry.lock") {
+            guard !name.contains("malformed"), let text = try? String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8) else { continue }
+            #expect(TOMLPrecheck.firstProblem(in: text) == nil, "\(name)")
+            checked += 1
+        }
+        #expect(checked >= 2)
+    }
+
     @Test func syntaxErrorNamesLine() {
         #expect {
             try ConfigLoader.load(text: "[gate]\napprovals = = 1\n")

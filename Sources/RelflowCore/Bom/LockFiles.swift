@@ -109,7 +109,9 @@ public enum LockFiles {
 
     static func cargoLock(_ text: String, path: String) throws -> [Component] {
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch { throw LockFileError(problem: "not valid TOML: \(error)") }
+        do { table = try TOMLDocument.parse(text) } catch {
+            throw LockFileError(problem: "not valid TOML\(error.line.map { " (line \($0))" } ?? ""): \(error.message)")
+        }
         guard let packages = table["package"]?.array else { return [] }
         var out: [Component] = []
         for entry in packages {
@@ -177,7 +179,9 @@ public enum LockFiles {
 
     static func poetryLock(_ text: String, path: String) throws -> [Component] {
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch { throw LockFileError(problem: "not valid TOML: \(error)") }
+        do { table = try TOMLDocument.parse(text) } catch {
+            throw LockFileError(problem: "not valid TOML\(error.line.map { " (line \($0))" } ?? ""): \(error.message)")
+        }
         guard let packages = table["package"]?.array else { throw LockFileError(problem: "no [[package]] entries") }
         return try packages.map { entry in
             guard let t = entry.table, let name = t["name"]?.string, let version = t["version"]?.string else {

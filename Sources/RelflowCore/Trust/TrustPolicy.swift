@@ -90,9 +90,10 @@ public struct TrustPolicy: Sendable, Equatable {
     public static func parse(_ text: String, source: String = fileName) throws(RelflowError) -> TrustPolicy {
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
+            table = try TOMLDocument.parse(text)
         } catch {
-            throw .usage("\(source): the policy does not parse: \(error)", hint: "fix the TOML; see 'relflow policy --help'")
+            throw .usage("\(source): the policy does not parse\(error.line.map { " (line \($0))" } ?? ""): \(error.message)",
+                         hint: "fix the TOML; see 'relflow policy --help'")
         }
         guard let version = table["version"]?.int, version >= 1 else {
             throw .usage("\(source): 'version' must be a whole number from 1", hint: "write version = 1")

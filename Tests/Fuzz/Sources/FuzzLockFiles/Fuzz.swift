@@ -1,0 +1,26 @@
+import RelflowCore
+
+/// Any bytes as each kind of lock file relflow reads (the first byte picks the kind, so the
+/// fuzzer learns each format): components or a warning, never a crash.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzLockFiles(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    guard size > 0 else { return 0 }
+    let names = ["Package.resolved", "package-lock.json", "Cargo.lock", "go.mod", "poetry.lock", "Gemfile.lock", "requirements.txt"]
+    let name = names[Int(data[0]) % names.count]
+    let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    _ = LockFiles.read(path: "app/" + name, bytes: bytes)
+    return 0
+}
+
+/// SwiftPM links an executable's entry point as `FuzzLockFiles_main`: hand control to libFuzzer's driver.
+@_cdecl("FuzzLockFiles_main")
+public func fuzzLockFilesMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzzLockFiles)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
