@@ -38,6 +38,8 @@ test: deps $(TEST_VENV)/.ready
 # the corpus grows in .build/fuzz-corpus, seeded from Tests/Fuzz/corpus. A crash leaves its
 # input in .build/fuzz-crashes: add it to the seeds and turn it into a test.
 FUZZ_SECONDS ?= 60
+# e.g. FUZZ_FLAGS=-seed=1 for a repeatable round (CI).
+FUZZ_FLAGS ?=
 FUZZ_TARGETS = FuzzCommitMessage FuzzConfig FuzzLockFiles
 fuzz: deps
 	$(SWIFT) build --package-path Tests/Fuzz --build-path $(CURDIR)/.build/fuzz \
@@ -47,7 +49,7 @@ fuzz: deps
 	  mkdir -p .build/fuzz-corpus/$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no .build/fuzz/debug/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -detect_leaks=0 \
-	    -print_final_stats=1 -artifact_prefix=.build/fuzz-crashes/$$t- \
+	    -print_final_stats=1 -artifact_prefix=.build/fuzz-crashes/$$t- $(FUZZ_FLAGS) \
 	    .build/fuzz-corpus/$$t Tests/Fuzz/corpus/$$t > .build/fuzz-$$t.log 2>&1; rc=$$?; \
 	  grep -E '^stat::number_of_executed_units' .build/fuzz-$$t.log || true; \
 	  if [ $$rc -ne 0 ]; then tail -60 .build/fuzz-$$t.log; exit 1; fi; \
