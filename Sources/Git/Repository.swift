@@ -106,12 +106,57 @@ public final class Repository {
     /// commit it names, peeling tags.
     public func resolveCommit(_ revision: String) throws(GitError) -> ObjectID {
         var object: OpaquePointer?
-        try check(git_revparse_single(&object, pointer, revision), "resolve revision '\(revision)'")
+        let rc = git_revparse_single(&object, pointer, revision)
+        if rc < 0 {
+            // libgit2 parses every commit it steps through, and refuses one whose date it
+            // cannot read; git does not. `<name>[~N|^N]…` is resolved here instead, reading
+            // commits the way git log shows them.
+            let error = GitError.last(rc, "resolve revision '\(revision)'")
+            if !error.isNotFound, let id = try? lenientNavigation(revision) { return id }
+            throw error
+        }
         defer { git_object_free(object) }
         var peeled: OpaquePointer?
         try check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "'\(revision)' does not name a commit")
         defer { git_object_free(peeled) }
         return ObjectID(git_object_id(peeled))
+    }
+
+    /// `<name>` followed by `~N`, `^N` or `^` steps, with `<name>` a reference or a full id.
+    private func lenientNavigation(_ revision: String) throws(GitError) -> ObjectID? {
+        let steps = revision.firstIndex { $0 == "~" || $0 == "^" } ?? revision.endIndex
+        let base = String(revision[..<steps])
+        var id: ObjectID
+        if let hex = ObjectID(hex: base) {
+            id = hex
+        } else {
+            var oid = git_oid()
+            guard git_reference_name_to_id(&oid, pointer, base) == 0
+                    || git_reference_name_to_id(&oid, pointer, "refs/heads/" + base) == 0
+                    || git_reference_name_to_id(&oid, pointer, "refs/tags/" + base) == 0 else { return nil }
+            id = ObjectID(oid)
+        }
+        var rest = revision[steps...]
+        while let op = rest.first {
+            rest = rest.dropFirst()
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            rest = rest.dropFirst(digits.count)
+            guard let n = digits.isEmpty ? 1 : Int(digits) else { return nil }
+            if op == "~" {
+                for _ in 0..<n {
+                    guard let parent = try commit(id).parents.first else { return nil }
+                    id = parent
+                }
+            } else if op == "^" {
+                if n == 0 { continue }
+                let parents = try commit(id).parents
+                guard n <= parents.count else { return nil }
+                id = parents[n - 1]
+            } else {
+                return nil
+            }
+        }
+        return try commit(id).id
     }
 
     /// Resolves a revision to whatever object it names, without peeling.

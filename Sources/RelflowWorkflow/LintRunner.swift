@@ -38,42 +38,26 @@ public struct LintRunner {
     public func lintRange(_ range: String, in context: RepositoryContext) throws(RelflowError) -> [LintResult] {
         let repo = context.repository
         try context.requireFullHistory()
-        let walk = try git { () throws(GitError) in try RevisionWalk(repo) }
-        do {
-            try walk.sort([.topological, .reverse])
-            if range.contains("..") {
-                if range.contains("...") {
-                    throw RelflowError.usage("symmetric ranges ('\(range)') are not supported",
-                                             hint: "write 'A..B' for the commits of B that are not in A")
-                }
-                let parts = range.components(separatedBy: "..")
-                guard parts.count == 2 else {
-                    throw RelflowError.usage("'\(range)' is not a range: write A..B (one '..')",
-                                             hint: "e.g. relflow lint origin/main..HEAD")
-                }
-                let from = parts[0].isEmpty ? "HEAD" : parts[0]
-                let to = parts.count > 1 && !parts[1].isEmpty ? parts[1] : "HEAD"
-                try walk.hide(try context.resolve(from))
-                try walk.push(try context.resolve(to))
-            } else {
-                let id = try context.resolve(range)
-                let commit = try git { () throws(GitError) in try repo.commit(id) }
-                return [lint(commit)]
-            }
-        } catch let error as RelflowError {
-            throw error
-        } catch let error as GitError {
-            throw gitFailure(error)
-        } catch {
-            throw .repository("\(error)")
+        guard range.contains("..") else {
+            let id = try context.resolve(range)
+            let commit = try git { () throws(GitError) in try repo.commit(id) }
+            return [lint(commit)]
         }
-        var results: [LintResult] = []
-        try git { () throws(GitError) in
-            while let id = try walk.next() {
-                results.append(lint(try repo.commit(id)))
-            }
+        if range.contains("...") {
+            throw RelflowError.usage("symmetric ranges ('\(range)') are not supported",
+                                     hint: "write 'A..B' for the commits of B that are not in A")
         }
-        return results
+        let parts = range.components(separatedBy: "..")
+        guard parts.count == 2 else {
+            throw RelflowError.usage("'\(range)' is not a range: write A..B (one '..')", hint: "e.g. relflow lint origin/main..HEAD")
+        }
+        let from = try context.resolve(parts[0].isEmpty ? "HEAD" : parts[0])
+        let to = try context.resolve(parts[1].isEmpty ? "HEAD" : parts[1])
+        // Oldest first. The walk reads only parents and dates from the raw commits, so a
+        // commit whose author line libgit2 refuses is linted like any other.
+        return try git { () throws(GitError) in
+            try Ancestry(repo).commits(from: [to], excluding: [from]).reversed().map { (id: ObjectID) throws(GitError) in lint(try repo.commit(id)) }
+        }
     }
 
     func lint(_ commit: Commit) -> LintResult {

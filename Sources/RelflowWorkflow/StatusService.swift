@@ -52,11 +52,8 @@ public struct StatusService {
         var pending = Report.Pending(commits: 0, groups: [:])
         let mainRef = "refs/heads/" + config.branches.main
         if let main = try git({ () throws(GitError) in try repo.reference(mainRef) }) {
-            let walk = try git { () throws(GitError) in try RevisionWalk(repo) }
             try git { () throws(GitError) in
-                try walk.push(main)
-                if let publish { try walk.hide(publish) }
-                while let id = try walk.next() {
+                for id in try context.ancestry.commits(from: [main], excluding: publish.map { [$0] } ?? []) {
                     let commit = try repo.commit(id)
                     pending.commits += 1
                     let parsed = ConventionalCommitParser.parse(commit.message, keepBody: false)

@@ -217,4 +217,35 @@ struct NastyInputTests {
         let r = runProcess("/usr/bin/timeout", ["30", RelflowBinary.path, "lint", "-"], cwd: repo.path, environment: repo.environment, stdin: message)
         #expect(r.status == 1 && r.stderr.contains("header-format"), "\(r.status) \(r.stderr.prefix(500))")
     }
+
+    /// Row 6: a ledger ref that names a blob stops a release before anything is written, and
+    /// verify names invariant 5. Row 15: a commit whose date git cannot parse is read the way
+    /// git log shows it, instead of "unknown revision 'HEAD'".
+    @Test func aBrokenLedgerStopsAReleaseBeforeItWrites() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        let blob = try repo.git(["hash-object", "-w", "--stdin"], stdin: Data("not a ledger\n".utf8))
+        try repo.git("update-ref", "refs/relflow/ledger", blob)
+        let head = try repo.git("rev-parse", "HEAD")
+        for args in [["release", "--dry-run"], ["release"]] {
+            let r = repo.relflow(args)
+            #expect(r.status == 3 && r.stderr.contains("refs/relflow/ledger points at"), "\(args): \(r)")
+        }
+        #expect(try repo.git("rev-parse", "HEAD") == head)
+        #expect(try repo.git("tag", "--list").isEmpty)
+        let verify = repo.relflow("verify")
+        #expect(verify.status == 1 && verify.stderr.contains("invariant 5 [ledger-unreadable]"), "\(verify)")
+
+        let odd = try TestRepo()
+        try odd.commit("feat: a", files: ["a": "1"])
+        let tree = try odd.git("rev-parse", "HEAD^{tree}")
+        let parent = try odd.git("rev-parse", "HEAD")
+        let object = "tree \(tree)\nparent \(parent)\nauthor A <a@x> not-a-date\ncommitter A <a@x> 1700000000 +0000\n\nfix: odd date\n"
+        let id = try odd.git(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], stdin: Data(object.utf8))
+        try odd.git("update-ref", "refs/heads/main", id)
+        for args in [["version", "--next"], ["changelog", "--unreleased"], ["lint", "HEAD~1..HEAD"], ["status"]] {
+            let r = odd.relflow(args)
+            #expect(r.status == 0 && !r.stderr.contains("unknown revision"), "\(args): \(r)")
+        }
+    }
 }
