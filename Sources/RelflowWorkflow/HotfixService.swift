@@ -200,22 +200,21 @@ public struct HotfixService {
                           unlessRecent: { $0.event == .release && $0.tag == tagName })
 
         // Promote ahead of anything pending: no delay; approvals as [gate] hotfix says.
-        var promotion: PromoteService.Outcome?
         let publish = try GateService(context: context).publishCommit()
         if publish != tip {
             let evaluation = try GateService(context: context).evaluate(tag, index: index, hotfix: true)
             guard evaluation.decision.allowed else { return .waiting(tag: tagName, decision: evaluation.decision) }
-            promotion = try await PromoteService(context: context).promote(tagName, push: nil, runPublisher: true, hotfix: true, echo: echo)
         }
+        // Also when publish is there already (a rerun after a kill): promote then completes a
+        // delivery that never reported.
+        let promotion: PromoteService.Outcome? = try await PromoteService(context: context).promote(tagName, push: nil, runPublisher: true, hotfix: true, echo: echo)
+        CrashPoint.reached("hotfix-promoted")
 
         // Carry the fix to main.
         let (backport, backportBranch, conflicts) = try carryToMain(tip: tip, commits: commits, version: version, tag: tagName, identity: identity)
+        CrashPoint.reached("hotfix-carried")
 
-        // The branch goes; HEAD goes to main if it was on it.
-        if (try? repo.head())?.branchName == branch {
-            try git { () throws(GitError) in try repo.switchTo(branch: "refs/heads/" + config.branches.main) }
-        }
-        try git { () throws(GitError) in try repo.deleteReference("refs/heads/" + branch, expecting: tip) }
+        // The record first, then the branch goes: a rerun finds the branch until all is recorded.
         var finishEntries: [LedgerEntry] = []
         if !entries.contains(where: { $0.event == .hotfixFinish && $0.tag == tagName }) {
             finishEntries.append(LedgerEntry(event: .hotfixFinish, version: version.description, tag: tagName, tagObject: tagObject.hex,
@@ -225,9 +224,19 @@ public struct HotfixService {
         var backportDetails = ["status": backport, "mode": config.hotfix.backport.rawValue]
         if let backportBranch { backportDetails["branch"] = backportBranch }
         if !conflicts.isEmpty { backportDetails["conflicts"] = conflicts.joined(separator: ", ") }
-        finishEntries.append(LedgerEntry(event: .backport, version: version.description, tag: tagName, commit: tip.hex,
-                                         actor: identity.actor, timestamp: Clock.now(), details: backportDetails))
-        try ledger.append(finishEntries)
+        if !entries.contains(where: { $0.event == .backport && $0.tag == tagName }) {
+            finishEntries.append(LedgerEntry(event: .backport, version: version.description, tag: tagName, commit: tip.hex,
+                                             actor: identity.actor, timestamp: Clock.now(), details: backportDetails))
+        }
+        if !finishEntries.isEmpty {
+            try ledger.append(finishEntries)
+        }
+        CrashPoint.reached("hotfix-recorded")
+        // HEAD goes to main if it was on the branch; then the branch goes.
+        if (try? repo.head())?.branchName == branch {
+            try git { () throws(GitError) in try repo.switchTo(branch: "refs/heads/" + config.branches.main) }
+        }
+        try git { () throws(GitError) in try repo.deleteReference("refs/heads/" + branch, expecting: tip) }
         return .finished(Finished(tag: tagName, base: base.name, promotion: promotion, backport: backport,
                                   backportBranch: backportBranch, conflicts: conflicts))
     }

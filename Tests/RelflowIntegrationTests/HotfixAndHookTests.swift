@@ -132,6 +132,32 @@ struct HotfixAndHookTests {
         #expect(md.components(separatedBy: "picked fix").count == 2, "\(md)")
     }
 
+    /// `hotfix finish` killed after each of its steps: running it again finishes the job, with
+    /// every ledger entry exactly once and the publisher run for the patch.
+    @Test(arguments: ["promote-recorded", "promote-moved", "hotfix-promoted", "hotfix-carried", "hotfix-recorded"])
+    func aKilledHotfixFinishIsCompletedByRunningItAgain(_ point: String) throws {
+        let p = try Project(extraConfig: "hotfix = \"auto\"\n")
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("init").status == 0)
+        #expect(p.relflow("hotfix", "start").status == 0)
+        try p.repo.commit("fix: stamp", files: ["timestamp.json": "{\"t\": 5}\n"])
+        let killed = p.repo.relflow(["hotfix", "finish"], env: ["RELFLOW_TEST_KILL_AT": point])
+        #expect(killed.status != 0 && killed.status != 1, "\(killed)")
+        let again = p.relflow("hotfix", "finish")
+        #expect(again.status == 0, "\(again)")
+        #expect(p.repo.gitResult(["rev-parse", "--verify", "-q", "hotfix/0.1.1"]).status != 0)
+        #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.1^{commit}")))
+        let ledger = try p.ledgerSummaries()
+        for summary in ["release v0.1.1", "hotfix-finish v0.1.1", "deliver v0.1.1: success to production"] {
+            #expect(ledger.filter { $0 == summary }.count == 1, "\(summary) in \(ledger)")
+        }
+        // Carried before the kill, the fix is found in main on the rerun ("present").
+        #expect(ledger.filter { $0 == "backport v0.1.1: merged" || $0 == "backport v0.1.1: present" }.count == 1, "\(ledger)")
+        #expect(try p.repo.git("merge-base", "--is-ancestor", "v0.1.1", "main").isEmpty)
+        #expect(ledger.filter { $0.hasPrefix("promote v0.1.1") }.count == 1, "\(ledger)")
+        #expect(p.relflow("verify").status == 0)
+    }
+
     @Test func aHotfixWaitingForApprovalIsFinishedByTheSecondRun() throws {
         let p = try Project(publisher: false)
         #expect(p.relflow("release").status == 0)

@@ -39,7 +39,8 @@ extension PromoteService {
     /// True when a successful delivery of `tag` is recorded since publish last moved to it.
     func isDelivered(_ tag: ReleaseTag) throws(RelflowError) -> Bool {
         let entries = try Ledger(repository: repo).entries()
-        guard let placed = entries.lastIndex(where: { Self.isPlacement($0) && $0.commit == tag.commit.hex }) else { return false }
+        // The move that put it there (a hotfix-finish entry records a move, it is not one).
+        let placed = entries.lastIndex { ($0.event == .promote || $0.event == .rollback) && $0.commit == tag.commit.hex } ?? entries.startIndex
         return entries[placed...].contains { $0.event == .deliver && $0.tag == tag.name && $0.details["status"] == "success" }
     }
 
