@@ -202,6 +202,34 @@ public final class Repository {
         return String(cString: value)
     }
 
+    /// Every value of a multi-valued key (e.g. `remote.origin.fetch`).
+    public func configValues(_ key: String) -> [String] {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return [] }
+        defer { git_config_free(config) }
+        var iterator: OpaquePointer?
+        guard git_config_multivar_iterator_new(&iterator, config, key, nil) == 0 else { return [] }
+        defer { git_config_iterator_free(iterator) }
+        var values: [String] = []
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator) == 0, let entry { values.append(String(cString: entry.pointee.value)) }
+        return values
+    }
+
+    /// Adds `value` to the multi-valued `key` in the repository's own configuration, unless
+    /// it is there already.
+    public func addConfigValue(_ key: String, _ value: String) throws(GitError) {
+        if configValues(key).contains(value) { return }
+        var config: OpaquePointer?
+        try check(git_repository_config(&config, pointer), "open the configuration")
+        defer { git_config_free(config) }
+        var local: OpaquePointer?
+        try check(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "open the repository's configuration")
+        defer { git_config_free(local) }
+        // A pattern that matches no existing value: libgit2 then adds one.
+        try check(git_config_set_multivar(local, key, "^$relflow-never-matches^", value), "set \(key)")
+    }
+
     /// The identity git would record for a new commit (`user.name`, `user.email`, or the
     /// `GIT_AUTHOR_*`/`GIT_COMMITTER_*` variables when git's environment sets them).
     public func defaultSignature() throws(GitError) -> Signature {

@@ -33,13 +33,7 @@ public struct GateService {
         if let name {
             return try context.release(named: name, in: index)
         }
-        let mainRef = "refs/heads/" + config.branches.main
-        let tip: ObjectID
-        if let main = try git({ () throws(GitError) in try repo.reference(mainRef) }) {
-            tip = try git { () throws(GitError) in try repo.resolveCommit(main.hex) }
-        } else {
-            tip = try context.headCommit()
-        }
+        let tip = try context.requireBranchTip(config.branches.main, key: "main")
         guard let latest = try index.highest(in: context.reach(from: tip)) else {
             throw .repository("there is no release on \(config.branches.main) yet", hint: "make one with: relflow release")
         }

@@ -29,8 +29,8 @@ public struct NoticeService {
         let index = try context.releaseTags()
         let publish = try gateService.publishCommit()
         let current = try gateService.currentRelease(index: index)
-        let targetName = revision ?? config.branches.main
-        let target = try context.resolve(targetName)
+        let target: ObjectID
+        if let revision { target = try context.resolve(revision) } else { target = try context.requireBranchTip(config.branches.main, key: "main") }
         let entries = try Ledger(repository: repo).entries()
 
         // Every commit beyond production, as one section.

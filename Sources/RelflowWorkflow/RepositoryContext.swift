@@ -35,7 +35,9 @@ public final class RepositoryContext {
             throw RepositoryContext.explain(error, path: path ?? ".")
         }
         let (config, source) = try loadConfig(repository: repository, explicitPath: configPath)
-        return RepositoryContext(repository: repository, config: config, configSource: source)
+        let context = RepositoryContext(repository: repository, config: config, configSource: source)
+        try context.adoptRemoteState()
+        return context
     }
 
     /// Turns a libgit2 failure to open into a message a person can act on.

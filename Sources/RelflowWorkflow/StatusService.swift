@@ -28,6 +28,8 @@ public struct StatusService {
         public var interruptedRelease: String?
         /// Lock files left in the git folder (by a running or a killed process).
         public var leftLocks: [LeftLock]
+        /// What this clone lacks to see the team's state (nil when nothing).
+        public var setup: String?
         public var violations: [VerifyService.Violation]
     }
 
@@ -50,8 +52,8 @@ public struct StatusService {
         }
         // What main holds beyond publish.
         var pending = Report.Pending(commits: 0, groups: [:])
-        let mainRef = "refs/heads/" + config.branches.main
-        if let main = try git({ () throws(GitError) in try repo.reference(mainRef) }) {
+        do {
+            let main = try context.requireBranchTip(config.branches.main, key: "main")
             try git { () throws(GitError) in
                 for id in try context.ancestry.commits(from: [main], excluding: publish.map { [$0] } ?? []) {
                     let commit = try repo.commit(id)
@@ -90,6 +92,8 @@ public struct StatusService {
                       undelivered: undelivered,
                       interruptedRelease: interrupted.map { "\($0.tag): the release commit is made; its \($0.missing) is missing — run relflow release to finish it" },
                       leftLocks: LeftLock.find(in: repo),
+                      setup: context.fetchesRelflowRefs ? nil
+                          : "git fetch does not bring relflow's ledger into this clone: run relflow init once (it adds the refspec and fetches)",
                       violations: try VerifyService(context: context).verify())
     }
 }

@@ -223,8 +223,7 @@ public struct VerifyService {
         // 4. Hotfix tags descend from the tag they started at and hold no later commit of main.
         let starts = Dictionary(entries.filter { $0.event == .hotfixStart }.compactMap { e in e.version.map { ($0, e) } },
                                 uniquingKeysWith: { a, _ in a })
-        let mainRef = "refs/heads/" + config.branches.main
-        let main = try git { () throws(GitError) in try repo.reference(mainRef) }
+        let main = try context.branchTip(config.branches.main)
         for finish in entries where finish.event == .hotfixFinish {
             guard let version = finish.version, let start = starts[version], let base = start.tag,
                   let baseTag = index.tag(named: base), let tagName = finish.tag, let hotfix = index.tag(named: tagName) else { continue }

@@ -2,7 +2,7 @@ import ArgumentParser
 import RelflowCore
 import RelflowWorkflow
 
-struct InitCommand: ParsableCommand {
+struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Set relflow up in this clone: .relflow.toml, publish at the latest release, client hooks.",
@@ -10,9 +10,9 @@ struct InitCommand: ParsableCommand {
     )
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
+    func run() async throws {
         let context = try global.context()
-        let outcome = try InitService(context: context).run(relflowPath: currentExecutablePath())
+        let outcome = try await InitService(context: context).run(relflowPath: currentExecutablePath())
         if global.json {
             Output.printJSON(["steps": outcome.steps, "hint": outcome.hint.map { [$0] } ?? []])
             return

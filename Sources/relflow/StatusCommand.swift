@@ -36,6 +36,7 @@ struct StatusCommand: ParsableCommand {
             Output.print(Output.yellow("undelivered: ") + tag + " is on \(config.branches.publish) without a successful delivery"
                          + " — rerun relflow promote \(tag) to run the publisher, or record one done elsewhere: relflow deliver --status success")
         }
+        if let setup = report.setup { Output.print(Output.yellow("setup: ") + setup) }
         let gitFolder = context.repository.commonDirectory
         for lock in report.leftLocks {
             Output.print(Output.yellow("lock file: ") + lock.description + " — git or relflow is writing it, or a killed process left it;"
