@@ -116,6 +116,9 @@ public struct NoticeService {
                 return .init(date: when, text: "\(when) at the earliest: [gate] delay (\(delay.text)) after it is tagged, or earlier on approval")
             }
         }
-        return .init(date: nil, text: "on approval")
+        guard let decision else {
+            return .init(date: nil, text: tagged == nil ? "once it is released (relflow release) and its gate lets it out" : "when it is promoted")
+        }
+        return .init(date: nil, text: decision.kind == .review ? "on approval (\(decision.reason))" : "when the gate lets it out (\(decision.reason))")
     }
 }

@@ -85,6 +85,15 @@ enum Output {
         var text = red("relflow: error: ") + error.message + "\n"
         if let hint = error.hint, !hint.isEmpty { text += yellow("hint: ") + hint + "\n" }
         FileHandle.standardError.write(Data(text.utf8))
+        // Under --json the error is a document too, so that a script always reads one.
+        if json || CommandLine.arguments.dropFirst().contains("--json") {
+            struct ErrorDocument: Encodable {
+                struct Body: Encodable { let message: String; let hint: String?; let exitCode: Int32 }
+                let error: Body
+            }
+            let document = ErrorDocument(error: .init(message: error.message, hint: error.hint, exitCode: error.status.rawValue))
+            if let text = try? jsonText(document) { FileHandle.standardOutput.write(Data(text.utf8)) }
+        }
         exitProcess(error.status.rawValue)
     }
 

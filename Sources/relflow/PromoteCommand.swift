@@ -14,12 +14,14 @@ struct PromoteCommand: AsyncParsableCommand {
         """
     )
     @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp("The release to put in production (default: the latest release on main).", valueName: "tag"))
+    var tag: String?
     @OptionGroup var move: PublishMoveOptions
 
     func run() async throws {
         let context = try global.context()
         let echo = Output.publisherEcho(json: global.json, quiet: global.quiet)
-        let outcome = try await PromoteService(context: context).promote(move.tag, push: move.push, runPublisher: !move.noPublish, echo: echo)
+        let outcome = try await PromoteService(context: context).promote(tag, push: move.push, runPublisher: !move.noPublish, echo: echo)
         try PromoteCommand.report(outcome, verb: "promoted", global: global)
     }
 

@@ -1,10 +1,8 @@
 import ArgumentParser
 
-/// What `promote` and `rollback` share: the tag, the remote to push to, and the publisher.
+/// What `promote` and `rollback` share: the remote to push to, and the publisher. (Each
+/// names its own tag argument, with its own default.)
 struct PublishMoveOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("The release tag (default: the latest release on main; for rollback, the one before).", valueName: "tag"))
-    var tag: String?
-
     @Option(help: ArgumentHelp("Push publish, the tag and the ledger to this remote.", valueName: "remote"))
     var push: String?
 

@@ -13,7 +13,6 @@ struct Relflow: AsyncParsableCommand {
         Exit codes: 0 done, 1 refused by policy, 2 usage or configuration error,
         3 repository error, 4 the publisher failed.
         """,
-        version: relflowVersion,
         subcommands: [
             InitCommand.self, LintCommand.self, VersionCommand.self, ChangelogCommand.self, NoticeCommand.self, BomCommand.self,
             ReleaseCommand.self,
@@ -32,7 +31,20 @@ struct Relflow: AsyncParsableCommand {
                 try HookCommand.commitMsg(file: arguments[2])
                 return
             }
-            var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            if arguments == ["--version"] {
+                print(relflowVersion)
+                return
+            }
+            let hoisted = hoistingGlobalOptions(arguments)
+            if let first = hoisted.first, !first.hasPrefix("-"), first != "help" {
+                let names = Relflow.configuration.subcommands.compactMap { $0.configuration.commandName }
+                if !names.contains(first) {
+                    let close = names.min { editDistance($0, first) < editDistance($1, first) }
+                    throw RelflowError(.usage, "'\(first)' is not a relflow command",
+                                       hint: close.map { editDistance($0, first) <= 3 ? "did you mean '\($0)'? " : "" }.map { $0 + "the commands: " + names.joined(separator: ", ") })
+                }
+            }
+            var command = try parseAsRoot(hoisted)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -21,7 +21,12 @@ struct StatusCommand: ParsableCommand {
         Output.print(Output.bold("production") + " (\(config.branches.publish)): " + (p.tag ?? p.commit.map { "\($0.prefix(7)), a commit no release tag names — promote a release (relflow promote <tag>) to put a release there" }
                                                                                         ?? "not set — relflow init"))
         if p.tag != nil {
-            Output.print("  delivered: " + (p.deliveredAt ?? "never recorded") + (p.deliveryStatus.map { " (last: \($0))" } ?? ""))
+            switch (p.deliveredAt, p.deliveryStatus) {
+            case (let at?, "failure"?): Output.print("  delivered: \(at); the last delivery since failed")
+            case (let at?, _): Output.print("  delivered: \(at)")
+            case (nil, "failure"?): Output.print("  delivered: not yet — the last attempt failed")
+            case (nil, _): Output.print("  delivered: no delivery recorded")
+            }
         }
         let q = report.pending
         Output.print(Output.bold("\(config.branches.main)") + " beyond it: \(q.commits) commit\(q.commits == 1 ? "" : "s")"

@@ -75,7 +75,7 @@ public struct ChangelogRenderer: Sendable {
     /// Renders with `template` (Mustache source), or the default for the format.
     public func render(_ document: ChangelogDocument, format: Format, template: String? = nil, header: Bool = true,
                        title: String = "Changelog", forceTemplateEngine: Bool = false) throws(RelflowError) -> String {
-        let source: String
+        var source: String
         switch format {
         case .json:
             preconditionFailure("JSON is encoded, not templated")
@@ -88,6 +88,9 @@ public struct ChangelogRenderer: Sendable {
         if format == .md, source == DefaultTemplates.changelogMarkdown, !forceTemplateEngine {
             return DefaultMarkdown.render(document, header: header)
         }
+        // A Markdown template renders text as written: {{description}} must not come out
+        // HTML-escaped (`&amp;`), whether or not the template says {{% CONTENT_TYPE: TEXT }}.
+        if format == .md, !source.contains("CONTENT_TYPE") { source = "{{% CONTENT_TYPE: TEXT }}" + source }
         let compiled: MustacheTemplate
         do {
             compiled = try MustacheTemplate(string: source)

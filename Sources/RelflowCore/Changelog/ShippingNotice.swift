@@ -120,7 +120,8 @@ public struct ShippingNotice: Sendable, Codable {
 
     /// Markdown (commit text as written) or HTML (everything from commits escaped).
     public func render(html: Bool, template: String? = nil) throws(RelflowError) -> String {
-        let source = template ?? (html ? DefaultTemplates.noticeHTML : DefaultTemplates.noticeMarkdown)
+        var source = template ?? (html ? DefaultTemplates.noticeHTML : DefaultTemplates.noticeMarkdown)
+        if !html, !source.contains("CONTENT_TYPE") { source = "{{% CONTENT_TYPE: TEXT }}" + source }
         do {
             return try MustacheTemplate(string: source).render(viewModel(indentNotes: !html))
         } catch {

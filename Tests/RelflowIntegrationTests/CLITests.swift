@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The command line as people and scripts meet it.
+@Suite("the command line")
+struct CLITests {
+    @Test func aMistypedCommandGetsASuggestion() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        for (typed, meant) in [("chnagelog", "changelog"), ("versoin", "version"), ("promot", "promote")] {
+            let r = repo.relflow(typed, "--next")
+            #expect(r.status == 2 && r.stderr.contains("'\(typed)' is not a relflow command") && r.stderr.contains("did you mean '\(meant)'?"), "\(r)")
+        }
+        #expect(repo.relflow("--version").stdout == "0.1.0\n")
+        let help = repo.relflow("release", "--help").stdout
+        #expect(help.components(separatedBy: "--version <version>").count == 3, "usage line and option, once: \(help)")
+        #expect(!help.contains("Show the version"))
+        #expect(repo.relflow("rollback", "--help").stdout.contains("The release to go back to"))
+        #expect(repo.relflow("promote", "--help").stdout.contains("The release to put in production"))
+    }
+
+    /// Under --json an error is one JSON document on stdout (and the text on stderr).
+    @Test func jsonErrorsAreDocuments() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        for args in [["--json", "gate", "v9.9.9"], ["gate", "--json", "v9.9.9"]] {
+            let r = repo.relflow(args)
+            #expect(r.status == 3 && r.stderr.contains("relflow: error:"), "\(r)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let error = try #require(json["error"] as? [String: Any])
+            #expect(error["exitCode"] as? Int == 3 && (error["message"] as? String)?.contains("v9.9.9") == true && error["hint"] is String)
+        }
+    }
+
+    /// A custom Markdown template prints commit text as written, not HTML-escaped.
+    @Test func customMarkdownTemplatesAreNotHTMLEscaped() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: support <T> & \"quotes\"", files: ["a": "1"])
+        try repo.write("my.md", "{{#releases}}{{#groups}}{{#commits}}- {{description}}\n{{/commits}}{{/groups}}{{/releases}}")
+        let r = repo.relflow("changelog", "--template", "my.md")
+        #expect(r.status == 0 && r.stdout.contains("- support <T> & \"quotes\""), "\(r)")
+    }
+}
