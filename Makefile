@@ -61,13 +61,26 @@ $(TEST_VENV)/.ready:
 	$(TEST_VENV)/bin/pip install -q "cyclonedx-python-lib[json-validation]"
 	touch $@
 
+# The binary (also as git-relflow, so `git relflow …` works), a man page per command
+# (swift-argument-parser's generate-manual; git-relflow.1 too, for `git relflow --help`) and
+# shell completions for bash, zsh and fish.
+MANDIR = $(DESTDIR)$(PREFIX)/share/man
+SHAREDIR = $(DESTDIR)$(PREFIX)/share
 install: build
-	install -d $(BINDIR)
+	install -d $(BINDIR) $(MANDIR)/man1 $(SHAREDIR)/bash-completion/completions $(SHAREDIR)/zsh/site-functions $(SHAREDIR)/fish/vendor_completions.d
 	install -m 755 -s "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow" $(BINDIR)/relflow
 	ln -sf relflow $(BINDIR)/git-relflow
+	rm -rf .build/man && mkdir -p .build/man
+	$(SWIFT) package --allow-writing-to-directory .build/man generate-manual --multi-page --output-directory .build/man >/dev/null
+	install -m 644 .build/man/*.1 $(MANDIR)/man1/
+	install -m 644 .build/man/relflow.1 $(MANDIR)/man1/git-relflow.1
+	$(BINDIR)/relflow --generate-completion-script bash > $(SHAREDIR)/bash-completion/completions/relflow
+	$(BINDIR)/relflow --generate-completion-script zsh > $(SHAREDIR)/zsh/site-functions/_relflow
+	$(BINDIR)/relflow --generate-completion-script fish > $(SHAREDIR)/fish/vendor_completions.d/relflow.fish
 
 uninstall:
-	rm -f $(BINDIR)/relflow $(BINDIR)/git-relflow
+	rm -f $(BINDIR)/relflow $(BINDIR)/git-relflow $(MANDIR)/man1/relflow.1 $(MANDIR)/man1/relflow.*.1 $(MANDIR)/man1/git-relflow.1
+	rm -f $(SHAREDIR)/bash-completion/completions/relflow $(SHAREDIR)/zsh/site-functions/_relflow $(SHAREDIR)/fish/vendor_completions.d/relflow.fish
 
 # Builds relflow and runs its main job on a generated sample repository.
 demo: debug

@@ -219,7 +219,7 @@ struct Section {
         guard let text = try string(key) else { return nil }
         guard let d = ConfigDuration(text) else {
             throw error(key, "[\(name)] \(key) '\(text)' is not a duration of at most 100 years",
-                        hint: "write e.g. \(key) = \"90s\", \"30m\", \"24h\" or \"7d\"")
+                        hint: "write e.g. \(key) = \"90s\", \"30m\", \"24h\", \"7d\" or \"2w\" (units combine: \"1h30m\")")
         }
         return d
     }

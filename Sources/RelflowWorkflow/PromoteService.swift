@@ -43,8 +43,12 @@ public struct PromoteService {
                 var outcome = Outcome(tag: tag, previous: publish, decision: evaluation.decision, publisher: nil, pushed: false,
                                       alreadyThere: true, notes: notes + ["\(config.branches.publish) is at \(tag.name) already"])
                 if runPublisher, try !isDelivered(tag) {
-                    outcome.publisher = try await deliverThroughPublisher(tag: tag, previous: nil, event: hotfix ? "hotfix" : "promote",
-                                                                          gate: hotfix ? "hotfix" : evaluation.decision.kind.rawValue,
+                    // The publisher hears what the move that put it there recorded.
+                    let placed = try Ledger(repository: repo).entries().last { $0.event == .promote && $0.commit == tag.commit.hex }
+                    let index = try context.releaseTags()
+                    let previous = placed?.previous.flatMap { p in index.tags.first { $0.commit.hex == p }?.name }
+                    outcome.publisher = try await deliverThroughPublisher(tag: tag, previous: previous, event: hotfix ? "hotfix" : "promote",
+                                                                          gate: placed?.details["gate"] ?? (hotfix ? "hotfix" : evaluation.decision.kind.rawValue),
                                                                           identity: identity, echo: echo)
                     if outcome.publisher != nil { outcome.notes.append("no successful delivery of it was recorded, so the publisher ran now") }
                 }

@@ -123,7 +123,7 @@ enum Sync {
                 try reconcileLedger(with: theirs, repo: context.repository)
             }
         }
-        throw .refused("the ledger on \(remote) keeps changing while relflow pushes", hint: "retry: relflow push is safe to repeat")
+        throw .refused("the ledger on \(remote) keeps changing while relflow pushes", hint: "run the same command again: nothing recorded is lost, and entries already on the remote are not sent twice")
     }
 
     /// A rollback moves publish backwards: pushed with a lease on the value we replaced.

@@ -7,6 +7,8 @@ enum Output {
     nonisolated(unsafe) private static var quiet = false
     nonisolated(unsafe) private static var showVerbose = false
     nonisolated(unsafe) private(set) static var json = false
+    /// A JSON document was written on stdout.
+    nonisolated(unsafe) private(set) static var printedDocument = false
 
     static func configure(noColor: Bool, quiet: Bool, verbose: Bool, json: Bool) {
         let env = ProcessInfo.processInfo.environment
@@ -86,7 +88,9 @@ enum Output {
         if let hint = error.hint, !hint.isEmpty { text += yellow("hint: ") + hint + "\n" }
         FileHandle.standardError.write(Data(text.utf8))
         // Under --json the error is a document too, so that a script always reads one.
-        if json || CommandLine.arguments.dropFirst().contains("--json") {
+        // (Unless the command's own document went out already, e.g. a promotion whose
+        // publisher then failed: one document per run, and the exit code says the rest.)
+        if !printedDocument, json || CommandLine.arguments.dropFirst().contains("--json") {
             struct ErrorDocument: Encodable {
                 struct Body: Encodable { let message: String; let hint: String?; let exitCode: Int32 }
                 let error: Body
@@ -108,6 +112,7 @@ enum Output {
     static func printJSON<T: Encodable>(_ value: T) {
         do {
             FileHandle.standardOutput.write(Data(try jsonText(value).utf8))
+            printedDocument = true
         } catch {
             fail(RelflowError(.usage, "cannot encode the JSON output: \(error)"))
         }

@@ -138,6 +138,9 @@ struct RemoteAndCrashTests {
         #expect(summaries.filter { $0.hasPrefix("promote v0.1.2") }.count == 1, "\(summaries)")
         #expect(p.relflow("verify").status == 0)
         #expect(!p.relflow("status").stdout.contains("undelivered"))
+        // The publisher of the rerun hears what the promotion recorded.
+        let heard = try #require(p.file("deploy-env-v0.1.2.txt"))
+        #expect(heard.contains("RELFLOW_PREVIOUS_TAG=v0.1.1") && heard.contains("RELFLOW_GATE=auto"), "\(heard)")
     }
 
     @Test(arguments: ["rollback-recorded", "rollback-moved"])

@@ -59,7 +59,15 @@ public struct PushPolicy {
     }
 
     var publishRef: String { "refs/heads/" + config.branches.publish }
-    var tagPrefix: String { "refs/tags/" + config.tags.prefix }
+    /// The version a ref names when it is a release tag under any configured prefix.
+    func releaseVersion(ofRef ref: String) -> SemVer? {
+        ref.hasPrefix("refs/tags/") ? config.tags.version(ofTag: String(ref.dropFirst("refs/tags/".count))) : nil
+    }
+
+    /// The release tags here, under every configured prefix.
+    func releaseTagRefs() throws -> [(name: String, target: ObjectID, version: SemVer)] {
+        try repository.references(matching: "refs/tags/*").compactMap { ref in releaseVersion(ofRef: ref.name).map { (ref.name, ref.target, $0) } }
+    }
     var hotfixPrefix: String { "refs/heads/" + config.hotfix.branchPrefix }
 
     public func check(_ updates: [Update]) -> [Refusal] {
@@ -68,7 +76,7 @@ public struct PushPolicy {
             do {
                 if update.ref == publishRef {
                     refusals += try checkPublish(update, all: updates)
-                } else if update.ref.hasPrefix(tagPrefix), SemVer(String(update.ref.dropFirst(tagPrefix.count))) != nil {
+                } else if releaseVersion(ofRef: update.ref) != nil {
                     refusals += checkReleaseTag(update)
                 } else if update.ref == Ledger.reference {
                     refusals += try checkLedger(update)
@@ -115,12 +123,11 @@ public struct PushPolicy {
 
     func carriesReleaseTag(_ commit: ObjectID, pushed updates: [Update]) throws -> Bool {
         // The tags of this push first (in a server's quarantine their refs do not exist yet).
-        for update in updates where update.ref.hasPrefix(tagPrefix) {
-            guard let new = update.new, SemVer(String(update.ref.dropFirst(tagPrefix.count))) != nil else { continue }
+        for update in updates where releaseVersion(ofRef: update.ref) != nil {
+            guard let new = update.new else { continue }
             if (try? repository.resolveCommit(new.hex)) == commit { return true }
         }
-        for (name, target) in try repository.references(matching: "\(tagPrefix)*") {
-            guard SemVer(String(name.dropFirst(tagPrefix.count))) != nil else { continue }
+        for (_, target, _) in try releaseTagRefs() {
             if target == commit { return true }
             if (try? repository.resolveCommit(target.hex)) == commit { return true }
         }
@@ -208,16 +215,15 @@ public struct PushPolicy {
         let tip = try repository.resolveCommit(new.hex)
         // The release it starts at: the highest of the same line that it contains.
         var candidates: [(version: SemVer, commit: ObjectID)] = []
-        for (name, target) in try repository.references(matching: "\(tagPrefix)*") {
-            guard let v = SemVer(String(name.dropFirst(tagPrefix.count))), v < version,
-                  v.major == version.major, v.minor == version.minor,
+        for (_, target, v) in try releaseTagRefs() {
+            guard v < version, v.major == version.major, v.minor == version.minor,
                   let commit = try? repository.resolveCommit(target.hex) else { continue }
             candidates.append((v, commit))
         }
         candidates.sort { SemVer.compare($0.version, $1.version) > 0 }
         for candidate in candidates where try repository.isAncestor(candidate.commit, of: tip) {
             // Once its release is tagged at the tip, the fix is meant to reach main.
-            let released = try repository.references(matching: "\(tagPrefix)*").contains { (try? repository.resolveCommit($0.target.hex)) == tip }
+            let released = try releaseTagRefs().contains { (try? repository.resolveCommit($0.target.hex)) == tip }
             if !released, try HotfixRules.containsMainCommits(repository, tip: tip, base: candidate.commit, main: "refs/heads/" + config.branches.main) {
                 return [Refusal(ref: update.ref, rule: "hotfix-main-commits",
                                 message: "\(branch) contains commits of \(config.branches.main) made after its release tag",
