@@ -6,6 +6,11 @@ public struct ProcessResult: Sendable, CustomStringConvertible {
     public let stdout: String
     public let stderr: String
     public var description: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
 }
 
 public struct ShellError: Error, CustomStringConvertible {
