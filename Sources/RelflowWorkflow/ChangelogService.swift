@@ -334,7 +334,7 @@ public struct ReleasePlan: Sendable {
         let picksBySection = sections.map { $0.members.filter { !graph.records[$0].parsed.cherryPickedFrom.isEmpty } }
         if picksBySection.contains(where: { !$0.isEmpty }) {
             var present = Set<ObjectID>(minimumCapacity: graph.count)
-            for section in sections { for node in section.members { present.insert(graph.ids[node]) } }
+            for section in sections { for node in section.members { present.insert(graph.records[node].id) } }
             var presentHex: [String]?
             func isListed(_ source: String) -> Bool {
                 if source.utf8.count == 40, let id = ObjectID(hex: source) { return present.contains(id) }
@@ -347,7 +347,7 @@ public struct ReleasePlan: Sendable {
                 // Only the picks matter here: sort those, not the whole release.
                 for node in picks.sorted(by: { graph.times[$0] < graph.times[$1] }) {
                     for source in graph.records[node].parsed.cherryPickedFrom {
-                        if isListed(source) || !sources.insert(source).inserted { dropped.insert(graph.ids[node].hex) }
+                        if isListed(source) || !sources.insert(source).inserted { dropped.insert(graph.records[node].id.hex) }
                     }
                 }
             }
@@ -409,8 +409,7 @@ struct HistoryGraph: Sendable {
     private var nextRank: Int32 = 0
 
     var count: Int { records.count }
-    /// Each commit's id and committer time by node, in dense arrays for the hot loops.
-    var ids: [ObjectID] = []
+    /// Each commit's committer time by node, in a dense array for the hot loops.
     var times: [Int64] = []
     /// The nodes the tips reach.
     var nodes: [Int] { (0..<records.count).filter { reachable[$0] } }
@@ -454,12 +453,10 @@ struct HistoryGraph: Sendable {
         Trace.mark("read \(graph.records.count) commits")
         let count = graph.records.count
         graph.index.reserveCapacity(count)
-        graph.ids.reserveCapacity(count)
         graph.times.reserveCapacity(count)
         for i in 0..<count {
             let id = graph.records[i].id
             graph.index[id] = i
-            graph.ids.append(id)
             graph.times.append(graph.records[i].time)
         }
         graph.parentStart.reserveCapacity(count + 1)

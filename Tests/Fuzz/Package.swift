@@ -5,13 +5,15 @@
 import PackageDescription
 
 let fuzz: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+let core: [Target.Dependency] = ["FuzzSupport", .product(name: "RelflowCore", package: "relflow")]
 
 let package = Package(
     name: "relflow-fuzz",
     dependencies: [.package(name: "relflow", path: "../..")],
     targets: [
-        .executableTarget(name: "FuzzCommitMessage", dependencies: [.product(name: "RelflowCore", package: "relflow")], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "RelflowCore", package: "relflow")], swiftSettings: fuzz),
-        .executableTarget(name: "FuzzLockFiles", dependencies: [.product(name: "RelflowCore", package: "relflow")], swiftSettings: fuzz),
+        .target(name: "FuzzSupport", swiftSettings: fuzz),
+        .executableTarget(name: "FuzzCommitMessage", dependencies: core, swiftSettings: fuzz),
+        .executableTarget(name: "FuzzConfig", dependencies: core, swiftSettings: fuzz),
+        .executableTarget(name: "FuzzLockFiles", dependencies: core, swiftSettings: fuzz),
     ]
 )

@@ -8,12 +8,7 @@ struct ClonesAndCITests {
     /// v0.1.0 promoted at init, v0.1.1 released and promoted, two more commits on main; all
     /// pushed (branches, tags, ledger) to a bare remote.
     func pushedProject() throws -> Project {
-        let p = try Project()
-        #expect(p.relflow("release").status == 0)
-        #expect(p.relflow("init").status == 0)
-        try p.repo.commit("fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
-        #expect(p.relflow("release").status == 0)
-        #expect(p.relflow("promote").status == 0)
+        let p = try Project.inProduction()
         try p.repo.commit("feat: more", files: ["src/more.txt": "x\n"])
         try p.repo.commit("fix: again", files: ["src/again.txt": "x\n"])
         try p.repo.git("push", "-q", "origin", "main", "publish", "--tags", "refs/relflow/ledger")

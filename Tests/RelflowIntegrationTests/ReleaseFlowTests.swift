@@ -35,6 +35,18 @@ final class Project: @unchecked Sendable {
 
     func relflow(_ args: String..., env: [String: String] = [:]) -> ProcessResult { repo.relflow(args, env: env) }
 
+    /// v0.1.0 released and set at init, v0.1.1 (a timestamp change: auto gate) released,
+    /// promoted and delivered: a project with a history in production.
+    static func inProduction() throws -> Project {
+        let p = try Project()
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("init").status == 0)
+        try p.repo.commit("fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("promote").status == 0)
+        return p
+    }
+
     func file(_ name: String) -> String? { try? String(contentsOfFile: repo.root + "/" + name, encoding: .utf8) }
 
     /// The second person of the team.

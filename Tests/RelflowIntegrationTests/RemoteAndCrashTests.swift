@@ -104,12 +104,7 @@ struct RemoteAndCrashTests {
 
     /// A project with v0.1.0 live and delivered, and v0.1.1 released (auto gate).
     func liveProject() throws -> Project {
-        let p = try Project()
-        #expect(p.relflow("release").status == 0)
-        #expect(p.relflow("init").status == 0)
-        try p.repo.commit("fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
-        #expect(p.relflow("release").status == 0)
-        #expect(p.relflow("promote").status == 0)
+        let p = try Project.inProduction()
         try p.repo.commit("fix: stamp 2", files: ["timestamp.json": "{\"t\": 12}\n"])
         #expect(p.relflow("release").status == 0)
         return p

@@ -1,3 +1,4 @@
+import FuzzSupport
 import RelflowCore
 
 /// Any bytes as a commit message: parsed, linted in both modes and as an edited file, with
@@ -19,15 +20,7 @@ public func fuzzCommitMessage(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
     return 0
 }
 
-/// SwiftPM links an executable's entry point as `FuzzCommitMessage_main`: hand control to libFuzzer's driver.
 @_cdecl("FuzzCommitMessage_main")
 public func fuzzCommitMessageMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzCommitMessage)
+    runFuzzer(argc, argv, fuzzCommitMessage)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32

@@ -1,3 +1,4 @@
+import FuzzSupport
 import RelflowCore
 
 /// Any bytes as `.relflow.toml`: loaded (a clear error or a configuration, never a crash),
@@ -11,15 +12,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// SwiftPM links an executable's entry point as `FuzzConfig_main`: hand control to libFuzzer's driver.
 @_cdecl("FuzzConfig_main")
 public func fuzzConfigMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzConfig)
+    runFuzzer(argc, argv, fuzzConfig)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32

@@ -1,3 +1,4 @@
+import FuzzSupport
 import RelflowCore
 
 /// Any bytes as each kind of lock file relflow reads (the first byte picks the kind, so the
@@ -12,15 +13,7 @@ public func fuzzLockFiles(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// SwiftPM links an executable's entry point as `FuzzLockFiles_main`: hand control to libFuzzer's driver.
 @_cdecl("FuzzLockFiles_main")
 public func fuzzLockFilesMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzLockFiles)
+    runFuzzer(argc, argv, fuzzLockFiles)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
