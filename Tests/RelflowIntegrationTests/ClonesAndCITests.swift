@@ -85,4 +85,30 @@ struct ClonesAndCITests {
         #expect(try p.ledgerSummaries().filter { $0.hasPrefix("promote") }.count == 1)
         #expect(p.relflow("verify").status == 0)
     }
+
+    /// Attack: a promote entry pushed alone (to a remote without relflow's server hook) must
+    /// not steer another clone's publish: it is never "completed" there, and verify names it.
+    @Test func aLedgerEntryFromTheRemoteIsNotAnOrderToMovePublish() throws {
+        let p = try Project.inProduction()
+        try p.repo.commit("feat: unreviewed", files: ["src/evil.txt": "x\n"])
+        #expect(p.relflow("release").status == 0)
+        try p.repo.git("push", "-q", "origin", "main", "publish", "--tags", "refs/relflow/ledger")
+        // The attacker's clone records a promotion of v0.2.0 and stops before moving publish.
+        let path = p.repo.root + "/attacker"
+        try p.repo.git("clone", "-q", "file://" + p.remote, path)
+        let attacker = TestRepo(existing: path, sharing: p.repo)
+        #expect(attacker.relflow("init").status == 0)
+        #expect(attacker.relflow(["approve", "v0.2.0"], env: Project.grace).status == 0)
+        let recorded = attacker.relflow(["promote", "v0.2.0", "--no-publish"], env: ["RELFLOW_TEST_KILL_AT": "promote-recorded"])
+        #expect(recorded.status != 0 && recorded.status != 1, "\(recorded)")
+        #expect(attacker.relflow("history").stdout.contains("promote        v0.2.0"))
+        try attacker.git("push", "-q", "origin", "refs/relflow/ledger")
+        // The maintainer fetches; their next promote does not move publish to v0.2.0.
+        try p.repo.git("fetch", "-q", "origin", "+refs/relflow/*:refs/relflow/remote/*")
+        let again = p.relflow("promote", "v0.1.1")
+        #expect(again.stderr.contains("came from the remote"), "\(again)")
+        #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.1^{commit}")))
+        let verify = p.relflow("verify")
+        #expect(verify.status == 1 && verify.stderr.contains("promote of v0.2.0 was recorded"), "\(verify)")
+    }
 }

@@ -20,11 +20,26 @@ extension PromoteService {
     }
 
     /// Makes the move an interrupted run recorded but did not make; a note saying so, or none.
+    ///
+    /// Only a move recorded here and never pushed is completed: an entry that came from the
+    /// remote's ledger (where the server judges every move with its entry) is not taken as an
+    /// order to move publish, so a ledger entry pushed alone cannot steer a maintainer's next
+    /// promote. Such an entry stays a violation that verify and status name.
     func completeInterruptedMove() throws(RelflowError) -> [String] {
-        let entries = try Ledger(repository: repo).entries()
+        let records = try Ledger(repository: repo).records()
+        let entries = records.compactMap(\.entry)
         let publish = try git { () throws(GitError) in try repo.reference(publishRef) }
         guard let entry = Self.interruptedMove(entries: entries, publish: publish),
-              let target = entry.commit.flatMap(ObjectID.init(hex:)) else { return [] }
+              let target = entry.commit.flatMap(ObjectID.init(hex:)),
+              let record = records.last(where: { $0.entry == entry }) else { return [] }
+        let fromRemote = try git { () throws(GitError) -> Bool in
+            guard let remote = try repo.reference(Sync.remoteLedger) else { return false }
+            if remote == record.id { return true }
+            return try repo.isDescendant(remote, of: record.id)
+        }
+        if fromRemote {
+            return ["the ledger's \(entry.event.rawValue) of \(entry.tag ?? target.short()) came from the remote, but \(config.branches.publish) never moved there: not completed here (relflow verify names it)"]
+        }
         do {
             try repo.updateReference(publishRef, to: target, expecting: publish,
                                      message: "relflow: complete the interrupted \(entry.event.rawValue) of \(entry.tag ?? target.short())")
