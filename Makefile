@@ -29,7 +29,7 @@ debug: deps
 
 # The whole suite: unit tests of the domain, and integration tests that drive the real git
 # and the relflow binary on repositories made in temporary folders.
-test: deps $(TEST_VENV)/.ready
+test: deps $(TEST_VENV)/.ready-2
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	RELFLOW_CYCLONEDX_PYTHON="$(CURDIR)/$(TEST_VENV)/bin/python" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
@@ -56,9 +56,10 @@ fuzz: deps
 	done
 
 # The official CycloneDX 1.5 schema and a strict validator, from PyPI, for the BOM tests.
-$(TEST_VENV)/.ready:
+# and zizmor and check-jsonschema for the shipped CI templates.
+$(TEST_VENV)/.ready-2:
 	python3 -m venv $(TEST_VENV)
-	$(TEST_VENV)/bin/pip install -q "cyclonedx-python-lib[json-validation]"
+	$(TEST_VENV)/bin/pip install -q "cyclonedx-python-lib[json-validation]" zizmor check-jsonschema
 	touch $@
 
 # The binary (also as git-relflow, so `git relflow …` works), a man page per command

@@ -54,4 +54,22 @@ struct CLITests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
         #expect(json["tag"] as? String == "v0.1.1" && json["error"] == nil)
     }
+
+    /// The CI templates users copy: valid for GitHub Actions and GitLab CI (check-jsonschema's
+    /// built-in schemas), and no finding in zizmor's offline audit of the GitHub workflow.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: JSONSchemaTests.python)))
+    func theCITemplatesPassTheirSchemasAndZizmor() throws {
+        let bin = URL(fileURLWithPath: JSONSchemaTests.python).deletingLastPathComponent().path
+        let root = RelflowBinary.packageRoot
+        for (file, schema) in [("github-actions.yml", "vendor.github-workflows"), ("gitlab-ci.yml", "vendor.gitlab-ci")] {
+            let r = runProcess(bin + "/check-jsonschema", ["--builtin-schema", schema, root + "/templates/ci/" + file])
+            #expect(r.status == 0, "\(file): \(r)")
+        }
+        let audit = runProcess(bin + "/zizmor", ["--offline", "--no-progress", root + "/templates/ci/github-actions.yml"])
+        #expect(audit.status == 0 && (audit.stdout + audit.stderr).contains("No findings"), "\(audit)")
+        for file in ["github-actions.yml", "gitlab-ci.yml"] {
+            let text = try String(contentsOfFile: root + "/templates/ci/" + file, encoding: .utf8)
+            #expect(!text.contains("|| true"), "\(file) hides a failing fetch")
+        }
+    }
 }
