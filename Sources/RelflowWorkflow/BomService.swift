@@ -16,6 +16,9 @@ public struct BomService {
         var components: [Component] = []
         var manifests: [String] = []
         var warnings: [BomWarning] = []
+        for path in paths {
+            if let problem = LockFiles.unreadManifest(path), !extra.contains(path) { warnings.append(BomWarning(file: path, problem: problem)) }
+        }
         for path in paths where LockFiles.isLockFile(path) || extra.contains(path) {
             guard let bytes = try git({ () throws(GitError) in try repo.blob(at: path, inCommit: commit) }) else { continue }
             manifests.append(path)

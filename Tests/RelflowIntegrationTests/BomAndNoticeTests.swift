@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import RelflowCore
 
 /// Copies the lock-file fixtures (Tests/Fixtures/bom) into a repository, as a project would
 /// have them at different depths.
@@ -18,7 +19,8 @@ func addFixtures(_ names: [String], to repo: TestRepo, under folder: String = "d
 
 @Suite("relflow bom and relflow notice")
 struct BomAndNoticeTests {
-    static let all = ["swift-v1", "swift-v2", "swift-v3", "npm-v2", "npm-v3", "cargo", "go", "pip", "poetry", "gem"]
+    static let all = ["swift-v1", "swift-v2", "swift-v3", "npm-v2", "npm-v3", "pnpm-v6", "pnpm-v9", "yarn-classic", "yarn-berry",
+                      "cargo", "go", "pip", "poetry", "gem"]
 
     func components(_ result: ProcessResult) throws -> Set<String> {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
@@ -43,6 +45,16 @@ struct BomAndNoticeTests {
             "pkg:npm/%40babel/core@7.22.5 deps/npm-v2/package-lock.json",
             "pkg:npm/semver@6.3.0 deps/npm-v2/package-lock.json",
             "pkg:npm/express@4.18.2 deps/npm-v3/package-lock.json",
+            "pkg:npm/js-tokens@4.0.0 deps/pnpm-v6/pnpm-lock.yaml",
+            "pkg:npm/%40babel/runtime@7.23.2 deps/pnpm-v6/pnpm-lock.yaml",
+            "pkg:npm/react@18.2.0 deps/pnpm-v6/pnpm-lock.yaml",
+            "pkg:npm/styled-jsx@5.1.1 deps/pnpm-v6/pnpm-lock.yaml",
+            "pkg:npm/%40types/node@20.11.5 deps/pnpm-v9/pnpm-lock.yaml",
+            "pkg:npm/lodash@4.17.21 deps/pnpm-v9/pnpm-lock.yaml",
+            "pkg:npm/%40babel/code-frame@7.22.13 deps/yarn-classic/yarn.lock",
+            "pkg:npm/lodash@4.17.21 deps/yarn-classic/yarn.lock",
+            "pkg:npm/left-pad@1.3.0 deps/yarn-berry/yarn.lock",
+            "pkg:npm/%40scope/thing@2.0.1 deps/yarn-berry/yarn.lock",
             "pkg:cargo/serde@1.0.164 deps/cargo/Cargo.lock",
             "pkg:cargo/tokio@1.28.2 deps/cargo/Cargo.lock",
             "pkg:golang/github.com/gorilla/mux@v1.8.0 deps/go/go.mod",
@@ -109,6 +121,22 @@ struct BomAndNoticeTests {
         #expect(doc["specVersion"] as? String == "1.5" && doc["bomFormat"] as? String == "CycloneDX")
     }
 
+    /// Licenses the lock file records reach the JSON and CycloneDX (an SPDX id, an expression,
+    /// or a name); a lock file relflow recognises but does not read is named, never skipped.
+    @Test func licensesAndUnreadManifests() throws {
+        let repo = try TestRepo()
+        try addFixtures(["npm-v3"], to: repo)
+        try repo.write("php/composer.lock", "{}\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-qm", "build: lock files")
+        let json = repo.relflow("bom", "--json")
+        #expect(json.status == 0 && json.stdout.contains("\"license\" : \"MIT\""), "\(json)")
+        #expect(json.stderr.contains("php/composer.lock") && json.stderr.contains("a Composer lock file, which relflow does not read"), "\(json)")
+        let cdx = repo.relflow("bom", "--format", "cyclonedx")
+        #expect(cdx.stdout.contains("\"id\" : \"MIT\""), "\(cdx.stdout)")
+        #expect(CycloneDXProbe.choice("(MIT OR Apache-2.0)") == "expression" && CycloneDXProbe.choice("SEE LICENSE IN LICENSE.md") == "name")
+    }
+
     @Test func diffListsAddedRemovedUpgradedAndDowngraded() throws {
         let repo = try TestRepo()
         try repo.commit("build: deps", files: ["requirements.txt": "django==4.2.3\nflask==2.3.0\nsix==1.16.0\n"])
@@ -171,5 +199,14 @@ struct BomAndNoticeTests {
         #expect((json["gate"] as? [String: Any])?["kind"] as? String == "auto")
         #expect(((json["expected"] as? [String: Any])?["text"] as? String)?.contains("at once") == true)
         #expect((json["upcoming"] as? [String: Any])?["version"] as? String == "0.1.1")
+    }
+}
+
+/// How CycloneDX output names a license.
+enum CycloneDXProbe {
+    static func choice(_ text: String) -> String {
+        let choice = CycloneDX.licenseChoice(text)
+        if choice["expression"] != nil { return "expression" }
+        return ((choice["license"] as? [String: Any])?["id"] != nil) ? "id" : "name"
     }
 }

@@ -70,10 +70,14 @@ public enum CycloneDX {
         let components: [[String: Any]] = bom.components.compactMap { c in
             let ref = "\(c.purl)#\(c.source)"
             guard seen.insert(ref).inserted else { return nil }
-            return [
+            var component: [String: Any] = [
                 "type": "library", "bom-ref": ref, "name": c.name, "version": c.version, "purl": c.purl,
                 "properties": [["name": "relflow:manifest", "value": c.source], ["name": "relflow:ecosystem", "value": c.ecosystem.rawValue]],
             ]
+            if let license = c.license?.trimmingCharacters(in: .whitespaces), !license.isEmpty {
+                component["licenses"] = [licenseChoice(license)]
+            }
+            return component
         }
         return [
             "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
@@ -86,6 +90,23 @@ public enum CycloneDX {
             "components": components,
         ]
     }
+
+    /// An SPDX id the CycloneDX schema knows, an SPDX expression, or a plain name.
+    static func licenseChoice(_ text: String) -> [String: Any] {
+        if text.contains(" OR ") || text.contains(" AND ") || text.contains(" WITH ") {
+            return ["expression": text.hasPrefix("(") ? text : "(\(text))"]
+        }
+        if commonSPDX.contains(text) { return ["license": ["id": text]] }
+        return ["license": ["name": text]]
+    }
+
+    /// The licenses most lock files name, as SPDX ids (CycloneDX validates `id` against SPDX).
+    static let commonSPDX: Set<String> = [
+        "MIT", "Apache-2.0", "ISC", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "Unlicense", "CC0-1.0", "CC-BY-4.0",
+        "CC-BY-3.0", "MPL-2.0", "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later",
+        "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "AGPL-3.0-only",
+        "AGPL-3.0-or-later", "EPL-1.0", "EPL-2.0", "Zlib", "Python-2.0", "Artistic-2.0", "BlueOak-1.0.0", "WTFPL", "BSL-1.0",
+    ]
 
     public static func json(_ bom: BillOfMaterials, project: String, toolVersion: String, timestamp: Int64) -> String {
         let object = document(bom, project: project, toolVersion: toolVersion, timestamp: timestamp)

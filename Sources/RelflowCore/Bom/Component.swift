@@ -11,8 +11,11 @@ public struct Component: Sendable, Codable, Hashable {
     public var source: String
     /// Package URL (https://github.com/package-url/purl-spec) of its type.
     public var purl: String
+    /// The license the lock file records (an SPDX id or expression), when it records one.
+    public var license: String?
 
-    public init(ecosystem: Ecosystem, name: String, version: String, source: String, namespace: String? = nil) {
+    public init(ecosystem: Ecosystem, name: String, version: String, source: String, namespace: String? = nil, license: String? = nil) {
+        self.license = license
         self.ecosystem = ecosystem
         self.name = name
         self.version = version

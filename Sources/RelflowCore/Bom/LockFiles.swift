@@ -7,7 +7,7 @@ public enum LockFiles {
     public static func isLockFile(_ path: String) -> Bool {
         if path.split(separator: "/").contains("node_modules") || path.split(separator: "/").contains("vendor") { return false }
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        if ["Package.resolved", "package-lock.json", "Cargo.lock", "go.mod", "poetry.lock", "Gemfile.lock"].contains(name) { return true }
+        if ["Package.resolved", "package-lock.json", "pnpm-lock.yaml", "yarn.lock", "Cargo.lock", "go.mod", "poetry.lock", "Gemfile.lock"].contains(name) { return true }
         return name.hasPrefix("requirements") && name.hasSuffix(".txt")
     }
 
@@ -19,6 +19,8 @@ public enum LockFiles {
             switch name {
             case "Package.resolved": return .success(try packageResolved(text, path: path))
             case "package-lock.json": return .success(try packageLock(text, path: path))
+            case "pnpm-lock.yaml": return .success(try pnpmLock(text, path: path))
+            case "yarn.lock": return .success(try yarnLock(text, path: path))
             case "Cargo.lock": return .success(try cargoLock(text, path: path))
             case "go.mod": return .success(try goMod(text, path: path))
             case "poetry.lock": return .success(try poetryLock(text, path: path))
@@ -100,7 +102,98 @@ public enum LockFiles {
             guard let range = key.range(of: "node_modules/", options: .backwards) else { continue }
             let name = (info["name"] as? String) ?? String(key[range.upperBound...])
             guard let version = info["version"] as? String else { throw LockFileError(problem: "\(key) has no version") }
+            out.append(Component(ecosystem: .npm, name: name, version: version, source: path, license: info["license"] as? String))
+        }
+        return out
+    }
+
+    /// Manifests relflow recognises but does not read: named in a warning, never skipped silently.
+    public static func unreadManifest(_ path: String) -> String? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let known = ["bun.lockb": "bun", "composer.lock": "Composer", "Pipfile.lock": "Pipenv", "mix.lock": "Mix",
+                     "pubspec.lock": "pub", "packages.lock.json": "NuGet", "gradle.lockfile": "Gradle", "uv.lock": "uv",
+                     "Podfile.lock": "CocoaPods", "flake.lock": "Nix", "conan.lock": "Conan", "npm-shrinkwrap.json": "npm (shrinkwrap)"]
+        guard !path.split(separator: "/").contains("node_modules"), let tool = known[name] else { return nil }
+        return "a \(tool) lock file, which relflow does not read: its dependencies are not in the bill of materials"
+    }
+
+    /// `pnpm-lock.yaml` lockfile versions 5 to 9: the keys of its `packages:` map
+    /// (`/name/1.2.3` in v5, `/name@1.2.3(peer@x)` in v6, `name@1.2.3` in v9).
+    static func pnpmLock(_ text: String, path: String) throws -> [Component] {
+        var inPackages = false
+        var sawVersion = false
+        var out: [Component] = []
+        var seen = Set<String>()
+        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            let line = Substring(raw)
+            if line.hasPrefix("lockfileVersion:") { sawVersion = true }
+            if !line.hasPrefix(" ") {
+                inPackages = line.trimmingCharacters(in: .whitespaces) == "packages:"
+                continue
+            }
+            guard inPackages, line.hasPrefix("  "), !line.hasPrefix("   "), line.hasSuffix(":") else { continue }
+            var key = String(line.dropFirst(2).dropLast())
+            if key.count >= 2, let q = key.first, q == "'" || q == "\"", key.last == q { key = String(key.dropFirst().dropLast()) }
+            if key.hasPrefix("/") { key.removeFirst() }
+            if let paren = key.firstIndex(of: "(") { key = String(key[..<paren]) }
+            var name: String, version: String
+            if let at = key.lastIndex(of: "@"), at != key.startIndex {
+                name = String(key[..<at])
+                version = String(key[key.index(after: at)...])
+            } else if let slash = key.lastIndex(of: "/"), slash != key.startIndex {
+                name = String(key[..<slash])
+                version = String(key[key.index(after: slash)...])
+            } else {
+                continue
+            }
+            // Links, files and tarballs are not registry packages.
+            guard !version.isEmpty, !version.contains(":"), !version.contains("/") else { continue }
+            if let underscore = version.firstIndex(of: "_") { version = String(version[..<underscore]) }  // v5 peer suffix
+            name = name.trimmingCharacters(in: .whitespaces)
+            guard seen.insert(name + "@" + version).inserted else { continue }
             out.append(Component(ecosystem: .npm, name: name, version: version, source: path))
+        }
+        guard sawVersion else { throw LockFileError(problem: "no lockfileVersion: not a pnpm lock file") }
+        return out
+    }
+
+    /// `yarn.lock`, classic (v1: `name@range:` then `  version "1.2.3"`) and berry (YAML:
+    /// `"name@npm:range":` then `  version: 1.2.3`; the workspace's own entries are left out).
+    static func yarnLock(_ text: String, path: String) throws -> [Component] {
+        var out: [Component] = []
+        var seen = Set<String>()
+        var current: String?
+        var sawEntry = false
+        for raw in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            let line = Substring(raw)
+            if line.hasPrefix("#") { continue }
+            if !line.hasPrefix(" ") {
+                current = nil
+                guard line.hasSuffix(":"), !line.hasPrefix("__metadata") else { continue }
+                // The first specifier of `"a@^1", "a@^1.1":` names the package.
+                // (berry quotes the whole list, classic each specifier)
+                let first = String(line.dropLast().split(separator: ",").first ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+                if first.contains("@workspace:") || first.contains("@link:") || first.contains("@portal:") || first.contains("@file:") { continue }
+                guard let at = first.dropFirst().firstIndex(of: "@") else { continue }
+                current = String(first[..<at])
+                sawEntry = true
+                continue
+            }
+            guard let name = current else { continue }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            var version: String?
+            if trimmed.hasPrefix("version \"") {
+                version = String(trimmed.dropFirst("version \"".count).prefix { $0 != "\"" })
+            } else if trimmed.hasPrefix("version: ") {
+                version = String(trimmed.dropFirst("version: ".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"' "))
+            }
+            guard let found = version, !found.isEmpty else { continue }
+            current = nil
+            guard seen.insert(name + "@" + found).inserted else { continue }
+            out.append(Component(ecosystem: .npm, name: name, version: found, source: path))
+        }
+        guard sawEntry || text.contains("yarn lockfile") || text.contains("__metadata") else {
+            throw LockFileError(problem: "no entries: not a yarn lock file")
         }
         return out
     }
