@@ -8,9 +8,9 @@ struct BomCommand: ParsableCommand {
         commandName: "bom",
         abstract: "The bill of materials read from the lock files in the tree at REV, or what changed between two.",
         discussion: """
-        Reads Package.resolved (v1–v3), package-lock.json (v2/v3), Cargo.lock, go.mod, pinned
-        requirements*.txt, poetry.lock, Gemfile.lock and the paths of [bom] at any depth of the
-        tree, without a checkout. A lock file that does not parse is named in a warning and the
+        Reads Package.resolved (v1–v3), package-lock.json (v2/v3), Cargo.lock, go.mod, pinned \
+        requirements*.txt, poetry.lock, Gemfile.lock and the paths of [bom] at any depth of the \
+        tree, without a checkout. A lock file that does not parse is named in a warning and the \
         rest still comes out. --format cyclonedx writes CycloneDX 1.5 JSON.
         """
     )

@@ -8,8 +8,8 @@ struct ChangelogCommand: ParsableCommand {
         commandName: "changelog",
         abstract: "Write the changelog of the whole history, of a range, or of what is not released yet.",
         discussion: """
-        One section per release, newest first, Unreleased on top; groups in config order with
-        breaking changes first. RANGE is 'A..B'. Formats: md (Keep a Changelog headings), json
+        One section per release, newest first, Unreleased on top; groups in config order with \
+        breaking changes first. RANGE is 'A..B'. Formats: md (Keep a Changelog headings), json \
         (the schema in the README), html (a self-contained page, commit text escaped).
         """
     )

@@ -8,10 +8,10 @@ struct HookCommand: ParsableCommand {
         commandName: "hook",
         abstract: "The entry point the installed hook shims call.",
         discussion: """
-        commit-msg FILE: lint the message (on a hotfix branch, also the hotfix type rule).
-        pre-push REMOTE URL, pre-receive (ref updates on stdin), update REF OLD NEW: refuse any
-        update of publish to a commit without a release tag, a move of publish backwards that no
-        rollback entry names, deleting publish, moving or deleting a release tag, a non-fast-forward
+        commit-msg FILE: lint the message (on a hotfix branch, also the hotfix type rule). \
+        pre-push REMOTE URL, pre-receive (ref updates on stdin), update REF OLD NEW: refuse any \
+        update of publish to a commit without a release tag, a move of publish backwards that no \
+        rollback entry names, deleting publish, moving or deleting a release tag, a non-fast-forward \
         or unparsable ledger, and a hotfix branch not based on a release tag.
         """
     )

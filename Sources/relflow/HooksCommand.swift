@@ -11,14 +11,14 @@ struct HooksCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Install the client hooks (commit-msg, pre-push), or with --server the server's (pre-receive).",
+            abstract: "Install the client hooks (commit-msg, pre-push), or with --server the server's (pre-receive, post-receive).",
             discussion: """
-            Respects core.hooksPath. A hook relflow did not write is kept and chained: it is
-            renamed to <name>.relflow-chained and runs before relflow's check. --force replaces it.
-            On a server: relflow hooks install --server --policy policy.toml -C /srv/git/shop.git
-            installs pre-receive, which judges every push as a whole against the server's own
-            policy (kept in <repository>/relflow/policy.toml; a pushed .relflow.toml is never
-            read). Without --policy an existing server policy is kept, else relflow's defaults
+            Respects core.hooksPath. A hook relflow did not write is kept and chained: it is \
+            renamed to <name>.relflow-chained and runs before relflow's check. --force replaces it. \
+            On a server: relflow hooks install --server --policy policy.toml -C /srv/git/shop.git \
+            installs pre-receive, which judges every push as a whole against the server's own \
+            policy (kept in <repository>/relflow/policy.toml; a pushed .relflow.toml is never \
+            read). Without --policy an existing server policy is kept, else relflow's defaults \
             apply. See 'relflow policy show'.
             """
         )

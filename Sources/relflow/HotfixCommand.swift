@@ -33,10 +33,10 @@ struct HotfixCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hotfix, tag the patch, promote it, and carry the fix to main.",
             discussion: """
-            Checks, in order: the branch starts at its tag; it holds a commit; every commit is an
-            allowed type; no commit of main after the tag is in it; publish is still at that tag.
-            When the gate wants approvals, it tags, says who must approve, exits 1; run it again
-            after the approval to complete. A conflict carrying the fix to main leaves
+            Checks, in order: the branch starts at its tag; it holds a commit; every commit is an \
+            allowed type; no commit of main after the tag is in it; publish is still at that tag. \
+            When the gate wants approvals, it tags, says who must approve, exits 1; run it again \
+            after the approval to complete. A conflict carrying the fix to main leaves \
             backport/<version> for a person to merge.
             """
         )

@@ -8,8 +8,8 @@ struct LintCommand: ParsableCommand {
         commandName: "lint",
         abstract: "Check commit messages against Conventional Commits 1.0.0 and the config.",
         discussion: """
-        RANGE is 'A..B' (the commits of B not in A, e.g. origin/main..HEAD) or one revision
-        (that commit alone). Without RANGE: the commits of HEAD that its upstream, or else the
+        RANGE is 'A..B' (the commits of B not in A, e.g. origin/main..HEAD) or one revision \
+        (that commit alone). Without RANGE: the commits of HEAD that its upstream, or else the \
         main branch, does not have. '-' reads one message from stdin. Exit 1 on any error.
         """
     )

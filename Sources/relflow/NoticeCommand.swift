@@ -8,8 +8,8 @@ struct NoticeCommand: ParsableCommand {
         commandName: "notice",
         abstract: "The advance shipping notice for what main holds beyond publish.",
         discussion: """
-        Production and since when, the upcoming version, the expected deployment date, the gate
-        decision and the paths that decide it, breaking changes with their migration notes, the
+        Production and since when, the upcoming version, the expected deployment date, the gate \
+        decision and the paths that decide it, breaking changes with their migration notes, the \
         changes by group, dependency changes, the early-access line and the contributors.
         """
     )

@@ -7,11 +7,11 @@ struct PolicyCommand: ParsableCommand {
         commandName: "policy",
         abstract: "Show the policy relflow enforces.",
         discussion: """
-        A server's own policy file (hooks install --server --policy) says what it enforces. The
-        signed policy at refs/relflow/policy says who may do what, by SSH key: once a repository
-        has one, every ledger entry is signed and its actor is the person whose key signed it.
-        Day one: relflow policy init; git push origin refs/relflow/policy. A change (add-person,
-        remove-person) is a proposal signed by you; it takes effect once the threshold of
+        A server's own policy file (hooks install --server --policy) says what it enforces. The \
+        signed policy at refs/relflow/policy says who may do what, by SSH key: once a repository \
+        has one, every ledger entry is signed and its actor is the person whose key signed it. \
+        Day one: relflow policy init; git push origin refs/relflow/policy. A change (add-person, \
+        remove-person) is a proposal signed by you; it takes effect once the threshold of \
         administrators of the policy in force signed it (the others run relflow policy sign).
         """,
         subcommands: [Show.self, Init.self, AddPerson.self, RemovePerson.self, SetGate.self, Sign.self, Verify.self]
@@ -153,8 +153,8 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the policy in force: a server's own (in a bare repository, or with --server), else this clone's configuration.",
             discussion: """
-            A server enforces only <repository>/relflow/policy.toml, installed by its administrator
-            with 'relflow hooks install --server --policy FILE'; a .relflow.toml pushed to a branch
+            A server enforces only <repository>/relflow/policy.toml, installed by its administrator \
+            with 'relflow hooks install --server --policy FILE'; a .relflow.toml pushed to a branch \
             never changes what the server enforces.
             """
         )

@@ -7,9 +7,9 @@ struct PromoteCommand: AsyncParsableCommand {
         commandName: "promote",
         abstract: "Move publish forward to TAG if the gate allows, record it, and run the publisher.",
         discussion: """
-        The move is a compare-and-swap of the ref; the publisher runs after it with the release
-        in RELFLOW_* variables, and its result is recorded as a delivery. Exit 4 when the
-        publisher fails (publish stays where it moved). --push pushes publish, the tag and the
+        The move is a compare-and-swap of the ref; the publisher runs after it with the release \
+        in RELFLOW_* variables, and its result is recorded as a delivery. Exit 4 when the \
+        publisher fails (publish stays where it moved). --push pushes publish, the tag and the \
         ledger in one atomic git push, and retries when another machine promoted first.
         """
     )

@@ -7,8 +7,8 @@ struct ReleaseCommand: AsyncParsableCommand {
         commandName: "release",
         abstract: "Cut a release on main: version, CHANGELOG.md section, release commit, annotated tag, ledger entry.",
         discussion: """
-        Refuses a dirty tree, a branch other than main, a version that does not increase and an
-        existing tag. An interrupted release (a release commit without its tag or ledger entry)
+        Refuses a dirty tree, a branch other than main, a version that does not increase and an \
+        existing tag. An interrupted release (a release commit without its tag or ledger entry) \
         is finished first.
         """
     )

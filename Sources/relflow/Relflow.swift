@@ -8,9 +8,9 @@ struct Relflow: AsyncParsableCommand {
         commandName: "relflow",
         abstract: "Release orchestration that lives inside git.",
         discussion: """
-        Versions from Conventional Commits, changelogs, gated promotion of the publish branch,
-        hotfixes from the production tag, and an append-only ledger in refs/relflow/ledger.
-        Exit codes: 0 done, 1 refused by policy, 2 usage or configuration error,
+        Versions from Conventional Commits, changelogs, gated promotion of the publish branch, \
+        hotfixes from the production tag, and an append-only ledger in refs/relflow/ledger. \
+        Exit codes: 0 done, 1 refused by policy, 2 usage or configuration error, \
         3 repository error, 4 the publisher failed.
         """,
         subcommands: [

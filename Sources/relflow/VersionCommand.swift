@@ -7,10 +7,10 @@ struct VersionCommand: ParsableCommand {
         commandName: "version",
         abstract: "Print the released version, or the next one.",
         discussion: """
-        Without --next: the highest release tag reachable from the publish branch (from HEAD
-        when there is no publish branch). With --next: the version the commits since the last
-        release call for (breaking → major, feat → minor, fix/perf → patch; minor for breaking
-        changes while 0.x unless [version] breaking_in_zero = "major"). When nothing
+        Without --next: the highest release tag reachable from the publish branch (from HEAD \
+        when there is no publish branch). With --next: the version the commits since the last \
+        release call for (breaking → major, feat → minor, fix/perf → patch; minor for breaking \
+        changes while 0.x unless [version] breaking_in_zero = "major"). When nothing \
         releasable happened it says so and exits 0.
         """
     )

@@ -72,4 +72,21 @@ struct CLITests {
             #expect(!text.contains("|| true"), "\(file) hides a failing fetch")
         }
     }
+
+    /// Help paragraphs wrap by themselves at the terminal's width: no line ends early in the
+    /// middle of a paragraph (hard-wrapped source text came out ragged).
+    @Test func helpTextWrapsByItself() throws {
+        let repo = try TestRepo()
+        for command in [[], ["release"], ["promote"], ["hooks", "install"], ["hotfix"], ["lint"], ["bom"], ["changelog"],
+                        ["notice"], ["version"], ["policy"], ["hook"]] {
+            let help = repo.relflow(command + ["--help"]).stdout
+            let prose = help.components(separatedBy: "USAGE:").first ?? ""
+            for paragraph in prose.components(separatedBy: "\n\n") {
+                let lines = paragraph.split(separator: "\n").map(String.init)
+                for line in lines.dropLast() where !line.hasPrefix(" ") {
+                    #expect(line.count >= 50, "\(command): a ragged line '\(line)' in\n\(paragraph)")
+                }
+            }
+        }
+    }
 }
