@@ -192,11 +192,16 @@ struct RemoteAndCrashTests {
         let p = try liveProject()
         try p.repo.commit("fix: stamp 3", files: ["timestamp.json": "{\"t\": 13}\n"])
         #expect(p.relflow("release").status == 0)
-        let tags = ["v0.1.2", "v0.1.3", "v0.1.2", "v0.1.3", "v0.1.2", "v0.1.3"]
+        let tags = (0..<5).flatMap { _ in ["v0.1.2", "v0.1.3"] }
         let results = ResultSlots<ProcessResult>(count: tags.count)
-        DispatchQueue.concurrentPerform(iterations: tags.count) { i in
-            results.set(i, p.repo.relflow(["promote", tags[i]], env: ["DEPLOY_SLEEP": "0.2"]))
+        // All at once (concurrentPerform would run only one per core).
+        let group = DispatchGroup()
+        for i in tags.indices {
+            DispatchQueue.global().async(group: group) {
+                results.set(i, p.repo.relflow(["promote", tags[i]], env: ["DEPLOY_SLEEP": "0.3"]))
+            }
         }
+        group.wait()
         let all = results.values()
         #expect(all.allSatisfy { $0.status == 0 || $0.status == 1 }, "\(all)")
         #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.3^{commit}")))
