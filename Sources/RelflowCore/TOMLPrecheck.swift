@@ -145,10 +145,10 @@ private struct Scanner {
     mutating func simpleKey() throws(Problem) {
         if peek == 34 {
             if peek(1) == 34 && peek(2) == 34 { throw fail("a key cannot be a multi-line string") }
-            try basicString()
+            try singleLineString(quote: 34)
         } else if peek == 39 {
             if peek(1) == 39 && peek(2) == 39 { throw fail("a key cannot be a multi-line string") }
-            try literalString()
+            try singleLineString(quote: 39)
         } else {
             guard Scanner.isBareKey(peek) else {
                 throw fail(atEnd ? "a key is missing at the end of the document" : "a key cannot start with \(shown(peek))")
@@ -172,9 +172,9 @@ private struct Scanner {
         guard nesting <= Scanner.maximumNesting else { throw fail("values are nested more than \(Scanner.maximumNesting) levels deep") }
         switch peek {
         case 34:
-            if peek(1) == 34 && peek(2) == 34 { try multilineString(quote: 34) } else { try basicString() }
+            if peek(1) == 34 && peek(2) == 34 { try multilineString(quote: 34) } else { try singleLineString(quote: 34) }
         case 39:
-            if peek(1) == 39 && peek(2) == 39 { try multilineString(quote: 39) } else { try literalString() }
+            if peek(1) == 39 && peek(2) == 39 { try multilineString(quote: 39) } else { try singleLineString(quote: 39) }
         case 91: try array()
         case 123: try inlineTable()
         case 116: try word("true")
@@ -252,18 +252,20 @@ private struct Scanner {
         }
     }
 
-    /// `"…"`, with TOML's escapes, on one line.
-    mutating func basicString() throws(Problem) {
+    /// `"…"` (with TOML's escapes) or `'…'` (none), on one line.
+    mutating func singleLineString(quote: UInt8) throws(Problem) {
         i += 1
         while true {
             guard !atEnd else { throw fail("a string is not closed") }
             let b = peek
-            if b == 34 {
+            if b == quote {
                 i += 1
                 return
             }
-            if b == 10 || b == 13 { throw fail("a \"…\" string cannot span lines (use \"\"\"…\"\"\")") }
-            if b == 92 {
+            if b == 10 || b == 13 {
+                throw fail(quote == 34 ? "a \"…\" string cannot span lines (use \"\"\"…\"\"\")" : "a '…' string cannot span lines (use '''…''')")
+            }
+            if quote == 34 && b == 92 {
                 try escape(multiline: false)
                 continue
             }
@@ -308,22 +310,6 @@ private struct Scanner {
         case 97...102: return b - 87
         case 65...70: return b - 55
         default: return nil
-        }
-    }
-
-    /// `'…'`: no escapes, on one line.
-    mutating func literalString() throws(Problem) {
-        i += 1
-        while true {
-            guard !atEnd else { throw fail("a string is not closed") }
-            let b = peek
-            if b == 39 {
-                i += 1
-                return
-            }
-            if b == 10 || b == 13 { throw fail("a '…' string cannot span lines (use '''…''')") }
-            if Scanner.isForbiddenControl(b) { throw fail("\(shown(b)) is not allowed in a string") }
-            i += 1
         }
     }
 
