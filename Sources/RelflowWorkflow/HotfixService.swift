@@ -171,6 +171,8 @@ public struct HotfixService {
     public func finish(echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> FinishOutcome {
         try requireCleanWorkTree("hotfix finish")
         try context.requireFullHistory()
+        let lock = try DeployLock.release(repository: repo, command: "hotfix finish", waiting: echo)
+        defer { withExtendedLifetime(lock) {} }
         let (branch, tip, version) = try currentHotfix()
         let identity = try Identity.current(repo)
         var index = try context.releaseTags()

@@ -35,6 +35,12 @@ public struct ReleaseService {
 
     static let releaseMessagePrefix = "chore(release): "
 
+    /// One release at a time in this repository: held from reading HEAD to the ledger entry,
+    /// so a second `release` started meanwhile waits and then finds the release made.
+    public func lock(waiting: ((String) -> Void)?) throws(RelflowError) -> DeployLock {
+        try DeployLock.release(repository: repo, command: "release", waiting: waiting)
+    }
+
     /// What `release` would do: refuses a dirty tree, another branch, a version that does not
     /// increase, an existing tag.
     public func plan(version requested: String?, prerelease: String?) throws(RelflowError) -> Plan {

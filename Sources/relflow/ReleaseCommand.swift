@@ -26,6 +26,8 @@ struct ReleaseCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try global.context()
         let service = ReleaseService(context: context)
+        let lock = dryRun ? nil : try service.lock(waiting: { Output.info($0) })
+        defer { withExtendedLifetime(lock) {} }
         if !dryRun, let pending = try service.interrupted() {
             Output.info("finishing the interrupted release \(pending.tag) (its \(pending.missing) was missing)")
             if let outcome = try await service.resume(identity: try Identity.current(context.repository)) {

@@ -47,14 +47,14 @@ struct RemoteAndCrashTests {
         #expect(try p.repo.git(["rev-parse", "publish"], cwd: p.remote) == (try p.repo.git("rev-parse", "v0.2.0^{commit}")))
     }
 
-    /// Two `relflow release` at once in one clone: one release comes out, whichever process
-    /// makes it (the second may be refused, or may find the first's release half-done and
-    /// finish it), recorded once.
+    /// Four `relflow release` at once in one clone: one release comes out, recorded once; the
+    /// others wait for the release lock and then find nothing to release (exit 1), never a
+    /// locked ref (exit 3).
     @Test func twoReleasesAtOnceMakeOneRelease() async throws {
         let p = try Project(publisher: false)
         let repo = p.repo
         let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
-            for _ in 0..<2 { group.addTask { repo.relflow(["release"]) } }
+            for _ in 0..<4 { group.addTask { repo.relflow(["release"]) } }
             var all: [ProcessResult] = []
             for try await r in group { all.append(r) }
             return all

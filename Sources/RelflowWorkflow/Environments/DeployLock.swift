@@ -11,30 +11,42 @@ import Darwin
 /// hold an advisory `flock(2)` on `<git-dir>/relflow/deploy-<branch>.lock` from reading the
 /// state to recording the delivery. So the ledger's order is the order of the ref moves and of
 /// the publisher runs, and a publisher never runs for a release that another promotion has
-/// replaced meanwhile. The kernel drops the lock when its process dies (even by kill -9), so
-/// it can never be left stale; the file's text only says who holds it, for the waiting side.
+/// replaced meanwhile. Likewise one release at a time (`release`, `hotfix finish`) on
+/// `<git-dir>/relflow/release.lock`, taken before any deployment lock, never after. The kernel
+/// drops the lock when its process dies (even by kill -9), so it can never be left stale; the
+/// file's text only says who holds it, for the waiting side.
 public final class DeployLock {
     private let fd: Int32
     public let path: String
 
     /// Takes the lock for the branch `publish`, waiting for whoever holds it (`waiting` is
     /// told once who that is).
-    public init(repository: Repository, branch: String, command: String, waiting: ((String) -> Void)? = nil) throws(RelflowError) {
-        let folder = repository.commonDirectory + "relflow"
+    public convenience init(repository: Repository, branch: String, command: String, waiting: ((String) -> Void)? = nil) throws(RelflowError) {
         let safe = String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-        path = folder + "/deploy-\(safe).lock"
+        try self.init(repository: repository, file: "deploy-\(safe).lock", what: "the deployment in progress on \(branch)",
+                      command: command, waiting: waiting)
+    }
+
+    /// Takes the release lock: one `release` or `hotfix finish` at a time in this repository.
+    public static func release(repository: Repository, command: String, waiting: ((String) -> Void)? = nil) throws(RelflowError) -> DeployLock {
+        try DeployLock(repository: repository, file: "release.lock", what: "the release in progress", command: command, waiting: waiting)
+    }
+
+    private init(repository: Repository, file: String, what: String, command: String, waiting: ((String) -> Void)?) throws(RelflowError) {
+        let folder = repository.commonDirectory + "relflow"
+        path = folder + "/" + file
         guard makeDirectories(folder) else {
             throw .repository("cannot create '\(folder)'", hint: "check the permissions of the repository")
         }
         let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard opened >= 0 else {
-            throw .repository("cannot open the deployment lock '\(path)': \(String(cString: strerror(errno)))",
+            throw .repository("cannot open the lock '\(path)': \(String(cString: strerror(errno)))",
                               hint: "check the permissions of the repository")
         }
         fd = opened
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = readFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            waiting?("waiting for the deployment in progress on \(branch)" + (holder.isEmpty ? "" : " (\(holder))"))
+            waiting?("waiting for \(what)" + (holder.isEmpty ? "" : " (\(holder))"))
             while flock(fd, LOCK_EX) != 0 {
                 guard errno == EINTR else {
                     close(fd)
