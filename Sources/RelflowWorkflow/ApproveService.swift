@@ -41,8 +41,8 @@ public struct ApproveService {
         }) {
             return .already(existing)
         }
-        var details: [String: String] = [:]
-        if let comment { details["comment"] = comment }
+        var details: [String: LedgerValue] = [:]
+        if let comment { details["comment"] = .string(comment) }
         let entry = LedgerEntry(event: .approve, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
                                 commit: tag.commit.hex, actor: identity.actor, timestamp: Clock.now(), details: details)
         try ledger.append(entry)

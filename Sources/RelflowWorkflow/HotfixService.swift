@@ -81,7 +81,7 @@ public struct HotfixService {
         let identity = try Identity.current(repo)
         try Ledger(repository: repo).append(LedgerEntry(
             event: .hotfixStart, version: version.description, tag: base.name, tagObject: base.target.hex, commit: base.commit.hex,
-            actor: identity.actor, timestamp: Clock.now(), details: ["branch": branch, "base": base.name]))
+            actor: identity.actor, timestamp: Clock.now(), details: ["branch": .string(branch), "base": .string(base.name)]))
         return Started(branch: branch, base: base, version: version)
     }
 
@@ -198,7 +198,7 @@ public struct HotfixService {
         // accepts only release tags the ledger records) and approved while it waits.
         try ledger.append([LedgerEntry(event: .release, version: version.description, tag: tagName, tagObject: tagObject.hex,
                                        commit: tip.hex, previous: base.name, actor: identity.actor, timestamp: now,
-                                       details: ["hotfix": "true", "base": base.name])],
+                                       details: ["hotfix": true, "base": .string(base.name)])],
                           unlessRecent: { $0.event == .release && $0.tag == tagName })
 
         // Promote ahead of anything pending: no delay; approvals as [gate] hotfix says.
@@ -221,11 +221,11 @@ public struct HotfixService {
         if !entries.contains(where: { $0.event == .hotfixFinish && $0.tag == tagName }) {
             finishEntries.append(LedgerEntry(event: .hotfixFinish, version: version.description, tag: tagName, tagObject: tagObject.hex,
                                              commit: tip.hex, previous: base.name, actor: identity.actor, timestamp: Clock.now(),
-                                             details: ["base": base.name, "branch": branch, "promoted": "true"]))
+                                             details: ["base": .string(base.name), "branch": .string(branch), "promoted": true]))
         }
-        var backportDetails = ["status": backport, "mode": config.hotfix.backport.rawValue]
-        if let backportBranch { backportDetails["branch"] = backportBranch }
-        if !conflicts.isEmpty { backportDetails["conflicts"] = conflicts.joined(separator: ", ") }
+        var backportDetails: [String: LedgerValue] = ["status": .string(backport), "mode": .string(config.hotfix.backport.rawValue)]
+        if let backportBranch { backportDetails["branch"] = .string(backportBranch) }
+        if !conflicts.isEmpty { backportDetails["conflicts"] = .string(conflicts.joined(separator: ", ")) }
         if !entries.contains(where: { $0.event == .backport && $0.tag == tagName }) {
             finishEntries.append(LedgerEntry(event: .backport, version: version.description, tag: tagName, commit: tip.hex,
                                              actor: identity.actor, timestamp: Clock.now(), details: backportDetails))
@@ -326,7 +326,7 @@ public struct HotfixService {
         try git { () throws(GitError) in try repo.deleteReference("refs/heads/" + branch, expecting: tip) }
         let identity = try Identity.current(repo)
         try Ledger(repository: repo).append(LedgerEntry(event: .hotfixAbort, version: version.description, commit: tip.hex,
-                                                        actor: identity.actor, timestamp: Clock.now(), details: ["branch": branch]))
+                                                        actor: identity.actor, timestamp: Clock.now(), details: ["branch": .string(branch)]))
         return branch
     }
 }

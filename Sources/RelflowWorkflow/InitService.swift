@@ -68,7 +68,7 @@ public struct InitService {
                 try Ledger(repository: repo).append(LedgerEntry(
                     event: .promote, version: latest.version.description, tag: latest.name, tagObject: latest.target.hex,
                     commit: latest.commit.hex, actor: identity.actor, timestamp: Clock.now(),
-                    details: ["gate": "init", "reason": "relflow init set \(config.branches.publish) at the latest release"]))
+                    details: ["gate": "init", "reason": .string("relflow init set \(config.branches.publish) at the latest release")]))
                 CrashPoint.reached("init-recorded")
                 try git { () throws(GitError) in
                     try repo.updateReference(publishRef, to: latest.commit, expecting: nil, message: "relflow init: publish at \(latest.name)")

@@ -114,7 +114,7 @@ public struct Ledger {
             for i in entries.indices {
                 entries[i].actor = LedgerEntry.Actor(name: person.name, email: person.email)
                 // The policy version the entry is signed under: verify judges the key by it.
-                entries[i].details["policy"] = String(policy.version)
+                entries[i].details["policy"] = .int(Int64(policy.version))
                 let role = TrustPolicy.role(for: entries[i].event)
                 guard person.roles.contains(role) else {
                     throw .refused("\(person.name) <\(person.email)> has no '\(role.rawValue)' role in the signed policy, which \(entries[i].event.rawValue) needs",

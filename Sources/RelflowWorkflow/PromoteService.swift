@@ -48,7 +48,7 @@ public struct PromoteService {
                     let index = try context.releaseTags()
                     let previous = placed?.previous.flatMap { p in index.tags.first { $0.commit.hex == p }?.name }
                     outcome.publisher = try await deliverThroughPublisher(tag: tag, previous: previous, event: hotfix ? "hotfix" : "promote",
-                                                                          gate: placed?.details["gate"] ?? (hotfix ? "hotfix" : evaluation.decision.kind.rawValue),
+                                                                          gate: placed?.details["gate"]?.description ?? (hotfix ? "hotfix" : evaluation.decision.kind.rawValue),
                                                                           identity: identity, echo: echo)
                     if outcome.publisher != nil { outcome.notes.append("no successful delivery of it was recorded, so the publisher ran now") }
                 }
@@ -68,7 +68,7 @@ public struct PromoteService {
             // ledger one step ahead of publish, which status names and a rerun completes.
             let entry = LedgerEntry(event: .promote, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
                                     commit: tag.commit.hex, previous: publish?.hex, actor: identity.actor, timestamp: Clock.now(),
-                                    details: ["gate": hotfix ? "hotfix" : evaluation.decision.kind.rawValue, "reason": evaluation.decision.reason])
+                                    details: ["gate": .string(hotfix ? "hotfix" : evaluation.decision.kind.rawValue), "reason": .string(evaluation.decision.reason)])
             let recorded = try Ledger(repository: repo).append(entry)
             CrashPoint.reached("promote-recorded")
             do {
@@ -129,10 +129,11 @@ public struct PromoteService {
                                         environment: config.publisher.environment)
         let run = try await Publisher.run(command: config.publisher.command, release: release, directory: directory,
                                           timeout: config.publisher.timeout, echo: echo)
-        var details = ["status": run.succeeded ? "success" : "failure", "result": run.statusText,
-                       "durationMs": String(Int(run.seconds * 1000)), "environment": config.publisher.environment,
-                       "source": "publisher", "outputTail": run.outputTail.suffix(20).joined(separator: "\n")]
-        if let code = run.exitCode { details["exitCode"] = String(code) }
+        var details: [String: LedgerValue] = [
+            "status": run.succeeded ? "success" : "failure", "result": .string(run.statusText),
+            "durationMs": .int(Int64(run.seconds * 1000)), "environment": .string(config.publisher.environment),
+            "source": "publisher", "outputTail": .string(run.outputTail.suffix(20).joined(separator: "\n"))]
+        if let code = run.exitCode { details["exitCode"] = .int(Int64(code)) }
         let entry = LedgerEntry(event: .deliver, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
                                 commit: tag.commit.hex, actor: identity.actor, timestamp: Clock.now(), details: details)
         try Ledger(repository: repo).append(entry)
@@ -149,9 +150,9 @@ public struct PromoteService {
             throw .repository("\(config.branches.publish) does not point at a release, so there is nothing to record a delivery of",
                               hint: "promote a release first: relflow promote")
         }
-        var details = ["status": success ? "success" : "failure", "environment": environment ?? config.publisher.environment,
-                       "source": "external"]
-        if let url { details["url"] = url }
+        var details: [String: LedgerValue] = ["status": success ? "success" : "failure",
+                                              "environment": .string(environment ?? config.publisher.environment), "source": "external"]
+        if let url { details["url"] = .string(url) }
         let entry = LedgerEntry(event: .deliver, version: current.version.description, tag: current.name, tagObject: current.target.hex,
                                 commit: current.commit.hex, actor: identity.actor, timestamp: Clock.now(), details: details)
         try Ledger(repository: repo).append(entry)
@@ -174,7 +175,7 @@ public struct PromoteService {
         // The releases publish held, in order, from the ledger.
         var held: [String] = []
         for entry in entries where [.promote, .rollback, .hotfixFinish].contains(entry.event) {
-            if let tag = entry.tag, entry.event != .hotfixFinish || entry.details["promoted"] == "true" { held.append(tag) }
+            if let tag = entry.tag, entry.event != .hotfixFinish || entry.details["promoted"]?.bool == true { held.append(tag) }
         }
         let current = index.tags.first { $0.commit == publish }
         let target: ReleaseTag
@@ -213,7 +214,7 @@ public struct PromoteService {
         // Write-ahead, as for promote.
         let entry = LedgerEntry(event: .rollback, version: target.version.description, tag: target.name, tagObject: target.target.hex,
                                 commit: target.commit.hex, previous: publish.hex, actor: identity.actor, timestamp: Clock.now(),
-                                details: ["from": current?.name ?? publish.hex])
+                                details: ["from": .string(current?.name ?? publish.hex)])
         let recorded = try Ledger(repository: repo).append(entry)
         CrashPoint.reached("rollback-recorded")
         do {

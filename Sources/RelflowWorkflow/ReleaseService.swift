@@ -158,7 +158,7 @@ public struct ReleaseService {
         // 5. The ledger entry.
         let entry = LedgerEntry(event: .release, version: plan.version.description, tag: plan.tag, tagObject: tagObject.hex,
                                 commit: commit.hex, previous: plan.previousTag, actor: identity.actor, timestamp: time,
-                                details: resumed ? ["resumed": "true"] : [:])
+                                details: resumed ? ["resumed": true] : [:])
         // Recorded once, even when two processes finish the same release.
         try Ledger(repository: repo).append([entry], unlessRecent: { $0.event == .release && $0.tag == plan.tag })
         return Outcome(plan: plan, commit: commit, tagObject: tagObject, resumed: resumed)

@@ -48,7 +48,7 @@ public struct StatusService {
         if let current {
             let deliveries = entries.filter { $0.event == .deliver && $0.tag == current.name }
             production.deliveredAt = deliveries.last { $0.details["status"] == "success" }?.time
-            production.deliveryStatus = deliveries.last?.details["status"]
+            production.deliveryStatus = deliveries.last?.details["status"]?.description
         }
         // What main holds beyond publish.
         var pending = Report.Pending(commits: 0, groups: [:])

@@ -44,7 +44,7 @@ public struct VerifyService {
             case .success(let key):
                 // The version the entry names (else the one in force at its time); an entry
                 // may not name a version that had been replaced before the entry was written.
-                let named = entry.details["policy"].flatMap(Int.init).flatMap { n in chain.versions.firstIndex { $0.policy.version == n } }
+                let named = entry.details["policy"]?.int.flatMap { n in chain.versions.firstIndex { $0.policy.version == n } }
                 guard let index = named ?? chain.versions.lastIndex(where: { $0.since <= entry.timestamp }) ?? (chain.versions.isEmpty ? nil : 0) else { continue }
                 let policy = chain.versions[index].policy
                 if index + 1 < chain.versions.count, entry.timestamp > chain.versions[index + 1].since + 300 {
@@ -182,7 +182,7 @@ public struct VerifyService {
         // 1. Every commit publish pointed at carries a release tag.
         let tagged = Set(index.tags.map(\.commit))
         var positions: [(commit: String, event: LedgerEntry)] = []
-        for entry in entries where [.promote, .rollback].contains(entry.event) || (entry.event == .hotfixFinish && entry.details["promoted"] == "true") {
+        for entry in entries where [.promote, .rollback].contains(entry.event) || (entry.event == .hotfixFinish && entry.details["promoted"]?.bool == true) {
             if let commit = entry.commit { positions.append((commit, entry)) }
         }
         for (commit, entry) in positions {

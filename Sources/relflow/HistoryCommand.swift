@@ -21,7 +21,7 @@ struct HistoryCommand: ParsableCommand {
         }
         if rows.isEmpty { Output.info("the ledger is empty: nothing released yet") }
         for (e, signer) in rows {
-            let result = e.details["status"] ?? e.details["gate"] ?? e.details["comment"] ?? ""
+            let result = (e.details["status"] ?? e.details["gate"] ?? e.details["comment"])?.description ?? ""
             let proof: String
             switch signer {
             case .verified(let name, _): proof = Output.green("signed by \(name)")

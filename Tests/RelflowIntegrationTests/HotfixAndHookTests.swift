@@ -58,6 +58,9 @@ struct HotfixAndHookTests {
         #expect(try team.repo.git(["rev-parse", "publish"], cwd: team.remote) == (try laptop.git("rev-parse", "v0.1.1^{commit}")))
         let ledger = try team.p.ledgerSummaries("refs/relflow/ledger", in: team.remote)
         #expect(Array(ledger.prefix(4)) == ["backport v0.1.1: merged", "hotfix-finish v0.1.1", "promote v0.1.1 (hotfix)", "release v0.1.1"])
+        let finish = try laptop.git("log", "-1", "--skip=1", "--format=%B", "refs/relflow/ledger")
+        #expect(finish.contains("\"promoted\" : true"), "\(finish)")
+        #expect(try laptop.git("log", "-1", "--skip=3", "--format=%B", "refs/relflow/ledger").contains("\"hotfix\" : true"))
         // The maintainer's clone gets it, and the fix is listed exactly once.
         try team.repo.git("pull", "-q", "--no-rebase", "origin", "main")
         try team.repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger", "+publish:publish", "--tags")

@@ -160,6 +160,12 @@ struct ReleaseFlowTests {
         }
         #expect(try p.ledgerSummaries().prefix(3) == ["deliver v0.1.1: success to production", "promote v0.1.1 (auto)", "release v0.1.1"])
         #expect(p.relflow("promote").stderr.contains("at v0.1.1 already"))
+        // Details are typed: numbers are JSON numbers, in the stored entry as in history --json.
+        let stored = try p.repo.git("log", "-1", "--format=%B", "refs/relflow/ledger")
+        #expect(stored.contains("\"exitCode\" : 0,") && stored.contains("\"status\" : \"success\""), "\(stored)")
+        let history = try #require(try JSONSerialization.jsonObject(with: Data(p.relflow("history", "--json", "--limit", "1").stdout.utf8)) as? [[String: Any]])
+        let details = try #require(history.first?["details"] as? [String: Any])
+        #expect(details["exitCode"] is NSNumber && details["durationMs"] is NSNumber && details["status"] as? String == "success", "\(details)")
     }
 
     /// Code changed: review, four-eyes, a second person's approval.

@@ -32,11 +32,12 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
     public var time: String
     /// Seconds since the epoch, the same moment as `time`.
     public var timestamp: Int64
-    /// Event-specific facts (gate decision, publisher status, comment…), all strings.
-    public var details: [String: String]
+    /// Event-specific facts (gate decision, publisher status, comment…): strings, integers
+    /// and booleans.
+    public var details: [String: LedgerValue]
 
     public init(event: Event, version: String? = nil, tag: String? = nil, tagObject: String? = nil, commit: String? = nil,
-                previous: String? = nil, actor: Actor, timestamp: Int64, details: [String: String] = [:]) {
+                previous: String? = nil, actor: Actor, timestamp: Int64, details: [String: LedgerValue] = [:]) {
         self.event = event
         self.version = version
         self.tag = tag
@@ -55,13 +56,13 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
         switch event {
         case .release: return "release \(what)"
         case .approve: return "approve \(what) by \(actor.name)"
-        case .promote: return "promote \(what)" + (details["gate"].map { " (\($0))" } ?? "")
-        case .deliver: return "deliver \(what): \(details["status"] ?? "?")" + (details["environment"].map { " to \($0)" } ?? "")
+        case .promote: return "promote \(what)" + (details["gate"].map { " (\($0.description))" } ?? "")
+        case .deliver: return "deliver \(what): \(details["status"]?.description ?? "?")" + (details["environment"].map { " to \($0.description)" } ?? "")
         case .rollback: return "rollback to \(what)"
         case .hotfixStart: return "hotfix-start \(what)"
         case .hotfixFinish: return "hotfix-finish \(what)"
         case .hotfixAbort: return "hotfix-abort \(what)"
-        case .backport: return "backport \(what): \(details["status"] ?? "?")"
+        case .backport: return "backport \(what): \(details["status"]?.description ?? "?")"
         }
     }
 }

@@ -38,7 +38,7 @@ public enum LedgerFormat {
         if entry.time != isoDateTime(entry.timestamp) {
             return .failure(.init("time '\(entry.time)' and timestamp \(entry.timestamp) are not the same moment"))
         }
-        if entry.details.count > maxDetails || entry.details.values.contains(where: { $0.utf8.count > maxDetailBytes }) {
+        if entry.details.count > maxDetails || entry.details.values.contains(where: { $0.description.utf8.count > maxDetailBytes }) {
             return .failure(.init("details are larger than allowed (\(maxDetails) keys of at most \(maxDetailBytes) bytes)"))
         }
         return .success(entry)

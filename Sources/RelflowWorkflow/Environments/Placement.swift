@@ -6,7 +6,7 @@ import RelflowCore
 extension PromoteService {
     /// An entry that put publish somewhere.
     static func isPlacement(_ entry: LedgerEntry) -> Bool {
-        entry.event == .promote || entry.event == .rollback || (entry.event == .hotfixFinish && entry.details["promoted"] == "true")
+        entry.event == .promote || entry.event == .rollback || (entry.event == .hotfixFinish && entry.details["promoted"]?.bool == true)
     }
 
     /// The last recorded move, when it was recorded but not made: publish is still exactly
