@@ -5,12 +5,16 @@ import TestSupport
 /// The command line as people and scripts meet it.
 @Suite("the command line")
 struct CLITests {
-    @Test func aMistypedCommandGetsASuggestion() throws {
+    @Test func aMistypedCommandOrOptionGetsASuggestion() throws {
         let repo = try TestRepo()
         try repo.commit("feat: a", files: ["a": "1"])
         for (typed, meant) in [("chnagelog", "changelog"), ("versoin", "version"), ("promot", "promote")] {
             let r = repo.relflow(typed, "--next")
             #expect(r.status == 2 && r.stderr.contains("'\(typed)' is not a relflow command") && r.stderr.contains("did you mean '\(meant)'?"), "\(r)")
+        }
+        for (command, typed, meant) in [("version", "--nxt", "--next"), ("changelog", "--formt", "--format"), ("promote", "--no-publsh", "--no-publish")] {
+            let r = repo.relflow(command, typed)
+            #expect(r.status == 2 && r.stderr.contains("Unknown option '\(typed)'. Did you mean '\(meant)'?"), "\(r)")
         }
         #expect(repo.relflow("--version").stdout == "0.1.0\n")
         let help = repo.relflow("release", "--help").stdout
