@@ -62,9 +62,18 @@ public struct ChangelogService {
             return
         }
         output.write(format == .json ? ChangelogJSON.head : ChangelogRenderer.defaultMarkdownHeader)
-        let window = 32
-        for start in stride(from: 0, to: plan.count, by: window) {
-            let texts = parallelMap(Array(start..<min(plan.count, start + window)), minimumCount: 2) { i -> String in
+        // Windows of releases rendered together on every core, then written in order: large
+        // enough that the cores seldom wait for each other (32 releases cost 30% more on
+        // 2,000 small releases), small enough in commits that the text is never much in memory.
+        var start = 0
+        while start < plan.count {
+            var end = start, commits = 0
+            while end < plan.count && end - start < 256 && commits < 8192 {
+                commits += plan.commitCount(end)
+                end += 1
+            }
+            defer { start = end }
+            let texts = parallelMap(Array(start..<end), minimumCount: 2) { i -> String in
                 let release = builder.build(plan.release(i), dropping: plan.droppedPicks)
                 switch format {
                 case .defaultMarkdown:
@@ -127,6 +136,7 @@ public struct ChangelogService {
             ? Self.assignAll(graph: &graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
             : Self.assignReachable(graph: graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
         let sectionTags = assignment.tags
+        Trace.mark("assigned commits")
         let members = assignment.members
         let predecessor = assignment.predecessor
 
@@ -147,6 +157,7 @@ public struct ChangelogService {
         let unreadTimes = try git { () throws(GitError) in
             try Repository.taggerTimes(gitDirectory: repo.gitDirectory, of: unread.map { sectionTags[$0].target })
         }
+        Trace.mark("read \(unread.count) tagger dates")
         var taggerTime = [Int64?](repeating: nil, count: sectionTags.count)
         for (k, i) in unread.enumerated() { taggerTime[i] = unreadTimes[k] }
         for (section, tag) in sectionTags.enumerated().reversed() {
@@ -322,6 +333,9 @@ public struct ReleasePlan: Sendable {
 
     let graph: HistoryGraph
     let sections: [Section]
+
+    /// The number of commits the `i`th release lists (before cherry-picks are dropped).
+    func commitCount(_ i: Int) -> Int { sections[i].members.count }
     /// Cherry-picked commits listed elsewhere already (their own source, or an earlier copy).
     public let droppedPicks: Set<String>
 
