@@ -11,6 +11,12 @@ public struct RelflowConfig: Sendable, Equatable {
     public var publisher = Publisher()
     public var notice = Notice()
     public var bom = Bom()
+    /// `[[environments]]` as configured; empty: production only (see `chain`).
+    public var environments: [Environment] = []
+    /// `[[notify]]`.
+    public var notifications: [Notification] = []
+    /// The environment this configuration was scoped to (`scoped(to:)`); nil: production.
+    public var activeEnvironment: String? = nil
 
     public init() {}
 

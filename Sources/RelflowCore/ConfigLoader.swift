@@ -39,10 +39,22 @@ public enum ConfigLoader {
         let locator = KeyLocator(text: text)
         var config = RelflowConfig()
         let known = ["branches", "tags", "commits", "version", "changelog", "gate", "hotfix", "publisher", "notice", "bom", "server"]
+        let lists = ["environments", "notify"]
+        var environmentTables: [TOMLTable] = []
+        var notifyTables: [TOMLTable] = []
         for key in table.keys.sorted(by: { (locator.line($0) ?? 0) < (locator.line($1) ?? 0) }) {
+            if lists.contains(key) {
+                guard let array = table[key]?.array, array.allSatisfy({ $0.table != nil }) else {
+                    throw .usage("\(source) line \(locator.line(key) ?? 1): '\(key)' must be an array of tables, written [[\(key)]]",
+                                 hint: "start each entry with a line '[[\(key)]]'")
+                }
+                let tables = array.compactMap(\.table)
+                if key == "environments" { environmentTables = tables } else { notifyTables = tables }
+                continue
+            }
             guard known.contains(key) else {
                 throw .usage("\(source) line \(locator.line(key) ?? 1): unknown section or key '\(key)'",
-                             hint: "the sections are " + known.map { "[\($0)]" }.joined(separator: ", "))
+                             hint: "the sections are " + known.map { "[\($0)]" }.joined(separator: ", ") + ", [[environments]], [[notify]]")
             }
             guard let sub = table[key]?.table else {
                 throw .usage("\(source) line \(locator.line(key) ?? 1): '\(key)' must be a table, written [\(key)]",
@@ -149,7 +161,123 @@ public enum ConfigLoader {
             }
             try s.finish()
         }
+        config.environments = try environments(environmentTables, config: config, locator: locator, source: source)
+        if let production = config.environments.last {
+            // Unscoped, the configuration is production's.
+            config.branches.publish = production.branch
+            config.gate = production.gate
+            config.publisher = production.publisher
+        }
+        config.notifications = try notifications(notifyTables, locator: locator, source: source)
         return config
+    }
+
+    /// `[[environments]]`, in order: names unique, branches distinct, each `after` an earlier one.
+    static func environments(_ tables: [TOMLTable], config: RelflowConfig, locator: KeyLocator,
+                             source: String) throws(RelflowError) -> [RelflowConfig.Environment] {
+        var out: [RelflowConfig.Environment] = []
+        for (index, table) in tables.enumerated() {
+            var s = Section(name: "environments", table: table, locator: locator, source: source)
+            let isLast = index == tables.count - 1
+            guard let name = try s.string("name"), !name.isEmpty,
+                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw s.error("name", "[[environments]] entry \(index + 1) needs a name of letters, digits, '-' or '_'",
+                              hint: "write name = \"staging\" (and name = \"production\" for the last)")
+            }
+            if out.contains(where: { $0.name == name }) {
+                throw s.error("name", "[[environments]] names '\(name)' twice", hint: "give each environment its own name")
+            }
+            let branch = try s.string("branch") ?? (isLast ? config.branches.publish : "\(config.branches.publish)-\(name)")
+            guard RefNames.isValidBranch(branch) else {
+                throw s.error("branch", "[[environments]] '\(name)': branch '\(branch)' is not a valid branch name",
+                              hint: "git check-ref-format --branch must accept it, e.g. branch = \"publish-\(name)\"")
+            }
+            if branch == config.branches.main || out.contains(where: { $0.branch == branch }) {
+                throw s.error("branch", "[[environments]] '\(name)': branch '\(branch)' is already \(branch == config.branches.main ? "main" : "another environment's branch")",
+                              hint: "each environment records on a branch of its own, e.g. \"publish-\(name)\"")
+            }
+            var gate = config.gate
+            gate.autoPaths = try s.strings("auto_paths") ?? gate.autoPaths
+            gate.approvals = try s.int("approvals", min: 0) ?? gate.approvals
+            gate.distinctApprover = try s.bool("distinct_approver") ?? gate.distinctApprover
+            if s.raw("delay") != nil { gate.delay = try s.duration("delay") }
+            gate.hotfix = try s.choice("hotfix", default: gate.hotfix)
+            gate.autoSpecial = try s.bool("auto_special") ?? gate.autoSpecial
+            // Production keeps [publisher]; an environment before it runs only its own.
+            var publisher = isLast ? config.publisher : RelflowConfig.Publisher()
+            publisher.command = try s.strings("publisher") ?? publisher.command
+            publisher.timeout = try s.duration("publisher_timeout") ?? publisher.timeout
+            publisher.environment = name
+            var env = RelflowConfig.Environment(name: name, branch: branch, gate: gate, publisher: publisher)
+            if let command = try s.strings("health") {
+                guard !command.isEmpty else {
+                    throw s.error("health", "[[environments]] '\(name)': health is an empty command", hint: "write health = [\"./scripts/health\", \"--url\", \"https://…\"] or remove it")
+                }
+                var health = RelflowConfig.Health(command: command)
+                health.timeout = try s.duration("health_timeout") ?? health.timeout
+                health.retries = try s.int("health_retries", min: 0) ?? health.retries
+                health.interval = try s.duration("health_interval") ?? health.interval
+                health.onUnhealthy = try s.choice("on_unhealthy", default: health.onUnhealthy)
+                env.health = health
+            } else {
+                for key in ["health_timeout", "health_retries", "health_interval", "on_unhealthy"] where table[key] != nil {
+                    throw s.error(key, "[[environments]] '\(name)': \(key) without a health command", hint: "add health = [\"…\"] or remove \(key)")
+                }
+            }
+            if let after = try s.string("after") {
+                guard out.contains(where: { $0.name == after }) else {
+                    throw s.error("after", "[[environments]] '\(name)': after = '\(after)' is not an environment listed before it",
+                                  hint: "list environments in the order releases go through them; after names an earlier one")
+                }
+                env.after = after
+            } else {
+                env.after = out.last?.name
+            }
+            env.soak = try s.duration("soak")
+            if env.soak != nil && env.after == nil {
+                throw s.error("soak", "[[environments]] '\(name)': soak needs an environment before it", hint: "remove soak from the first environment")
+            }
+            env.hotfixSkipsSoak = try s.bool("hotfix_skips_soak") ?? env.hotfixSkipsSoak
+            try s.finish()
+            out.append(env)
+        }
+        return out
+    }
+
+    /// `[[notify]]`: the events and exactly one target, a command or a webhook URL.
+    static func notifications(_ tables: [TOMLTable], locator: KeyLocator, source: String) throws(RelflowError) -> [RelflowConfig.Notification] {
+        var out: [RelflowConfig.Notification] = []
+        let names = RelflowConfig.Notification.Event.allCases.map(\.rawValue)
+        for (index, table) in tables.enumerated() {
+            var s = Section(name: "notify", table: table, locator: locator, source: source)
+            let words = try s.strings("events") ?? names
+            var events: [RelflowConfig.Notification.Event] = []
+            for word in words {
+                guard let event = RelflowConfig.Notification.Event(rawValue: word) else {
+                    throw s.error("events", "[[notify]] entry \(index + 1): '\(word)' is not an event",
+                                  hint: "the events are " + names.joined(separator: ", "))
+                }
+                events.append(event)
+            }
+            let command = try s.strings("command")
+            let url = try s.string("url")
+            let target: RelflowConfig.Notification.Target
+            switch (command, url) {
+            case (let command?, nil) where !command.isEmpty:
+                target = .command(command)
+            case (nil, let url?) where url.hasPrefix("http://") || url.hasPrefix("https://"):
+                target = .webhook(url)
+            default:
+                throw s.error(command == nil ? "url" : "command",
+                              "[[notify]] entry \(index + 1) needs exactly one target: command = [argv…] or url = \"https://…\"",
+                              hint: "write e.g. url = \"https://hooks.slack.com/services/…\" or command = [\"./scripts/announce\"]")
+            }
+            var notification = RelflowConfig.Notification(events: events, target: target)
+            notification.timeout = try s.duration("timeout") ?? notification.timeout
+            try s.finish()
+            out.append(notification)
+        }
+        return out
     }
 }
 
@@ -283,6 +411,10 @@ struct Section {
         "publisher": ["command", "timeout", "environment"],
         "notice": ["early_access", "expected"],
         "bom": ["paths"],
+        "environments": ["name", "branch", "after", "soak", "hotfix_skips_soak", "auto_paths", "approvals", "distinct_approver",
+                         "delay", "hotfix", "auto_special", "publisher", "publisher_timeout", "health", "health_timeout",
+                         "health_retries", "health_interval", "on_unhealthy"],
+        "notify": ["events", "command", "url", "timeout"],
     ]
 }
 

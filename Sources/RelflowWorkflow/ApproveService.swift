@@ -11,7 +11,8 @@ public struct ApproveService {
         case already(LedgerEntry)
     }
 
-    public func approve(_ name: String, comment: String?) throws(RelflowError) -> Outcome {
+    /// Records an approval of `name`, for every environment or (`onlyFor`) for one.
+    public func approve(_ name: String, comment: String?, onlyFor environment: String? = nil) throws(RelflowError) -> Outcome {
         let repo = context.repository
         let config = context.config
         let identity = try Identity.current(repo)
@@ -38,11 +39,13 @@ public struct ApproveService {
         let ledger = Ledger(repository: repo)
         if let existing = try ledger.entries().first(where: {
             $0.event == .approve && $0.tag == tag.name && $0.actor.email.lowercased() == identity.email.lowercased()
+                && ($0.details["environment"] == nil || $0.details["environment"]?.description == environment)
         }) {
             return .already(existing)
         }
         var details: [String: LedgerValue] = [:]
         if let comment { details["comment"] = .string(comment) }
+        if let environment { details["environment"] = .string(environment) }
         let entry = LedgerEntry(event: .approve, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
                                 commit: tag.commit.hex, actor: identity.actor, timestamp: Clock.now(), details: details)
         try ledger.append(entry)

@@ -76,14 +76,23 @@ public struct GateService {
         let (paths, special) = try changedPathKinds(from: publish, to: candidate.commit)
         var entries: [LedgerEntry]
         if let ledger { entries = ledger } else { entries = try Ledger(repository: repo).entries() }
-        entries = entries.filter { $0.event == .approve }
+        let passage = EnvironmentChain.passage(of: candidate.name, into: context.activeEnvironment, config: config,
+                                               entries: entries, now: Clock.now(), hotfix: hotfix)
+        entries = context.scopedEntries(entries).filter { $0.event == .approve }
         let approvers = entries.filter { $0.event == .approve && $0.tag == candidate.name }.map(\.actor.email)
         let candidate = try candidate.annotated(in: repo)
         let commitInfo = try git { () throws(GitError) in try repo.commit(candidate.commit) }
         let tagger = candidate.tagger?.email ?? commitInfo.committer.email
         let tagTime = candidate.tagger?.time ?? commitInfo.committer.time
-        let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers, tagger: tagger,
+        var decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers, tagger: tagger,
                                          tagTime: tagTime, now: Clock.now(), hotfix: hotfix)
+        if !passage.passed {
+            // The environment before this one comes first, whatever this gate would say.
+            decision.allowed = false
+            decision.waitingFor = passage.reason
+            decision.readyAt = passage.readyAt
+            decision.reason = passage.reason + "; then: " + decision.reason
+        }
         return Evaluation(candidate: candidate, current: current, publishCommit: publish, decision: decision)
     }
 }

@@ -12,6 +12,12 @@ public struct PromoteService {
         public var pushed: Bool
         public var alreadyThere: Bool
         public var notes: [String]
+        /// The health check after the delivery, when the environment has one.
+        public var health: HealthCheck.Result? = nil
+        /// The release an unhealthy delivery was reverted to (`on_unhealthy = "rollback"`),
+        /// and its publisher run.
+        public var revertedTo: String? = nil
+        public var revertPublisher: PublisherRun? = nil
     }
 
     let context: RepositoryContext
@@ -44,7 +50,7 @@ public struct PromoteService {
                                       alreadyThere: true, notes: notes + ["\(config.branches.publish) is at \(tag.name) already"])
                 if runPublisher, try !isDelivered(tag) {
                     // The publisher hears what the move that put it there recorded.
-                    let placed = try Ledger(repository: repo).entries().last { $0.event == .promote && $0.commit == tag.commit.hex }
+                    let placed = context.scopedEntries(try Ledger(repository: repo).entries()).last { $0.event == .promote && $0.commit == tag.commit.hex }
                     let index = try context.releaseTags()
                     let previous = placed?.previous.flatMap { p in index.tags.first { $0.commit.hex == p }?.name }
                     outcome.publisher = try await deliverThroughPublisher(tag: tag, previous: previous, event: hotfix ? "hotfix" : "promote",
@@ -60,6 +66,11 @@ public struct PromoteService {
                 throw .refused("\(tag.name) does not descend from \(current), where \(config.branches.publish) is: a promotion only moves forward",
                                hint: "to go back, use: relflow rollback \(tag.name)")
             }
+            if let waiting = evaluation.decision.waitingFor {
+                throw .refused("\(tag.name) cannot go to \(context.activeEnvironmentName) yet: \(waiting)",
+                               hint: evaluation.decision.readyAt.map { "rerun after \(isoDateTime($0)) (relflow gate --env \(context.activeEnvironmentName) \(tag.name) shows where it stands)" }
+                                   ?? "relflow status shows each environment; relflow gate --env \(context.activeEnvironmentName) \(tag.name) what this one waits for")
+            }
             guard evaluation.decision.allowed else {
                 throw .refused("the gate holds \(tag.name): \(evaluation.decision.reason)",
                                hint: evaluation.decision.kind == .auto ? "" : "approve it with: relflow approve \(tag.name)  (by someone other than the tagger)")
@@ -68,7 +79,8 @@ public struct PromoteService {
             // ledger one step ahead of publish, which status names and a rerun completes.
             let entry = LedgerEntry(event: .promote, version: tag.version.description, tag: tag.name, tagObject: tag.target.hex,
                                     commit: tag.commit.hex, previous: publish?.hex, actor: identity.actor, timestamp: Clock.now(),
-                                    details: ["gate": .string(hotfix ? "hotfix" : evaluation.decision.kind.rawValue), "reason": .string(evaluation.decision.reason)])
+                                    details: ["gate": .string(hotfix ? "hotfix" : evaluation.decision.kind.rawValue), "reason": .string(evaluation.decision.reason)]
+                                        .adding(context.environmentDetail))
             let recorded = try Ledger(repository: repo).append(entry)
             CrashPoint.reached("promote-recorded")
             do {
@@ -101,6 +113,9 @@ public struct PromoteService {
                 outcome.publisher = try await deliverThroughPublisher(tag: tag, previous: evaluation.current?.name, event: hotfix ? "hotfix" : "promote",
                                                       gate: hotfix ? "hotfix" : evaluation.decision.kind.rawValue, identity: identity,
                                                       echo: echo)
+                if let run = outcome.publisher, run.succeeded {
+                    try await checkHealth(of: tag, previous: evaluation.current, into: &outcome, remote: remote, identity: identity, echo: echo)
+                }
                 if let remote, outcome.publisher != nil { _ = try await Sync.pushLedger(remote: remote, context: context) }
             }
             return outcome
@@ -140,8 +155,10 @@ public struct PromoteService {
         return run
     }
 
-    /// `relflow deliver`: a delivery done elsewhere (a CI deploy job), as proof of delivery.
-    public func deliver(environment: String?, success: Bool, url: String?) throws(RelflowError) -> LedgerEntry {
+    /// `relflow deliver`: a delivery done elsewhere (a CI deploy job), as proof of delivery;
+    /// a successful one is followed by the environment's health check, when it has one.
+    public func deliver(environment: String?, success: Bool, url: String?,
+                        echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> (entry: LedgerEntry, health: HealthCheck.Result?, revertedTo: String?) {
         let identity = try Identity.current(repo)
         let lock = try DeployLock(repository: repo, branch: config.branches.publish, command: "deliver", waiting: nil)
         defer { withExtendedLifetime(lock) {} }
@@ -150,25 +167,40 @@ public struct PromoteService {
             throw .repository("\(config.branches.publish) does not point at a release, so there is nothing to record a delivery of",
                               hint: "promote a release first: relflow promote")
         }
+        let named = config.environments.isEmpty ? (environment ?? config.publisher.environment) : context.activeEnvironmentName
         var details: [String: LedgerValue] = ["status": success ? "success" : "failure",
-                                              "environment": .string(environment ?? config.publisher.environment), "source": "external"]
+                                              "environment": .string(named), "source": "external"]
         if let url { details["url"] = .string(url) }
         let entry = LedgerEntry(event: .deliver, version: current.version.description, tag: current.name, tagObject: current.target.hex,
                                 commit: current.commit.hex, actor: identity.actor, timestamp: Clock.now(), details: details)
         try Ledger(repository: repo).append(entry)
-        return entry
+        guard success, context.activeEnvironment.health != nil else { return (entry, nil, nil) }
+        // What ran here before it: the release the last move came from.
+        let entries = context.scopedEntries(try Ledger(repository: repo).entries())
+        let placed = entries.last { Self.isPlacement($0) && $0.commit == current.commit.hex }
+        let previous = placed?.previous.flatMap { p in index.tags.first { $0.commit.hex == p } }
+        var outcome = Outcome(tag: current, previous: nil, decision: nil, publisher: nil, pushed: false, alreadyThere: true, notes: [])
+        try await checkHealth(of: current, previous: previous, into: &outcome, remote: nil, identity: identity, echo: echo)
+        return (entry, outcome.health, outcome.revertedTo)
     }
 
     /// `relflow rollback`: `publish` back to a release it held before (per the ledger).
     public func rollback(_ name: String?, push remote: String?, runPublisher: Bool,
                          echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> Outcome {
-        let identity = try Identity.current(repo)
         let lock = try DeployLock(repository: repo, branch: config.branches.publish, command: "rollback \(name ?? "")", waiting: echo)
         defer { withExtendedLifetime(lock) {} }
+        return try await rollbackHoldingLock(name, push: remote, runPublisher: runPublisher, reason: nil, echo: echo)
+    }
+
+    /// The rollback itself, for a caller that holds this environment's deployment lock (the
+    /// automatic revert after a failed health check).
+    func rollbackHoldingLock(_ name: String?, push remote: String?, runPublisher: Bool, reason: String?,
+                             echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> Outcome {
+        let identity = try Identity.current(repo)
         if let remote { try await Sync.pull(remote: remote, context: context, publishRef: publishRef) }
         let notes = try completeInterruptedMove()
         let index = try context.releaseTags()
-        let entries = try Ledger(repository: repo).entries()
+        let entries = context.scopedEntries(try Ledger(repository: repo).entries())
         guard let publish = try GateService(context: context).publishCommit() else {
             throw .repository("\(config.branches.publish) does not exist, so there is nothing to roll back", hint: "relflow init")
         }
@@ -214,7 +246,8 @@ public struct PromoteService {
         // Write-ahead, as for promote.
         let entry = LedgerEntry(event: .rollback, version: target.version.description, tag: target.name, tagObject: target.target.hex,
                                 commit: target.commit.hex, previous: publish.hex, actor: identity.actor, timestamp: Clock.now(),
-                                details: ["from": .string(current?.name ?? publish.hex)])
+                                details: ["from": .string(current?.name ?? publish.hex)].adding(context.environmentDetail)
+                                    .adding(reason.map { ["reason": .string($0)] } ?? [:]))
         let recorded = try Ledger(repository: repo).append(entry)
         CrashPoint.reached("rollback-recorded")
         do {

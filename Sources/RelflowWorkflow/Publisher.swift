@@ -45,9 +45,9 @@ public enum Publisher {
     /// Runs `command` (argv) in `directory`. `echo` receives output as it arrives (nil: keep
     /// it quiet, as under --json).
     public static func run(command: [String], release: Release, directory: String, timeout: ConfigDuration,
-                           echo: (@Sendable (String) -> Void)?) async throws(RelflowError) -> PublisherRun {
+                           echo: (@Sendable (String) -> Void)?, what: String = "publisher") async throws(RelflowError) -> PublisherRun {
         guard let program = command.first, !program.isEmpty else {
-            throw .usage("[publisher] command is empty", hint: "set e.g. command = [\"./deploy.sh\", \"--prod\"] in .relflow.toml")
+            throw .usage("the \(what) command is empty", hint: "set e.g. command = [\"./deploy.sh\", \"--prod\"] in .relflow.toml")
         }
         let executable: Executable = program.contains("/")
             ? .path(FilePath(program.hasPrefix("/") ? program : directory + "/" + program)) : .name(program)
@@ -98,7 +98,7 @@ public enum Publisher {
             }
         } catch {
             return PublisherRun(exitCode: 127, signal: nil, timedOut: false, seconds: Date().timeIntervalSince(start),
-                                outputTail: ["relflow: cannot start the publisher '\(program)': \(error)"])
+                                outputTail: ["relflow: cannot start the \(what) '\(program)': \(error)"])
         }
     }
 }

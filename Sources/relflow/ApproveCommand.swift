@@ -15,10 +15,13 @@ struct ApproveCommand: AsyncParsableCommand {
     var comment: String?
     @Option(help: ArgumentHelp("Push the ledger to this remote afterwards.", valueName: "remote"))
     var push: String?
+    @Option(name: .customLong("env"), help: ArgumentHelp("Approve it for this environment only (default: for every environment).", valueName: "env"))
+    var env: String?
 
     func run() async throws {
-        let context = try global.context()
-        let outcome = try ApproveService(context: context).approve(tag, comment: comment)
+        let unscoped = try global.context()
+        let context = try env.map { unscoped.scoped(to: try unscoped.environment(named: $0)) } ?? unscoped
+        let outcome = try ApproveService(context: context).approve(tag, comment: comment, onlyFor: env == nil ? nil : context.activeEnvironmentName)
         if let push { _ = try await LedgerSync.push(remote: push, context: context) }
         switch outcome {
         case .recorded(let entry):

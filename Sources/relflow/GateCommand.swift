@@ -11,9 +11,10 @@ struct GateCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: ArgumentHelp("The release tag to promote.", valueName: "tag"))
     var tag: String?
+    @OptionGroup var environment: EnvironmentOption
 
     func run() throws {
-        let context = try global.context()
+        let context = try environment.scope(try global.context())
         let evaluation = try GateService(context: context).evaluate(tag)
         let d = evaluation.decision
         if global.json {
@@ -22,6 +23,7 @@ struct GateCommand: ParsableCommand {
             let verdict = d.allowed ? Output.green("may go now") : Output.yellow("must wait")
             Output.print("\(evaluation.candidate.name): \(d.kind.rawValue) — \(verdict)")
             Output.print("  from: \(evaluation.current?.name ?? "(publish not set, or at a commit no release tag names)")")
+            if context.config.chain.count > 1 { Output.print("  into: \(context.activeEnvironmentName) (\(context.config.branches.publish))") }
             Output.print("  why: \(d.reason)")
             if d.kind != .auto || !d.allowed {
                 Output.print("  approvals: \(d.approvalsPresent.count)/\(d.approvalsNeeded)\(d.approvalsPresent.isEmpty ? "" : " (" + d.approvalsPresent.joined(separator: ", ") + ")")")

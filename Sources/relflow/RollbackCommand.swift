@@ -12,9 +12,10 @@ struct RollbackCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The release to go back to (default: the one in production before the current one).", valueName: "tag"))
     var tag: String?
     @OptionGroup var move: PublishMoveOptions
+    @OptionGroup var environment: EnvironmentOption
 
     func run() async throws {
-        let context = try global.context()
+        let context = try environment.scope(try global.context())
         let echo = Output.publisherEcho(json: global.json, quiet: global.quiet)
         let outcome = try await PromoteService(context: context).rollback(tag, push: move.push, runPublisher: !move.noPublish, echo: echo)
         try PromoteCommand.report(outcome, verb: "rolled back to", global: global)

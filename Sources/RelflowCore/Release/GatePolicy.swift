@@ -24,6 +24,11 @@ public struct GateDecision: Sendable, Equatable, Codable {
     public var approvalsNeeded: Int
     /// Seconds until the delay lets it go, when it will.
     public var delayRemaining: Int64?
+    /// What the environment before this one still lacks (delivery, health, soak time), when
+    /// something does: the release waits for it whatever this gate says.
+    public var waitingFor: String?
+    /// When the soak time in the environment before ends, when that is what it waits for.
+    public var readyAt: Int64?
 }
 
 public enum GatePolicy {

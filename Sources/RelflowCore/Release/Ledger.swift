@@ -5,6 +5,8 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
     public enum Event: String, Sendable, Codable, CaseIterable {
         case release, approve, promote, deliver, rollback
         case hotfixStart = "hotfix-start", hotfixFinish = "hotfix-finish", hotfixAbort = "hotfix-abort", backport
+        /// A health check's result after a delivery (`details.status`: healthy or unhealthy).
+        case verify
     }
 
     public struct Actor: Sendable, Codable, Equatable {
@@ -63,6 +65,7 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
         case .hotfixFinish: return "hotfix-finish \(what)"
         case .hotfixAbort: return "hotfix-abort \(what)"
         case .backport: return "backport \(what): \(details["status"]?.description ?? "?")"
+        case .verify: return "verify \(what): \(details["status"]?.description ?? "?")" + (details["environment"].map { " in \($0.description)" } ?? "")
         }
     }
 }

@@ -70,7 +70,7 @@ public struct TrustPolicy: Sendable, Equatable {
         case .approve: return .approve
         case .promote: return .promote
         case .rollback: return .rollback
-        case .deliver: return .deliver
+        case .deliver, .verify: return .deliver
         }
     }
 

@@ -27,7 +27,7 @@ extension PromoteService {
     /// promote. Such an entry stays a violation that verify and status name.
     func completeInterruptedMove() throws(RelflowError) -> [String] {
         let records = try Ledger(repository: repo).records()
-        let entries = records.compactMap(\.entry)
+        let entries = context.scopedEntries(records.compactMap(\.entry))
         let publish = try git { () throws(GitError) in try repo.reference(publishRef) }
         guard let entry = Self.interruptedMove(entries: entries, publish: publish),
               let target = entry.commit.flatMap(ObjectID.init(hex:)),
@@ -53,7 +53,7 @@ extension PromoteService {
 
     /// True when a successful delivery of `tag` is recorded since publish last moved to it.
     func isDelivered(_ tag: ReleaseTag) throws(RelflowError) -> Bool {
-        let entries = try Ledger(repository: repo).entries()
+        let entries = context.scopedEntries(try Ledger(repository: repo).entries())
         // The move that put it there (a hotfix-finish entry records a move, it is not one).
         let placed = entries.lastIndex { ($0.event == .promote || $0.event == .rollback) && $0.commit == tag.commit.hex } ?? entries.startIndex
         return entries[placed...].contains { $0.event == .deliver && $0.tag == tag.name && $0.details["status"] == "success" }

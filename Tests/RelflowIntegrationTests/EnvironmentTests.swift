@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A project with staging (auto, held when unhealthy) before production (review, an hour's
+/// soak in staging, reverted when unhealthy), each with the same deploy script and a health
+/// check that fails where a file `unhealthy-<env>-<tag>` says so.
+final class Chain: @unchecked Sendable {
+    let p: Project
+    var repo: TestRepo { p.repo }
+    /// The clock every command sees (RELFLOW_NOW), moved by the test.
+    var now: Int64 = 1_800_000_000
+
+    init(extraEnvironment: String = "", productionKeys: String = "") throws {
+        p = try Project(publisher: false, extraConfig: "")
+        let root = p.repo.root
+        let check = root + "/health.sh"
+        try """
+        #!/bin/sh
+        echo "checking $RELFLOW_TAG in $RELFLOW_ENVIRONMENT ($RELFLOW_EVENT)"
+        echo "$RELFLOW_ENVIRONMENT $RELFLOW_TAG" >> "$(dirname "$0")/health-order.txt"
+        if [ -f "$(dirname "$0")/unhealthy-$RELFLOW_ENVIRONMENT-$RELFLOW_TAG" ]; then echo "503 from /health"; exit 1; fi
+        echo ok
+        """.write(toFile: check, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: check)
+        try p.repo.commit("chore: two environments", files: [".relflow.toml": """
+            [gate]
+            auto_paths = ["timestamp.json"]
+
+            [[environments]]
+            name = "staging"
+            auto_paths = ["**"]
+            approvals = 0
+            publisher = ["\(p.deploy)"]
+            health = ["\(check)"]
+            health_retries = 1
+            health_interval = "0s"
+            \(extraEnvironment)
+
+            [[environments]]
+            name = "production"
+            soak = "1h"
+            publisher = ["\(p.deploy)"]
+            health = ["\(check)"]
+            on_unhealthy = "rollback"
+            \(productionKeys)
+            """])
+    }
+
+    func relflow(_ args: String..., env: [String: String] = [:]) -> ProcessResult {
+        repo.relflow(args, env: env.merging(["RELFLOW_NOW": String(now)]) { a, _ in a })
+    }
+
+    func at(_ ref: String) throws -> String { try repo.git("rev-parse", "--verify", "-q", ref) }
+}
+
+@Suite("environments: staging before production")
+struct EnvironmentTests {
+    @Test func aReleaseGoesThroughStagingThenProductionAndAnUnhealthyOneIsReverted() throws {
+        let c = try Chain()
+        #expect(c.relflow("release").status == 0)
+
+        // Production first: refused, naming staging and the command that fixes it.
+        var r = c.relflow("promote", "--to", "production", "v0.1.0")
+        #expect(r.status == 1 && r.stderr.contains("v0.1.0 has not been in staging yet") && r.stderr.contains("relflow promote --to staging v0.1.0"), "\(r)")
+        r = c.relflow("promote", "--to", "qa")
+        #expect(r.status == 2 && r.stderr.contains("'qa' is not an environment (the environments are staging, production)"), "\(r)")
+
+        // Staging: auto, deployed, healthy.
+        r = c.relflow("promote", "--to", "staging")
+        #expect(r.status == 0 && r.stderr.contains("health check: healthy"), "\(r)")
+        #expect(try c.at("publish-staging") == (try c.at("v0.1.0^{commit}")))
+        #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"]).status != 0)
+        #expect(try Array(c.p.ledgerSummaries().prefix(3)) == ["verify v0.1.0: healthy in staging", "deliver v0.1.0: success to staging", "promote v0.1.0 (auto)"])
+
+        // Production: soaking in staging for an hour, then the review gate.
+        #expect(c.relflow("approve", "v0.1.0", env: Project.grace).status == 0)
+        r = c.relflow("gate", "--env", "production", "--json", "v0.1.0")
+        #expect(r.status == 1, "\(r)")
+        let gate = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let decision = try #require(gate["decision"] as? [String: Any])
+        #expect((decision["waitingFor"] as? String)?.contains("soaks in staging until") == true, "\(decision)")
+        #expect(decision["readyAt"] as? Int == Int(c.now + 3600))
+        r = c.relflow("promote", "--to", "production")
+        #expect(r.status == 1 && r.stderr.contains("cannot go to production yet") && r.stderr.contains("rerun after"), "\(r)")
+        c.now += 3601
+        r = c.relflow("promote", "--to", "production")
+        #expect(r.status == 0 && r.stderr.contains("health check: healthy"), "\(r)")
+        #expect(try c.at("publish") == (try c.at("v0.1.0^{commit}")))
+
+        // v0.2.0: healthy in staging, unhealthy in production: reverted to v0.1.0 at once.
+        try c.repo.commit("feat: checkout v2", files: ["src/app.txt": "v2\n"])
+        #expect(c.relflow("release").status == 0)
+        #expect(c.relflow("promote", "--to", "staging").status == 0)
+        #expect(c.relflow("approve", "v0.2.0", env: Project.grace).status == 0)
+        c.now += 7200
+        #expect(FileManager.default.createFile(atPath: c.repo.root + "/unhealthy-production-v0.2.0", contents: Data()))
+        r = c.relflow("promote", "--to", "production")
+        #expect(r.status == 4 && r.stderr.contains("v0.2.0 is unhealthy after its delivery") && r.stderr.contains("reverted to v0.1.0"), "\(r)")
+        #expect(try c.at("publish") == (try c.at("v0.1.0^{commit}")))
+        #expect(try c.at("publish-staging") == (try c.at("v0.2.0^{commit}")))
+        #expect(try Array(c.p.ledgerSummaries().prefix(5)) == ["deliver v0.1.0: success to production", "rollback to v0.1.0",
+                                                              "verify v0.2.0: unhealthy in production", "deliver v0.2.0: success to production",
+                                                              "promote v0.2.0 (review)"])
+        let rollback = try c.repo.git("log", "-1", "--skip=1", "--format=%b", "refs/relflow/ledger")
+        #expect(rollback.contains("\"reason\" : \"unhealthy: v0.2.0\"") && rollback.contains("\"environment\" : \"production\""), "\(rollback)")
+        r = c.relflow("verify")
+        #expect(r.status == 0, "\(r)")
+        #expect(try c.file("health-order.txt") == "staging v0.1.0\nproduction v0.1.0\nstaging v0.2.0\nproduction v0.2.0\n")
+    }
+
+    /// on_unhealthy = "hold": the release stays, the failure is recorded, and production
+    /// refuses it until staging is healthy again.
+    @Test func anUnhealthyStagingHoldsTheReleaseBack() throws {
+        let c = try Chain()
+        #expect(c.relflow("release").status == 0)
+        #expect(FileManager.default.createFile(atPath: c.repo.root + "/unhealthy-staging-v0.1.0", contents: Data()))
+        var r = c.relflow("promote", "--to", "staging")
+        #expect(r.status == 4 && r.stderr.contains("health check failed") && r.stderr.contains("attempt 2 of 2"), "\(r)")
+        #expect(try c.at("publish-staging") == (try c.at("v0.1.0^{commit}")))
+        c.now += 7200
+        #expect(c.relflow("approve", "v0.1.0", env: Project.grace).status == 0)
+        r = c.relflow("promote", "--to", "production")
+        #expect(r.status == 1 && r.stderr.contains("v0.1.0 is unhealthy in staging"), "\(r)")
+        // Fixed in staging (the CI job redeploys and records it): the check runs again.
+        try FileManager.default.removeItem(atPath: c.repo.root + "/unhealthy-staging-v0.1.0")
+        r = c.relflow("deliver", "--env", "staging", "--status", "success")
+        #expect(r.status == 0 && r.stderr.contains("health check: healthy"), "\(r)")
+        r = c.relflow("promote", "--to", "production")
+        #expect(r.status == 1 && r.stderr.contains("soaks in staging"), "an hour after it became healthy: \(r)")
+        c.now += 3601
+        #expect(c.relflow("promote", "--to", "production").status == 0)
+    }
+
+    @Test func environmentsAreCheckedWhenTheConfigIsRead() throws {
+        let repo = try TestRepo()
+        for (toml, message) in [
+            ("[[environments]]\nname = \"a\"\n[[environments]]\nname = \"a\"\n", "names 'a' twice"),
+            ("[[environments]]\nname = \"a\"\nafter = \"b\"\n[[environments]]\nname = \"b\"\n", "after = 'b' is not an environment listed before it"),
+            ("[[environments]]\nname = \"a\"\nsoak = \"1h\"\n", "soak needs an environment before it"),
+            ("[[environments]]\nname = \"a\"\nbranch = \"main\"\n", "branch 'main' is already main"),
+            ("[[environments]]\nname = \"a\"\non_unhealthy = \"hold\"\n", "on_unhealthy without a health command"),
+            ("[[environments]]\nname = \"a\"\nhelth = [\"x\"]\n", "did you mean 'health'?"),
+            ("[[notify]]\nevents = [\"deploy\"]\nurl = \"https://x\"\n", "'deploy' is not an event"),
+            ("[[notify]]\nurl = \"ftp://x\"\n", "needs exactly one target"),
+            ("environments = 3\n", "must be an array of tables"),
+        ] {
+            try repo.commit("chore: config", files: [".relflow.toml": toml])
+            let r = repo.relflow("status")
+            #expect(r.status == 2 && r.stderr.contains(message), "\(toml): \(r)")
+        }
+    }
+}
+
+extension Chain {
+    func file(_ name: String) throws -> String { try String(contentsOfFile: repo.root + "/" + name, encoding: .utf8) }
+}
