@@ -103,9 +103,14 @@ enum Sync {
         let commit = try git { () throws(GitError) in try repo.commit(before) }
         guard let parent = commit.parents.first, let entry = Ledger.decode(commit).entry, entry.event == event else { return }
         try git { () throws(GitError) in try repo.updateReference(Ledger.reference, to: parent, expecting: before, message: "relflow: take back \(event.rawValue)") }
-        if let previous = entry.previous.flatMap(ObjectID.init(hex:)),
-           let current = try git({ () throws(GitError) in try repo.reference(publishRef) }), current != previous {
-            try git { () throws(GitError) in try repo.updateReference(publishRef, to: previous, expecting: current, message: "relflow: take back \(event.rawValue)") }
+        guard let current = try git({ () throws(GitError) in try repo.reference(publishRef) }) else { return }
+        if let previous = entry.previous.flatMap(ObjectID.init(hex:)) {
+            if current != previous {
+                try git { () throws(GitError) in try repo.updateReference(publishRef, to: previous, expecting: current, message: "relflow: take back \(event.rawValue)") }
+            }
+        } else if entry.commit == current.hex {
+            // The move created the branch (its first promotion): taking it back removes it.
+            try git { () throws(GitError) in try repo.deleteReference(publishRef, expecting: current) }
         }
     }
 

@@ -8,10 +8,15 @@ import TestSupport
 final class Chain: @unchecked Sendable {
     let p: Project
     var repo: TestRepo { p.repo }
-    /// The clock every command sees (RELFLOW_NOW), moved by the test.
-    var now: Int64 = 1_800_000_000
+    /// The clock every command sees (RELFLOW_NOW), moved by the test; nil: the real clock
+    /// (a server hook never sees the pusher's RELFLOW_NOW).
+    var clock: Int64? = Int64(Date().timeIntervalSince1970)
+    var now: Int64 {
+        get { clock ?? Int64(Date().timeIntervalSince1970) }
+        set { clock = newValue }
+    }
 
-    init(extraEnvironment: String = "", productionKeys: String = "") throws {
+    init(soak: String = "1h", extraEnvironment: String = "", productionKeys: String = "") throws {
         p = try Project(publisher: false, extraConfig: "")
         let root = p.repo.root
         let check = root + "/health.sh"
@@ -39,7 +44,7 @@ final class Chain: @unchecked Sendable {
 
             [[environments]]
             name = "production"
-            soak = "1h"
+            soak = "\(soak)"
             publisher = ["\(p.deploy)"]
             health = ["\(check)"]
             on_unhealthy = "rollback"
@@ -48,7 +53,7 @@ final class Chain: @unchecked Sendable {
     }
 
     func relflow(_ args: String..., env: [String: String] = [:]) -> ProcessResult {
-        repo.relflow(args, env: env.merging(["RELFLOW_NOW": String(now)]) { a, _ in a })
+        repo.relflow(args, env: env.merging(clock.map { ["RELFLOW_NOW": String($0)] } ?? [:]) { a, _ in a })
     }
 
     func at(_ ref: String) throws -> String { try repo.git("rev-parse", "--verify", "-q", ref) }
@@ -154,4 +159,55 @@ struct EnvironmentTests {
 
 extension Chain {
     func file(_ name: String) throws -> String { try String(contentsOfFile: repo.root + "/" + name, encoding: .utf8) }
+}
+
+@Suite("environments: the server enforces the chain")
+struct EnvironmentServerTests {
+    @Test func theServerRefusesProductionBeforeStagingWhateverTheClientSays() throws {
+        let c = try Chain(soak: "3s")
+        c.clock = nil
+        #expect(c.relflow("release").status == 0)
+        let remote = c.p.remote
+        let install = runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", c.repo.path + "/.relflow.toml"],
+                                 cwd: c.repo.root, environment: c.repo.environment)
+        #expect(install.status == 0, "\(install)")
+        let first = c.repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"])
+        #expect(first.status == 0, "\(first)")
+        #expect(c.relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
+
+        // A client that knows no staging (its own config) promotes straight to production:
+        // the entry names no environment, so it is production's, and the server refuses it.
+        let evil = c.repo.root + "/evil.toml"
+        try "[gate]\napprovals = 0\n".write(toFile: evil, atomically: true, encoding: .utf8)
+        var r = c.relflow("--config", evil, "promote", "--push", "origin", "--no-publish")
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("v0.1.0 has not been in staging yet"), "\(r)")
+        #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
+        // The same with git alone: publish moved by plumbing with no entry at all.
+        try c.repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        try c.repo.git("branch", "-f", "publish", "v0.1.0")
+        let push = c.repo.gitResult(["push", "--no-verify", "origin", "publish"])
+        #expect(push.status != 0 && push.stderr.contains("[publish-unrecorded]"), "\(push)")
+        try c.repo.git("branch", "-D", "publish")
+        try c.repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+
+        // Through staging, pushed; an hour of soak; then production is accepted.
+        r = c.relflow("promote", "--to", "staging", "--push", "origin")
+        #expect(r.status == 0, "\(r)")
+        #expect(try c.repo.git(["rev-parse", "publish-staging"], cwd: remote) == (try c.at("v0.1.0^{commit}")))
+        r = c.relflow("promote", "--to", "production", "--push", "origin")
+        #expect(r.status == 1 && r.stderr.contains("soaks in staging"), "\(r)")
+        // A client whose config has no soak time: the server still waits.
+        let impatient = c.repo.root + "/impatient.toml"
+        try "[[environments]]\nname = \"staging\"\n[[environments]]\nname = \"production\"\napprovals = 0\n"
+            .write(toFile: impatient, atomically: true, encoding: .utf8)
+        r = c.relflow("--config", impatient, "promote", "--to", "production", "--push", "origin", "--no-publish")
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)")
+        #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"]).status != 0, "a refused first promotion leaves no local publish")
+
+        // The server judges the soak by its own clock, and the entries it holds.
+        Thread.sleep(forTimeInterval: 3.5)
+        r = c.relflow("promote", "--to", "production", "--push", "origin")
+        #expect(r.status == 0, "\(r)")
+        #expect(try c.repo.git(["rev-parse", "publish"], cwd: remote) == (try c.at("v0.1.0^{commit}")))
+    }
 }

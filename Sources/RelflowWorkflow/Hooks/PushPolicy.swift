@@ -74,8 +74,10 @@ public struct PushPolicy {
         var refusals: [Refusal] = []
         for update in updates {
             do {
-                if update.ref == publishRef {
-                    refusals += try checkPublish(update, all: updates)
+                if update.ref.hasPrefix("refs/heads/"), let env = config.environment(onBranch: String(update.ref.dropFirst("refs/heads/".count))) {
+                    // Each environment's branch, judged with that environment's configuration.
+                    refusals += try PushPolicy(repository: repository, config: config.scoped(to: env), clientSide: clientSide)
+                        .checkPublish(update, all: updates)
                 } else if releaseVersion(ofRef: update.ref) != nil {
                     refusals += checkReleaseTag(update)
                 } else if update.ref == Ledger.reference {

@@ -113,8 +113,10 @@ public struct ServerGuard {
             if !names.isEmpty { continue }
             if update.ref == mainRef {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkMain(update) }
-            } else if update.ref == publishRef {
-                judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkPublish(update, state: &state) }
+            } else if update.ref.hasPrefix("refs/heads/"), let env = config.environment(onBranch: String(update.ref.dropFirst("refs/heads/".count))) {
+                // Every environment's branch is guarded alike, each by its own gate and chain.
+                let scoped = ServerGuard(repository: repository, config: config.scoped(to: env), store: store, now: now)
+                judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try scoped.checkPublish(update, state: &state) }
             } else if releaseVersion(ofRef: update.ref) != nil {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in
                     try checkReleaseTag(update, state: &state)
@@ -147,7 +149,7 @@ public struct ServerGuard {
             return refuse("a server holds no remote-tracking refs; this one could shadow a branch in clones",
                           "push branches to refs/heads/ (git push origin BRANCH)")
         }
-        for protected in [config.branches.publish, config.branches.main] {
+        for protected in config.chain.map(\.branch) + [config.branches.main] {
             if ref == "refs/tags/" + protected {
                 return refuse("a tag named '\(protected)' would shadow the branch \(protected) (git resolves tags first)",
                               "delete the local tag (git tag -d \(protected)) and push the branch instead")
@@ -196,12 +198,14 @@ public struct ServerGuard {
     func checkMovesRecorded(_ ledger: Update, state: PushState) -> [Refusal] {
         let moves = state.newEntries.filter { [.promote, .rollback].contains($0.event) }
         guard !moves.isEmpty else { return [] }
-        let publish = state.updates.first { $0.ref == publishRef }
+        // Each entry matches the move of its own environment's branch in this push.
         let matching = moves.filter { entry in
-            guard let publish, let new = publish.new else { return false }
-            return entry.commit == new.hex && entry.previous == publish.old?.hex
+            guard let env = config.chain.first(where: { config.entry(entry, isFor: $0.name) }),
+                  let move = state.updates.first(where: { $0.ref == "refs/heads/" + env.branch }), let new = move.new else { return false }
+            return entry.commit == new.hex && entry.previous == move.old?.hex
         }
-        if moves.count > 1 || matching.count != moves.count {
+        let perEnvironment = Dictionary(grouping: moves) { entry in config.chain.first { config.entry(entry, isFor: $0.name) }?.name ?? "" }
+        if perEnvironment.values.contains(where: { $0.count > 1 }) || matching.count != moves.count {
             return [Refusal(ref: ledger.ref, rule: "ledger-unmatched",
                             message: "the push adds \(moves.count) promote/rollback entr\(moves.count == 1 ? "y" : "ies") but \(matching.count == 1 ? "only one matches" : "none matches") the move of \(config.branches.publish) it carries",
                             fix: "record a move with the move itself: relflow promote --push or relflow rollback --push; drop stray entries: git fetch origin +refs/relflow/ledger:refs/relflow/ledger")]
@@ -397,9 +401,10 @@ public struct ServerGuard {
 
     func checkPublish(_ update: Update, state: inout PushState) throws(RelflowError) -> [Refusal] {
         let name = config.branches.publish
+        let envName = config.activeEnvironment ?? config.production.name
         let ref = update.ref
         guard let new = update.new else {
-            return [Refusal(ref: ref, rule: "publish-delete", message: "\(name) may not be deleted: it is what runs in production",
+            return [Refusal(ref: ref, rule: "publish-delete", message: "\(name) may not be deleted: it is what runs in \(envName)",
                             fix: "to go back to an earlier release use relflow rollback")]
         }
         guard let newCommit = try? repository.resolveCommit(new.hex), newCommit == new else {
@@ -409,6 +414,7 @@ public struct ServerGuard {
         // The move must be recorded by an entry of this very push, for exactly this move.
         let recorded = state.newEntries.last { entry in
             [.promote, .rollback].contains(entry.event) && entry.commit == new.hex && entry.previous == old?.hex
+                && config.entry(entry, isFor: envName)
         }
         guard let entry = recorded else {
             return [Refusal(ref: ref, rule: "publish-unrecorded",
@@ -423,11 +429,15 @@ public struct ServerGuard {
         }
         guard let old else {
             // Creating publish: the first setting up (relflow init), once.
-            if try state.find({ [.promote, .rollback, .hotfixFinish].contains($0.event) && $0.previous != nil }) != nil {
+            if try state.find({ [.promote, .rollback, .hotfixFinish].contains($0.event) && $0.previous != nil && config.entry($0, isFor: envName) }) != nil {
                 return [Refusal(ref: ref, rule: "publish-recreate", message: "\(name) was deleted or never pushed, but the ledger shows it moved before",
                                 fix: "ask the server's administrator to restore \(name) from the ledger's last promote")]
             }
-            return []
+            // Setting up (relflow init records the position it found, trusted once); any other
+            // first promotion passes the chain and the gate like every later one.
+            if entry.event == .promote && entry.details["gate"] == "init" { return [] }
+            return try judgeChain(ref: ref, tag: tag, entry: entry, from: nil, state: &state)
+                + (try judgeGate(ref: ref, tag: tag, entry: entry, from: nil, state: &state))
         }
         let forward = try git { () throws(GitError) in try repository.isAncestor(old, of: new) }
         if forward {
@@ -435,18 +445,53 @@ public struct ServerGuard {
                 return [Refusal(ref: ref, rule: "publish-unrecorded", message: "a forward move of \(name) is a promotion, but the entry says \(entry.event.rawValue)",
                                 fix: "use relflow promote --push")]
             }
-            return try judgeGate(ref: ref, tag: tag, entry: entry, from: old, state: &state)
+            return try judgeChain(ref: ref, tag: tag, entry: entry, from: old, state: &state)
+                + (try judgeGate(ref: ref, tag: tag, entry: entry, from: old, state: &state))
         }
         guard entry.event == .rollback else {
             return [Refusal(ref: ref, rule: "publish-non-fast-forward",
                             message: "\(name) moves from \(old.short()) to \(new.short()), which is not forward, and the entry records a \(entry.event.rawValue), not a rollback",
                             fix: "go back with relflow rollback TAG --push (it records the move in the ledger and pushes both)")]
         }
-        // A rollback goes back to where production was before, as the server itself saw it.
-        guard try state.wasInProduction(new) else {
+        // A rollback goes back to where the environment was before, as the server itself saw it.
+        guard try state.wasIn(environment: config.environment(named: envName) ?? config.production, new) else {
             return [Refusal(ref: ref, rule: "rollback-target",
-                            message: "\(tag.name) (\(new.short())) was never on \(name) according to the server's ledger; a rollback only returns to an earlier production release",
+                            message: "\(tag.name) (\(new.short())) was never on \(name) according to the server's ledger; a rollback only returns to an earlier release of \(envName)",
                             fix: "roll back to a release that ran in production (relflow history lists them), or promote it through the gate")]
+        }
+        return []
+    }
+
+    /// Whether a promotion is the hotfix its entry says: a patch of the release at `old`, made
+    /// of fixes only. (The entry's word alone proves nothing.)
+    func isHotfix(_ tag: ReleaseTag, entry: LedgerEntry, from old: ObjectID?, state: inout PushState) throws(RelflowError) -> Bool {
+        guard entry.details["gate"] == "hotfix", let old, let current = try state.releaseTag(atCommit: old) else { return false }
+        let patch = tag.version.major == current.version.major && tag.version.minor == current.version.minor
+            && tag.version.patch > current.version.patch && !tag.version.isPrerelease
+        guard patch else { return false }
+        return try hotfixCommitsProblem(from: old, to: tag.commit) == nil
+    }
+
+    /// The environment before this one must have passed the release (delivered, healthy,
+    /// soaked), as the ledger records it: the pushed entries and the server's own.
+    func judgeChain(ref: String, tag: ReleaseTag, entry: LedgerEntry, from old: ObjectID?, state: inout PushState) throws(RelflowError) -> [Refusal] {
+        let envName = config.activeEnvironment ?? config.production.name
+        guard let env = config.environment(named: envName), config.predecessor(of: env) != nil else { return [] }
+        // Entries about a release come after its release entry: read back to there.
+        var entries: [LedgerEntry] = []
+        try state.forEachExisting { e in
+            entries.append(e)
+            return !(e.event == .release && e.tag == tag.name)
+        }
+        entries.reverse()
+        entries += state.newEntries.filter { $0 != entry }
+        let passage = EnvironmentChain.passage(of: tag.name, into: env, config: config, entries: entries, now: now,
+                                               hotfix: try isHotfix(tag, entry: entry, from: old, state: &state))
+        guard passage.passed else {
+            return [Refusal(ref: ref, rule: "environment-chain",
+                            message: "\(tag.name) cannot go to \(envName) yet: \(passage.reason)",
+                            fix: passage.readyAt.map { "wait until \(isoDateTime($0)), then promote again" }
+                                ?? "promote it through the environment before first (relflow promote --to \(config.predecessor(of: env)?.name ?? "") \(tag.name) --push)")]
         }
         return []
     }
@@ -455,7 +500,7 @@ public struct ServerGuard {
     /// trees (symlinks, submodules and mode changes judged by what they are), approvals from
     /// the checked ledger by someone other than the tagger, and the delay from when this server
     /// first received the tag.
-    func judgeGate(ref: String, tag: ReleaseTag, entry: LedgerEntry, from old: ObjectID, state: inout PushState) throws(RelflowError) -> [Refusal] {
+    func judgeGate(ref: String, tag: ReleaseTag, entry: LedgerEntry, from old: ObjectID?, state: inout PushState) throws(RelflowError) -> [Refusal] {
         let (paths, special) = try GateService.changedPathKinds(repository, config: config, from: old, to: tag.commit)
         let annotated = try tag.annotated(in: repository)
         let commit = try git { () throws(GitError) in try repository.commit(tag.commit) }
@@ -493,12 +538,7 @@ public struct ServerGuard {
         }
         // A hotfix (no delay; approvals as [gate] hotfix says) only when it is one: a patch of
         // the release production runs now.
-        var hotfix = false
-        if entry.details["gate"] == "hotfix", let current = try state.releaseTag(atCommit: old) {
-            let patch = tag.version.major == current.version.major && tag.version.minor == current.version.minor
-                && tag.version.patch > current.version.patch && !tag.version.isPrerelease
-            if patch { hotfix = try hotfixCommitsProblem(from: old, to: tag.commit) == nil }
-        }
+        let hotfix = try isHotfix(tag, entry: entry, from: old, state: &state)
         let receivedAt = store.receipts()[tag.target.hex] ?? now
         // Under a signed policy its gate rules (approvals, auto paths) are the ones in force.
         var rules = config.gate
@@ -645,11 +685,22 @@ struct PushState {
     /// hotfix bases and hotfix tags. The server's own publish log when it has one (written only
     /// after git accepted a move); a server installed before the log existed falls back on its
     /// checked ledger. Where publish is now always counts.
+    /// Whether `env`'s branch has been at `commit`: production as `wasInProduction`; another
+    /// environment by where its branch is and by the server's checked ledger.
+    mutating func wasIn(environment env: RelflowConfig.Environment, _ commit: ObjectID) throws(RelflowError) -> Bool {
+        let config = guardian.config
+        if env.name == config.production.name { return try wasInProduction(commit) }
+        if try git({ () throws(GitError) in try repository.reference("refs/heads/" + env.branch) }) == commit { return true }
+        return try findExisting { [.promote, .rollback].contains($0.event) && $0.commit == commit.hex && config.entry($0, isFor: env.name) } != nil
+    }
+
     mutating func wasInProduction(_ commit: ObjectID) throws(RelflowError) -> Bool {
         let store = guardian.store
         if try git({ () throws(GitError) in try repository.reference(guardian.publishRef) }) == commit { return true }
         if fileExists(store.publishLogPath) { return store.publishLog().contains(commit.hex) }
-        return try findExisting { [.promote, .rollback].contains($0.event) && $0.commit == commit.hex } != nil
+        let config = guardian.config
+        let production = config.production.name
+        return try findExisting { [.promote, .rollback].contains($0.event) && $0.commit == commit.hex && config.entry($0, isFor: production) } != nil
     }
 
     /// The server's release tags (before this push), read once.
