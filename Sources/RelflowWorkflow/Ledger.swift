@@ -149,6 +149,7 @@ public struct Ledger {
             do {
                 try repository.updateReference(reference, to: newTip, expecting: base,
                                                message: "relflow: \(entries.last?.summary ?? "append")")
+                Notifications.recorded(entries, in: repository)
                 return newTip
             } catch where (error.isRetryableRefConflict || error.isExists) && attempt < 200 {
                 // Another process appended first: build on its entry and try again, after a

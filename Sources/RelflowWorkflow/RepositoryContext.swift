@@ -37,6 +37,7 @@ public final class RepositoryContext {
         let (config, source) = try loadConfig(repository: repository, explicitPath: configPath)
         let context = RepositoryContext(repository: repository, config: config, configSource: source)
         try context.adoptRemoteState()
+        Notifications.configure(context)
         return context
     }
 

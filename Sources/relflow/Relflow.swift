@@ -50,9 +50,14 @@ struct Relflow: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            await notify()
         } catch let error as RelflowError {
+            // What was recorded before the failure (a failed delivery, an unhealthy check)
+            // is news too.
+            await notify()
             Output.fail(error)
         } catch let error as ExitCode {
+            await notify()
             exitProcess(error.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
@@ -64,6 +69,11 @@ struct Relflow: AsyncParsableCommand {
 }
 
 let relflowVersion = "0.1.0"
+
+/// Sends `[[notify]]` notifications for what this run recorded; a failure is a warning.
+func notify() async {
+    await Notifications.flush { Output.warning($0) }
+}
 
 /// `relflow -C path --json version` is how git users write it; the parser wants options after
 /// the subcommand they belong to, so the leading global options move behind the subcommand.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A project with staging (auto, held when unhealthy) before production (review, an hour's
 /// soak in staging, reverted when unhealthy), each with the same deploy script and a health
@@ -209,5 +212,100 @@ struct EnvironmentServerTests {
         r = c.relflow("promote", "--to", "production", "--push", "origin")
         #expect(r.status == 0, "\(r)")
         #expect(try c.repo.git(["rev-parse", "publish"], cwd: remote) == (try c.at("v0.1.0^{commit}")))
+    }
+}
+
+/// A real HTTP server on 127.0.0.1 (Python's http.server): each POST body is appended to a
+/// file as one line; `/fail` answers 500.
+final class WebhookServer: @unchecked Sendable {
+    let pid: Int32
+    let port: Int
+    let received: String
+
+    init(in folder: String) throws {
+        received = folder + "/webhook-received.jsonl"
+        let portFile = folder + "/webhook-port", pidFile = folder + "/webhook-pid", scriptFile = folder + "/server.py"
+        try """
+        import http.server, json, sys
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+                with open(sys.argv[1], 'ab') as f:
+                    f.write(json.dumps({'path': self.path, 'type': self.headers.get('Content-Type'), 'body': json.loads(body)}).encode() + b'\\n')
+                self.send_response(500 if self.path == '/fail' else 200)
+                self.end_headers()
+            def log_message(self, *a): pass
+        s = http.server.HTTPServer(('127.0.0.1', 0), H)
+        open(sys.argv[2], 'w').write(str(s.server_address[1]))
+        s.serve_forever()
+        """.write(toFile: scriptFile, atomically: true, encoding: .utf8)
+        // Started by a launcher that returns at once, with no descriptor of this process
+        // left open in the server (Foundation's Process waits until they all close).
+        let launch = "import subprocess, sys; p = subprocess.Popen(sys.argv[2:], close_fds=True, start_new_session=True, "
+            + "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); open(sys.argv[1], 'w').write(str(p.pid))"
+        _ = runProcess("/usr/bin/env", ["python3", "-c", launch, pidFile, "python3", scriptFile, received, portFile])
+        pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        var port = 0
+        for _ in 0..<200 where port == 0 {
+            Thread.sleep(forTimeInterval: 0.05)
+            port = Int((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "") ?? 0
+        }
+        self.port = port
+    }
+
+    func bodies() -> [[String: Any]] {
+        ((try? String(contentsOfFile: received, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    deinit { if pid > 0 { kill(pid, SIGTERM) } }
+}
+
+@Suite("environments: notifications")
+struct NotificationTests {
+    @Test func webhooksAndCommandsHearEachStepAndAFailingOneBlocksNothing() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relflow-hooks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = try WebhookServer(in: folder)
+        #expect(server.port > 0)
+        let heard = folder + "/command-heard.txt"
+        let c = try Chain(productionKeys: """
+
+            [[notify]]
+            events = ["release", "promote", "deliver", "health", "rollback", "approve"]
+            url = "http://127.0.0.1:\(server.port)/hooks/relflow?token=secret"
+
+            [[notify]]
+            events = ["promote"]
+            url = "http://127.0.0.1:\(server.port)/fail"
+            timeout = "5s"
+
+            [[notify]]
+            events = ["release"]
+            command = ["sh", "-c", "cat > '\(heard).json'; cat \\"$RELFLOW_NOTES_FILE\\" > '\(heard).notes'; echo $RELFLOW_EVENT $RELFLOW_TAG > '\(heard)'"]
+            """)
+        let started = Date()
+        #expect(c.relflow("release").status == 0)
+        #expect(Date().timeIntervalSince(started) < 5, "a command that is done is not waited for until its timeout")
+        #expect((try? String(contentsOfFile: heard, encoding: .utf8)) == "release v0.1.0\n")
+        #expect(((try? String(contentsOfFile: heard + ".notes", encoding: .utf8)) ?? "").contains("Features"))
+        let releaseEvent = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: heard + ".json"))) as? [String: Any])
+        #expect(releaseEvent["event"] as? String == "release" && releaseEvent["tag"] as? String == "v0.1.0")
+
+        let r = c.relflow("promote", "--to", "staging")
+        #expect(r.status == 0, "a failing notification blocks nothing: \(r)")
+        #expect(r.stderr.contains("notification to http://127.0.0.1:\(server.port)/fail failed: HTTP 500"), "\(r)")
+        #expect(!r.stderr.contains("secret"))
+        let bodies = server.bodies().filter { $0["path"] as? String == "/hooks/relflow?token=secret" }.compactMap { $0["body"] as? [String: Any] }
+        #expect(bodies.map { $0["event"] as? String ?? "" } == ["release", "promote", "deliver", "health"], "\(bodies)")
+        let promote = try #require(bodies.first { $0["event"] as? String == "promote" })
+        #expect(promote["environment"] as? String == "staging" && promote["tag"] as? String == "v0.1.0")
+        #expect((promote["text"] as? String)?.hasPrefix("relflow: promote v0.1.0 (auto)") == true, "\(promote)")
+        #expect(server.bodies().first { $0["path"] as? String == "/fail" }?["type"] as? String == "application/json")
+        let log = try String(contentsOfFile: c.repo.path + "/.git/relflow/notifications.log", encoding: .utf8)
+        #expect(log.contains("\"event\":\"promote\"") && log.contains("HTTP 500"), "\(log)")
+        #expect(try c.at("publish-staging") == (try c.at("v0.1.0^{commit}")))
     }
 }
