@@ -28,6 +28,7 @@ public struct RelflowError: Error, Sendable, CustomStringConvertible, Equatable 
     public static func usage(_ message: String, hint: String? = nil) -> RelflowError { .init(.usage, message, hint: hint) }
     public static func repository(_ message: String, hint: String? = nil) -> RelflowError { .init(.repository, message, hint: hint) }
     public static func refused(_ message: String, hint: String? = nil) -> RelflowError { .init(.refused, message, hint: hint) }
+    public static func publisher(_ message: String, hint: String? = nil) -> RelflowError { .init(.publisher, message, hint: hint) }
 
     public var description: String {
         hint.map { "\(message)\nhint: \($0)" } ?? message

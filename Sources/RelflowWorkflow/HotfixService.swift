@@ -201,6 +201,26 @@ public struct HotfixService {
                                        details: ["hotfix": true, "base": .string(base.name)])],
                           unlessRecent: { $0.event == .release && $0.tag == tagName })
 
+        // Through the environments before production first, ahead of anything pending there:
+        // each one's gate as for a hotfix, its soak time only when the environment keeps it
+        // for hotfixes, its health check always. A rerun goes on from where it stopped.
+        for env in config.chain.dropLast() {
+            let scoped = context.scoped(to: env)
+            if try GateService(context: scoped).publishCommit() != tip {
+                let evaluation = try GateService(context: scoped).evaluate(tag, index: index, hotfix: true)
+                guard evaluation.decision.allowed else { return .waiting(tag: tagName, decision: evaluation.decision) }
+            }
+            let step = try await PromoteService(context: scoped).promote(tagName, push: nil, runPublisher: true, hotfix: true, echo: echo)
+            if let run = step.publisher, !run.succeeded {
+                throw .publisher("the hotfix \(tagName) failed to deploy to \(env.name): \(run.statusText)",
+                                 hint: "fix the deployment, then run relflow hotfix finish again (it goes on from \(env.name))")
+            }
+            if let health = step.health, !health.healthy {
+                throw .publisher("the hotfix \(tagName) is unhealthy in \(env.name): \(health.statusText)" + (step.revertedTo.map { "; reverted to \($0)" } ?? ""),
+                                 hint: "it does not go further; fix it on \(branch), then run relflow hotfix finish again")
+            }
+        }
+
         // Promote ahead of anything pending: no delay; approvals as [gate] hotfix says.
         let publish = try GateService(context: context).publishCommit()
         if publish != tip {

@@ -61,7 +61,10 @@ public struct PromoteService {
                 if let remote { _ = try await Sync.pushLedger(remote: remote, context: context) }
                 return outcome
             }
-            if let publish, !(try git({ () throws(GitError) in try repo.isDescendant(tag.commit, of: publish) })) {
+            // A hotfix comes from production's release, so an environment before production that
+            // runs a newer release takes it as a step sideways (then the next release replaces it).
+            let sideways = hotfix && context.activeEnvironmentName != config.production.name
+            if !sideways, let publish, !(try git({ () throws(GitError) in try repo.isDescendant(tag.commit, of: publish) })) {
                 let current = evaluation.current?.name ?? publish.short()
                 throw .refused("\(tag.name) does not descend from \(current), where \(config.branches.publish) is: a promotion only moves forward",
                                hint: "to go back, use: relflow rollback \(tag.name)")

@@ -21,6 +21,8 @@ public struct StatusService {
             public var gateTag: String?
         }
         public var production: Production
+        /// One row per environment, in the chain's order (one, production, without [[environments]]).
+        public var environments: [EnvironmentRow]
         public var pending: Pending
         public var hotfix: String?
         public var pendingBackports: [String]
@@ -41,7 +43,10 @@ public struct StatusService {
         let config = context.config
         let index = try context.releaseTags()
         let gate = GateService(context: context)
-        let entries = try Ledger(repository: repo).entries()
+        let allEntries = try Ledger(repository: repo).entries()
+        // Production's view: its moves, deliveries and health results (every environment's
+        // rows come from all entries).
+        let entries = context.scoped(to: config.production).scopedEntries(allEntries)
         let publish = try gate.publishCommit()
         let current = try gate.currentRelease(index: index)
         var production = Report.Production(tag: current?.name, version: current?.version.description, commit: publish?.hex)
@@ -68,7 +73,7 @@ public struct StatusService {
             }
             if let latest = try? gate.candidate(nil, index: index), latest.commit != publish {
                 pending.latestRelease = latest.name
-                if let evaluation = try? gate.evaluate(latest, index: index, ledger: entries) {
+                if let evaluation = try? gate.evaluate(latest, index: index, ledger: allEntries) {
                     pending.gate = evaluation.decision
                     pending.gateTag = latest.name
                 }
@@ -86,7 +91,7 @@ public struct StatusService {
         let hotfixBranches = try git { () throws(GitError) in try repo.references(matching: "refs/heads/\(config.hotfix.branchPrefix)*") }
         let backports = try git { () throws(GitError) in try repo.references(matching: "refs/heads/backport/*") }
         let interrupted = try ReleaseService(context: context).interrupted()
-        return Report(production: production, pending: pending,
+        return Report(production: production, environments: try environmentRows(index: index, entries: allEntries), pending: pending,
                       hotfix: hotfixBranches.first.map { String($0.name.dropFirst("refs/heads/".count)) },
                       pendingBackports: backports.map { String($0.name.dropFirst("refs/heads/".count)) },
                       undelivered: undelivered,

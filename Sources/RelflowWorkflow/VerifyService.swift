@@ -179,45 +179,55 @@ public struct VerifyService {
                                         hint: "release tags are immutable: find out who moved it, then restore it from a clone you trust (git -C CLONE push --force origin refs/tags/\(tag) needs the server's administrator)"))
             }
         }
-        // 1. Every commit publish pointed at carries a release tag.
+        // 1 and 2, for each environment's branch, from the entries about it.
         let tagged = Set(index.tags.map(\.commit))
-        var positions: [(commit: String, event: LedgerEntry)] = []
-        for entry in entries where [.promote, .rollback].contains(entry.event) || (entry.event == .hotfixFinish && entry.details["promoted"]?.bool == true) {
-            if let commit = entry.commit { positions.append((commit, entry)) }
-        }
-        for (commit, entry) in positions {
-            guard let id = ObjectID(hex: commit), tagged.contains(id) else {
-                violations.append(.init(invariant: 1, rule: "publish-untagged", message: "the ledger's \(entry.event.rawValue) of \(entry.tag ?? "?") put \(config.branches.publish) on \(commit.prefix(7)), which no release tag names now",
-                                        hint: "restore the release tag \(entry.tag ?? "") at \(commit.prefix(12))"))
-                continue
+        let allEntries = entries
+        for env in config.chain {
+            let scoped = context.scoped(to: env)
+            let config = scoped.config
+            let entries = scoped.scopedEntries(allEntries)
+            let publishNow = try git { () throws(GitError) in try repo.reference("refs/heads/" + env.branch) }
+            // 1. Every commit publish pointed at carries a release tag.
+            var positions: [(commit: String, event: LedgerEntry)] = []
+            for entry in entries where [.promote, .rollback].contains(entry.event) || (entry.event == .hotfixFinish && entry.details["promoted"]?.bool == true) {
+                if let commit = entry.commit { positions.append((commit, entry)) }
             }
-        }
-        if let publish = publishNow {
-            if !tagged.contains(publish) {
-                violations.append(.init(invariant: 1, rule: "publish-untagged", message: "\(config.branches.publish) points at \(publish.short()), which carries no release tag",
-                                        hint: "roll it back to a release you trust: relflow rollback TAG"))
+            for (commit, entry) in positions {
+                guard let id = ObjectID(hex: commit), tagged.contains(id) else {
+                    violations.append(.init(invariant: 1, rule: "publish-untagged", message: "the ledger's \(entry.event.rawValue) of \(entry.tag ?? "?") put \(config.branches.publish) on \(commit.prefix(7)), which no release tag names now",
+                                            hint: "restore the release tag \(entry.tag ?? "") at \(commit.prefix(12))"))
+                    continue
+                }
             }
-            // 2. Every move of publish was a fast-forward, or a recorded rollback; and publish
-            // is where the ledger last put it.
-            if let interrupted = PromoteService.interruptedMove(entries: entries, publish: publish) {
-                let command = interrupted.event == .rollback ? "relflow rollback \(interrupted.tag ?? "")" : "relflow promote \(interrupted.tag ?? "")"
-                violations.append(.init(invariant: 2, rule: "publish-move-interrupted", message: "the \(interrupted.event.rawValue) of \(interrupted.tag ?? "?") was recorded but \(config.branches.publish) was not moved (the run was interrupted; it is still at \(publish.short())): complete it with \(command)",
-                                        hint: "complete it: \(command)"))
-            } else if let last = positions.last, last.commit != publish.hex {
-                violations.append(.init(invariant: 2, rule: "publish-unrecorded-move", message: "\(config.branches.publish) is at \(publish.short()) but the ledger last put it at \(last.commit.prefix(7)) (\(last.event.event.rawValue) \(last.event.tag ?? ""))",
-                                        hint: "someone moved it outside relflow: compare with the server (git fetch origin; git log -1 origin/\(config.branches.publish)) and its reflog before moving anything; then promote or roll back to a release you trust with relflow"))
+            if let publish = publishNow {
+                if !tagged.contains(publish) {
+                    violations.append(.init(invariant: 1, rule: "publish-untagged", message: "\(config.branches.publish) points at \(publish.short()), which carries no release tag",
+                                            hint: "roll it back to a release you trust: relflow rollback TAG"))
+                }
+                // 2. Every move of publish was a fast-forward, or a recorded rollback; and publish
+                // is where the ledger last put it.
+                if let interrupted = PromoteService.interruptedMove(entries: entries, publish: publish) {
+                    let command = interrupted.event == .rollback ? "relflow rollback \(interrupted.tag ?? "")" : "relflow promote \(interrupted.tag ?? "")"
+                    violations.append(.init(invariant: 2, rule: "publish-move-interrupted", message: "the \(interrupted.event.rawValue) of \(interrupted.tag ?? "?") was recorded but \(config.branches.publish) was not moved (the run was interrupted; it is still at \(publish.short())): complete it with \(command)",
+                                            hint: "complete it: \(command)"))
+                } else if let last = positions.last, last.commit != publish.hex {
+                    violations.append(.init(invariant: 2, rule: "publish-unrecorded-move", message: "\(config.branches.publish) is at \(publish.short()) but the ledger last put it at \(last.commit.prefix(7)) (\(last.event.event.rawValue) \(last.event.tag ?? ""))",
+                                            hint: "someone moved it outside relflow: compare with the server (git fetch origin; git log -1 origin/\(config.branches.publish)) and its reflog before moving anything; then promote or roll back to a release you trust with relflow"))
+                }
+            } else if let last = positions.last {
+                violations.append(.init(invariant: 2, rule: "publish-deleted", message: "\(config.branches.publish) is gone, but the ledger last put it at \(last.commit.prefix(7))",
+                                        hint: "fetch it from the server: git fetch origin \(config.branches.publish):\(config.branches.publish); if the server lost it too, its administrator restores it"))
             }
-        } else if let last = positions.last {
-            violations.append(.init(invariant: 2, rule: "publish-deleted", message: "\(config.branches.publish) is gone, but the ledger last put it at \(last.commit.prefix(7))",
-                                    hint: "fetch it from the server: git fetch origin \(config.branches.publish):\(config.branches.publish); if the server lost it too, its administrator restores it"))
-        }
-        for (i, (commit, entry)) in positions.enumerated() where entry.event != .rollback {
-            guard i > 0, let from = ObjectID(hex: positions[i - 1].commit), let to = ObjectID(hex: commit), from != to else { continue }
-            // An object that cannot be read is damage (exit 3, git fsck), not tampering.
-            let forward = try git { () throws(GitError) in try repo.isDescendant(to, of: from) }
-            if !forward {
-                violations.append(.init(invariant: 2, rule: "publish-not-forward", message: "the \(entry.event.rawValue) of \(entry.tag ?? "?") moved \(config.branches.publish) from \(from.short()) to \(to.short()), which is not a fast-forward, and no rollback names it",
-                                        hint: "the ledger was edited by hand or relflow was bypassed"))
+            // A hotfix taken sideways by an environment before production is no rewrite either.
+            let sidewaysHotfix = { (entry: LedgerEntry) in entry.details["gate"] == "hotfix" && env.name != config.production.name }
+            for (i, (commit, entry)) in positions.enumerated() where entry.event != .rollback && !sidewaysHotfix(entry) {
+                guard i > 0, let from = ObjectID(hex: positions[i - 1].commit), let to = ObjectID(hex: commit), from != to else { continue }
+                // An object that cannot be read is damage (exit 3, git fsck), not tampering.
+                let forward = try git { () throws(GitError) in try repo.isDescendant(to, of: from) }
+                if !forward {
+                    violations.append(.init(invariant: 2, rule: "publish-not-forward", message: "the \(entry.event.rawValue) of \(entry.tag ?? "?") moved \(config.branches.publish) from \(from.short()) to \(to.short()), which is not a fast-forward, and no rollback names it",
+                                            hint: "the ledger was edited by hand or relflow was bypassed"))
+                }
             }
         }
         // 4. Hotfix tags descend from the tag they started at and hold no later commit of main.

@@ -28,6 +28,24 @@ struct StatusCommand: ParsableCommand {
             case (nil, _): Output.print("  delivered: no delivery recorded")
             }
         }
+        if report.environments.count > 1 {
+            // The chain, in order: where each environment stands and what waits at its gate.
+            Output.print(Output.bold("environments") + ":")
+            for row in report.environments {
+                var line = "  \(row.name.padding(12)) \((row.tag ?? "—").padding(14)) "
+                line += row.since.map { "since \($0)" } ?? "never promoted"
+                if row.tag != nil {
+                    line += row.deliveredAt != nil ? ", delivered" : ", not delivered"
+                    if row.health != "none" { line += ", " + (row.health == "healthy" ? Output.green("healthy") : row.health == "unhealthy" ? Output.red("unhealthy") : "health unknown") }
+                }
+                Output.print(line)
+                if let waiting = row.waiting {
+                    let verdict = row.mayGoNow == true ? Output.green("may go now") : Output.yellow("waits")
+                    Output.print("    ← \(waiting)\(row.hotfix ? Output.bold(" (hotfix: goes first)") : ""): \(verdict)"
+                                 + (row.waitingReason.map { " — \($0)" } ?? ""))
+                }
+            }
+        }
         let q = report.pending
         Output.print(Output.bold("\(config.branches.main)") + " beyond it: \(q.commits) commit\(q.commits == 1 ? "" : "s")"
                      + (q.groups.isEmpty ? "" : " — " + q.groups.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))

@@ -309,3 +309,44 @@ struct NotificationTests {
         #expect(try c.at("publish-staging") == (try c.at("v0.1.0^{commit}")))
     }
 }
+
+@Suite("environments: hotfixes go first")
+struct EnvironmentHotfixTests {
+    @Test func aHotfixOvertakesAPendingReleaseThroughEveryEnvironment() throws {
+        let c = try Chain()
+        #expect(c.relflow("release").status == 0)
+        #expect(c.relflow("promote", "--to", "staging").status == 0)
+        #expect(c.relflow("approve", "v0.1.0", env: Project.grace).status == 0)
+        c.now += 3601
+        #expect(c.relflow("promote", "--to", "production").status == 0)
+        // v0.2.0 is in staging, waiting for production (an approval, an hour).
+        try c.repo.commit("feat: the next big thing", files: ["src/next.txt": "new\n"])
+        #expect(c.relflow("release").status == 0)
+        #expect(c.relflow("promote", "--to", "staging").status == 0)
+
+        // Production breaks: a hotfix from v0.1.0.
+        var r = c.relflow("hotfix", "start")
+        #expect(r.status == 0, "\(r)")
+        try c.repo.commit("fix(api): stop the crash", files: ["src/app.txt": "v1 fixed\n"])
+        r = c.relflow("hotfix", "finish")
+        // Staging takes it at once (sideways from v0.2.0), healthy; production waits for an
+        // approval ([gate] hotfix = "same") but not for the soak (hotfix_skips_soak).
+        #expect(r.status == 1, "\(r)")
+        #expect(try c.at("publish-staging") == (try c.at("v0.1.1^{commit}")))
+        #expect(try c.at("publish") == (try c.at("v0.1.0^{commit}")))
+        let status = c.relflow("status")
+        #expect(status.stdout.contains("← v0.1.1 (hotfix: goes first): waits — 0 of 1 approval recorded"), "\(status)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(c.relflow("status", "--json").stdout.utf8)) as? [String: Any])
+        let rows = try #require(json["environments"] as? [[String: Any]])
+        #expect(rows.map { $0["name"] as? String } == ["staging", "production"])
+        #expect(rows[1]["waiting"] as? String == "v0.1.1" && rows[1]["hotfix"] as? Bool == true && rows[0]["health"] as? String == "healthy")
+
+        #expect(c.relflow("approve", "v0.1.1", env: Project.grace).status == 0)
+        r = c.relflow("hotfix", "finish")
+        #expect(r.status == 0, "\(r)")
+        #expect(try c.at("publish") == (try c.at("v0.1.1^{commit}")))
+        #expect(try c.file("health-order.txt").hasSuffix("staging v0.1.1\nproduction v0.1.1\n"))
+        let verify = c.relflow("verify")
+        #expect(verify.status == 0, "\(verify)")
+    }
+}

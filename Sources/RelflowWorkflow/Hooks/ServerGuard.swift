@@ -448,6 +448,15 @@ public struct ServerGuard {
             return try judgeChain(ref: ref, tag: tag, entry: entry, from: old, state: &state)
                 + (try judgeGate(ref: ref, tag: tag, entry: entry, from: old, state: &state))
         }
+        if entry.event == .promote, envName != config.production.name {
+            // A hotfix taken sideways by an environment before production (it runs a newer
+            // release): only a real hotfix of what production runs, through the chain and gate.
+            let production = try git { () throws(GitError) in try repository.reference("refs/heads/" + config.production.branch) }
+            if let production, try isHotfix(tag, entry: entry, from: production, state: &state) {
+                return try judgeChain(ref: ref, tag: tag, entry: entry, from: production, state: &state)
+                    + (try judgeGate(ref: ref, tag: tag, entry: entry, from: old, state: &state))
+            }
+        }
         guard entry.event == .rollback else {
             return [Refusal(ref: ref, rule: "publish-non-fast-forward",
                             message: "\(name) moves from \(old.short()) to \(new.short()), which is not forward, and the entry records a \(entry.event.rawValue), not a rollback",
