@@ -223,7 +223,8 @@ public enum DefaultTemplates {
     - **In production:** {{production}}
     - **Upcoming:** {{upcoming}}
     - **Expected:** {{expected}}
-    - **Gate:** {{gate}}
+    {{#hasEnvironments}}{{#environments}}  - {{name}}: {{text}}
+    {{/environments}}{{/hasEnvironments}}- **Gate:** {{gate}}
     {{#hasGatePaths}}
     - **Paths outside the auto set:** {{#gatePaths}}`{{.}}`{{^last()}}, {{/last()}}{{/gatePaths}}
     {{/hasGatePaths}}
@@ -288,7 +289,7 @@ public enum DefaultTemplates {
     <table style="border-collapse: collapse; margin: .5rem 0 1rem;">
     <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">In production</td><td>{{production}}</td></tr>
     <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Upcoming</td><td>{{upcoming}}</td></tr>
-    <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Expected</td><td>{{expected}}</td></tr>
+    <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Expected</td><td>{{expected}}{{#hasEnvironments}}<ul style="margin: 4px 0 0 0; padding-left: 18px;">{{#environments}}<li><strong>{{name}}</strong>: {{text}}</li>{{/environments}}</ul>{{/hasEnvironments}}</td></tr>
     <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Gate</td><td>{{gate}}</td></tr>
     {{#hasGatePaths}}
     <tr><td style="padding: 2px 12px 2px 0; color: #57606a;">Outside the auto set</td><td>{{#gatePaths}}<code>{{.}}</code>{{^last()}}, {{/last()}}{{/gatePaths}}</td></tr>

@@ -81,13 +81,64 @@ public struct NoticeService {
             dependencies = result.diff
             warnings = result.warnings
         }
-        let deliveredAt = current.flatMap { c in entries.last { $0.event == .deliver && $0.tag == c.name && $0.details["status"] == "success" }?.time }
-        let notice = ShippingNotice(
+        let productionEntries = context.scoped(to: config.production).scopedEntries(entries)
+        let deliveredAt = current.flatMap { c in productionEntries.last { $0.event == .deliver && $0.tag == c.name && $0.details["status"] == "success" }?.time }
+        var notice = ShippingNotice(
             project: BomService(context: context).projectName(), repository: builder.links?.base,
             production: .init(tag: current?.name, version: current?.version.description, deliveredAt: deliveredAt),
             upcoming: upcoming, expected: expected, gate: gate, breaking: section.breaking, groups: section.groups,
             dependencies: dependencies, earlyAccess: config.notice.earlyAccess, contributors: Self.contributors(of: commits))
+        if config.chain.count > 1 {
+            notice.environments = try environmentExpectations(tagged: upcoming.tag.flatMap { index.tag(named: $0) }, index: index,
+                                                             entries: entries, date: date)
+        }
         return (notice, warnings)
+    }
+
+    /// When each environment gets the upcoming release: at once where its gate lets it go and
+    /// the one before has passed it, after the one before plus the soak time, or on approval.
+    func environmentExpectations(tagged: ReleaseTag?, index: ReleaseTagIndex, entries: [LedgerEntry],
+                                 date: String?) throws(RelflowError) -> [ShippingNotice.EnvironmentExpectation] {
+        var out: [ShippingNotice.EnvironmentExpectation] = []
+        let now = Clock.now()
+        // The earliest moment the environment before has (or will have) the release.
+        var earliest: Int64? = now
+        for env in config.chain {
+            let scoped = context.scoped(to: env)
+            let gate = GateService(context: scoped)
+            let current = try gate.currentRelease(index: index)
+            if let tagged, current?.commit == tagged.commit {
+                let record = EnvironmentChain.record(of: tagged.name, in: env.name, config: config, entries: entries)
+                let since = record.placedAt ?? now
+                out.append(.init(name: env.name, tag: current?.name, date: isoDate(since), text: "runs it since \(isoDateTime(since))"))
+                earliest = (env.health != nil ? record.healthAt : record.deliveredAt) ?? since
+                continue
+            }
+            var from = earliest.map { $0 + (env.soak?.seconds ?? 0) }
+            var text: String
+            if let tagged {
+                let decision = try gate.evaluate(tagged, index: index, ledger: entries).decision
+                if let ready = decision.readyAt { from = max(from ?? ready, ready) }
+                if decision.allowed {
+                    text = "as soon as it is promoted (relflow promote --to \(env.name))"
+                    from = now
+                } else if decision.kind == .review && decision.approvalsPresent.count < decision.approvalsNeeded {
+                    text = "on approval (\(decision.approvalsPresent.count) of \(decision.approvalsNeeded))"
+                } else if let left = decision.delayRemaining, left > 0 {
+                    from = max(from ?? now, now + left)
+                    text = "when [gate] delay lets it go"
+                } else {
+                    text = "when the environment before has passed it"
+                }
+            } else {
+                text = env.gate.approvals > 0 && env.gate.autoPaths != ["**"] ? "once released, on approval" : "once released"
+            }
+            if let soak = env.soak, out.last != nil { text += ", after \(soak.text) in \(out[out.count - 1].name)" }
+            if let from, date == nil, tagged != nil, from > now { text += ", not before \(isoDateTime(from))" }
+            out.append(.init(name: env.name, tag: current?.name, date: from.map(isoDate), text: text))
+            earliest = from
+        }
+        return out
     }
 
     /// `--date`, else the release cadence's next weekday, else the gate's delay from the tag,

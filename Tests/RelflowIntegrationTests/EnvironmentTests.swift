@@ -91,6 +91,12 @@ struct EnvironmentTests {
         #expect(decision["readyAt"] as? Int == Int(c.now + 3600))
         r = c.relflow("promote", "--to", "production")
         #expect(r.status == 1 && r.stderr.contains("cannot go to production yet") && r.stderr.contains("rerun after"), "\(r)")
+        // The notice says when each environment gets it.
+        let notice = c.relflow("notice").stdout
+        #expect(notice.contains("  - staging: runs it since "), "\(notice)")
+        #expect(notice.contains("  - production: when the environment before has passed it, after 1h in staging, not before "), "\(notice)")
+        let noticeJSON = try #require(try JSONSerialization.jsonObject(with: Data(c.relflow("notice", "--format", "json").stdout.utf8)) as? [String: Any])
+        #expect((noticeJSON["environments"] as? [[String: Any]])?.map { $0["name"] as? String } == ["staging", "production"])
         c.now += 3601
         r = c.relflow("promote", "--to", "production")
         #expect(r.status == 0 && r.stderr.contains("health check: healthy"), "\(r)")

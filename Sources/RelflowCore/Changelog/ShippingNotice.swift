@@ -38,6 +38,22 @@ public struct ShippingNotice: Sendable, Codable {
         }
     }
 
+    /// When one environment of the chain is expected to get the release.
+    public struct EnvironmentExpectation: Sendable, Codable {
+        public var name: String
+        /// What it runs now.
+        public var tag: String?
+        /// `YYYY-MM-DD`, when one can be said.
+        public var date: String?
+        public var text: String
+        public init(name: String, tag: String?, date: String?, text: String) {
+            self.name = name
+            self.tag = tag
+            self.date = date
+            self.text = text
+        }
+    }
+
     public struct Gate: Sendable, Codable {
         public var kind: String
         public var allowed: Bool
@@ -63,6 +79,8 @@ public struct ShippingNotice: Sendable, Codable {
     public var dependencies: BomDiff?
     public var earlyAccess: String?
     public var contributors: [Person]
+    /// Per environment, in the chain's order; nil without `[[environments]]`.
+    public var environments: [EnvironmentExpectation]? = nil
 
     public init(project: String, repository: String?, production: Production, upcoming: Upcoming, expected: Expected, gate: Gate?,
                 breaking: [ChangelogCommit], groups: [ChangelogGroup], dependencies: BomDiff?, earlyAccess: String?,
@@ -115,6 +133,8 @@ public struct ShippingNotice: Sendable, Codable {
             "contributors": contributors.map { ["name": $0.name] },
         ]
         if let earlyAccess { model["earlyAccess"] = earlyAccess }
+        model["hasEnvironments"] = !(environments?.isEmpty ?? true)
+        model["environments"] = (environments ?? []).map { ["name": $0.name, "text": $0.text] }
         return model
     }
 
