@@ -204,6 +204,33 @@ public enum DefaultTemplates {
     timeout = "30m"
     environment = "production"
 
+    # Environments a release goes through, in order (the last is production, on [branches]
+    # publish). Without any, there is one: production, with [gate] and [publisher] above.
+    # [[environments]]
+    # name = "staging"                     # its branch: publish-staging unless `branch` says
+    # auto_paths = ["**"]                  # its own gate: auto_paths, approvals, delay, ...
+    # approvals = 0
+    # publisher = ["./scripts/deploy", "--staging"]
+    # health = ["./scripts/health", "https://staging.example.com"]
+    # health_timeout = "2m"
+    # health_retries = 2
+    # health_interval = "15s"
+    # on_unhealthy = "hold"                # or "rollback": back to what ran before
+    #
+    # [[environments]]
+    # name = "production"
+    # soak = "24h"                         # delivered and healthy in staging that long first
+    # hotfix_skips_soak = true             # a hotfix waits for no soak (never for health)
+    # health = ["./scripts/health", "https://example.com"]
+    # on_unhealthy = "rollback"
+
+    # Who hears about each step: a webhook (JSON POST with a Slack-compatible "text") or a
+    # command (argv; the event as JSON on stdin, the release notes in RELFLOW_NOTES_FILE).
+    # [[notify]]
+    # events = ["release", "promote", "deliver", "health", "rollback", "hotfix", "approve"]
+    # url = "https://hooks.slack.com/services/..."
+    # timeout = "10s"
+
     [notice]
     # A line for the shipping notice, e.g. where to try the release early.
     # early_access = "Try it on https://staging.example.com before it ships."
