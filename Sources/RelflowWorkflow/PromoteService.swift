@@ -268,6 +268,10 @@ public struct PromoteService {
         if runPublisher {
             outcome.publisher = try await deliverThroughPublisher(tag: target, previous: current?.name, event: "rollback", gate: "rollback",
                                                   identity: identity, echo: echo)
+            // A rollback a person asked for is checked too; the automatic one checks itself.
+            if reason == nil, let run = outcome.publisher, run.succeeded {
+                try await checkHealth(of: target, previous: nil, into: &outcome, remote: remote, identity: identity, revert: false, echo: echo)
+            }
             if let remote, outcome.publisher != nil { _ = try await Sync.pushLedger(remote: remote, context: context) }
         }
         return outcome

@@ -113,14 +113,16 @@ struct EnvironmentTests {
         #expect(r.status == 4 && r.stderr.contains("v0.2.0 is unhealthy after its delivery") && r.stderr.contains("reverted to v0.1.0"), "\(r)")
         #expect(try c.at("publish") == (try c.at("v0.1.0^{commit}")))
         #expect(try c.at("publish-staging") == (try c.at("v0.2.0^{commit}")))
-        #expect(try Array(c.p.ledgerSummaries().prefix(5)) == ["deliver v0.1.0: success to production", "rollback to v0.1.0",
-                                                              "verify v0.2.0: unhealthy in production", "deliver v0.2.0: success to production",
-                                                              "promote v0.2.0 (review)"])
-        let rollback = try c.repo.git("log", "-1", "--skip=1", "--format=%b", "refs/relflow/ledger")
+        #expect(try Array(c.p.ledgerSummaries().prefix(6)) == ["verify v0.1.0: healthy in production", "deliver v0.1.0: success to production",
+                                                              "rollback to v0.1.0", "verify v0.2.0: unhealthy in production",
+                                                              "deliver v0.2.0: success to production", "promote v0.2.0 (review)"])
+        let rollback = try c.repo.git("log", "-1", "--skip=2", "--format=%b", "refs/relflow/ledger")
         #expect(rollback.contains("\"reason\" : \"unhealthy: v0.2.0\"") && rollback.contains("\"environment\" : \"production\""), "\(rollback)")
         r = c.relflow("verify")
         #expect(r.status == 0, "\(r)")
-        #expect(try c.file("health-order.txt") == "staging v0.1.0\nproduction v0.1.0\nstaging v0.2.0\nproduction v0.2.0\n")
+        #expect(try c.file("health-order.txt") == "staging v0.1.0\nproduction v0.1.0\nstaging v0.2.0\nproduction v0.2.0\nproduction v0.1.0\n")
+        let status = c.relflow("status").stdout
+        #expect(status.contains("← v0.2.0: waits — it was unhealthy in production at") && status.contains("and was reverted"), "\(status)")
     }
 
     /// on_unhealthy = "hold": the release stays, the failure is recorded, and production

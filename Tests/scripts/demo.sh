@@ -127,4 +127,44 @@ show "$RELFLOW" notice
 "$RELFLOW" notice --format html -o "$demo/notice.html"
 printf '\nThe HTML notice (for mail and browsers) is in %s\n' "$demo/notice.html"
 
+step "Staging before production, each with a health check; an unhealthy production goes back"
+cat > "$demo/health.sh" <<'HEALTH'
+#!/bin/sh
+# A sample health check: relflow runs it after each successful delivery (RELFLOW_EVENT=health).
+echo "GET https://$RELFLOW_ENVIRONMENT.shop.example/health for $RELFLOW_TAG"
+if [ -f "$(dirname "$0")/broken-$RELFLOW_TAG" ]; then echo "503 Service Unavailable"; exit 1; fi
+echo "200 OK"
+HEALTH
+chmod +x "$demo/health.sh"
+cat >> .relflow.toml <<CONFIG
+
+[[environments]]
+name = "staging"
+auto_paths = ["**"]
+approvals = 0
+publisher = ["$demo/deploy.sh"]
+health = ["$demo/health.sh"]
+
+[[environments]]
+name = "production"
+soak = "2s"
+health = ["$demo/health.sh"]
+on_unhealthy = "rollback"
+CONFIG
+git add .relflow.toml
+git commit -q -m "build: staging before production"
+echo 'print("checkout v3")' > checkout.py
+git add checkout.py
+git commit -q -m "feat(checkout): one-click checkout"
+"$RELFLOW" release >/dev/null 2>&1
+tag=$(git describe --tags --abbrev=0)
+show "$RELFLOW" promote --to production "$tag"
+show "$RELFLOW" promote --to staging "$tag"
+show "$RELFLOW" promote --to production "$tag"
+sleep 2
+GIT_COMMITTER_NAME="Grace Hopper" GIT_COMMITTER_EMAIL="grace@example.com" "$RELFLOW" approve "$tag" >/dev/null
+touch "$demo/broken-$tag"
+show "$RELFLOW" promote --to production "$tag"
+show "$RELFLOW" status
+
 printf '\nThe sample repository is in %s\n' "$repo"

@@ -58,6 +58,13 @@ extension StatusService {
                     row.waitingReason = evaluation.decision.waitingFor ?? evaluation.decision.reason
                     row.readyAt = evaluation.decision.readyAt.map(isoDateTime)
                 }
+                // It was here before and failed its health check: say so before anyone tries again.
+                let before = EnvironmentChain.record(of: candidate.name, in: env.name, config: config, entries: entries)
+                if before.health == .unhealthy, let at = before.healthAt {
+                    row.mayGoNow = false
+                    row.waitingReason = "it was unhealthy in \(env.name) at \(isoDateTime(at))" + (env.health?.onUnhealthy == .rollback ? " and was reverted" : "")
+                        + "; ship the fix in a new release"
+                }
             }
             rows.append(row)
             previousRelease = current

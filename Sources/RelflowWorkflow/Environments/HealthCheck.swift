@@ -37,7 +37,7 @@ extension PromoteService {
     /// Runs this environment's health check for `tag` (just delivered), records it, and
     /// reverts to `previous` when it failed and the environment says so. Holds the lock.
     func checkHealth(of tag: ReleaseTag, previous: ReleaseTag?, into outcome: inout Outcome, remote: String?,
-                     identity: Identity, echo: (@Sendable (String) -> Void)?) async throws(RelflowError) {
+                     identity: Identity, revert: Bool = true, echo: (@Sendable (String) -> Void)?) async throws(RelflowError) {
         let env = context.activeEnvironment
         guard let health = env.health else { return }
         let release = Publisher.Release(event: "health", version: tag.version.description, tag: tag.name, commit: tag.commit.hex,
@@ -54,14 +54,18 @@ extension PromoteService {
                                           "environment": .string(env.name)])
         try Ledger(repository: repo).append(entry)
         CrashPoint.reached("health-recorded")
-        guard !result.healthy, health.onUnhealthy == .rollback else { return }
+        guard !result.healthy, health.onUnhealthy == .rollback, revert else { return }
         guard let previous else {
             outcome.notes.append("\(tag.name) is unhealthy in \(env.name), and nothing ran there before it to go back to")
             return
         }
         echo?("\(tag.name) is unhealthy in \(env.name): going back to \(previous.name)")
-        let back = try await rollbackHoldingLock(previous.name, push: remote, runPublisher: true, reason: "unhealthy: \(tag.name)", echo: echo)
+        var back = try await rollbackHoldingLock(previous.name, push: remote, runPublisher: true, reason: "unhealthy: \(tag.name)", echo: echo)
         outcome.revertedTo = back.tag.name
         outcome.revertPublisher = back.publisher
+        // The release gone back to is checked too (and recorded), but never reverted in turn.
+        if let run = back.publisher, run.succeeded {
+            try await checkHealth(of: back.tag, previous: nil, into: &back, remote: remote, identity: identity, revert: false, echo: echo)
+        }
     }
 }
