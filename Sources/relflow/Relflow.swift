@@ -17,7 +17,7 @@ struct Relflow: AsyncParsableCommand {
             InitCommand.self, LintCommand.self, VersionCommand.self, ChangelogCommand.self, NoticeCommand.self, BomCommand.self,
             ReleaseCommand.self,
             GateCommand.self, ApproveCommand.self, PromoteCommand.self, DeliverCommand.self, RollbackCommand.self,
-            HotfixCommand.self, StatusCommand.self, HistoryCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self, PolicyCommand.self,
+            HotfixCommand.self, StatusCommand.self, HistoryCommand.self, MetricsCommand.self, VerifyCommand.self, HooksCommand.self, HookCommand.self, PolicyCommand.self,
         ]
     )
 
