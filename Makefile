@@ -7,7 +7,7 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib
 BINDIR = $(DESTDIR)$(PREFIX)/bin
 TEST_VENV = .build/venv-test
 
-.PHONY: all deps build debug test fuzz install uninstall demo bench templates clean
+.PHONY: all deps browser build debug test fuzz install uninstall demo bench templates clean
 
 all: build
 
@@ -31,9 +31,18 @@ debug: deps
 
 # The whole suite: unit tests of the domain, and integration tests that drive the real git
 # and the relflow binary on repositories made in temporary folders.
-test: deps $(TEST_VENV)/.ready-2
+test: deps browser $(TEST_VENV)/.ready-2
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	RELFLOW_CYCLONEDX_PYTHON="$(CURDIR)/$(TEST_VENV)/bin/python" $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	RELFLOW_CYCLONEDX_PYTHON="$(CURDIR)/$(TEST_VENV)/bin/python" RELFLOW_REQUIRE_BROWSER=1 $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+# Headless Chromium (Debian's chromium), for the tests that load relflow's HTML pages.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "make: installing chromium with apt-get (for the HTML tests)"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }; \
+	fi
 
 # libFuzzer targets (Tests/Fuzz) for the parsers of untrusted input: commit messages, the
 # configuration, lock files. FUZZ_SECONDS per target (CI runs a short round on every change);

@@ -39,12 +39,12 @@ extension MetricsReport {
         }
         let colors: [DeliveryMetrics.Band: String] = [.elite: "#1a7f37", .high: "#2da44e", .medium: "#bf8700", .low: "#cf222e"]
         var cards = ""
-        for (name, figure) in rows {
+        for ((name, figure), unit) in zip(rows, ["deployment", "commit", "deployment", "incident"]) {
             let color = figure.band.flatMap { colors[$0] } ?? "#57606a"
             cards += """
             <div class="card"><div class="name">\(esc(name))</div><div class="value">\(esc(figure.text))</div>\
             <div><span class="band" style="background:\(color)">\(figure.band?.rawValue ?? "no data")</span> \
-            <span class="count">\(figure.count) event\(figure.count == 1 ? "" : "s")</span></div></div>
+            <span class="count">\(figure.count) \(unit)\(figure.count == 1 ? "" : "s")</span></div></div>
             """
         }
         var incidentRows = ""

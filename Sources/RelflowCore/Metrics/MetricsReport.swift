@@ -14,6 +14,7 @@ public struct MetricsReport: Sendable, Codable, Equatable {
 
     public struct PeriodRow: Sendable, Codable, Equatable {
         public var start: String
+        /// Deployments (attempts included: a failed delivery is a failed deployment).
         public var deployments: Int
         public var failures: Int
         public var commits: Int
@@ -87,7 +88,7 @@ public struct MetricsReport: Sendable, Codable, Equatable {
         var start = DeliveryMetrics.periodStart(from, period)
         while start < to {
             let end = DeliveryMetrics.nextPeriod(start, period)
-            let d = deployments.filter { $0.at >= start && $0.at < end && $0.succeeded }
+            let d = deployments.filter { $0.at >= start && $0.at < end }
             let l = DeliveryMetrics.percentiles(shippedHere.filter { $0.deployedAt >= start && $0.deployedAt < end }.map(\.leadTime))
             periods.append(PeriodRow(start: isoDate(start), deployments: d.count, failures: d.filter(\.failed).count,
                                      commits: shippedHere.filter { $0.deployedAt >= start && $0.deployedAt < end }.count,

@@ -25,7 +25,7 @@ public struct MetricsService {
         var deployed: [ObjectID] = []
         var seen = Set<ObjectID>()
         try git { () throws(GitError) in
-            for deployment in deployments where deployment.at < to {
+            for deployment in deployments where deployment.at < to && deployment.succeeded {
                 guard let commit = index.tag(named: deployment.tag)?.commit else { continue }
                 if deployment.at >= from {
                     for id in try ancestry.commits(from: [commit], excluding: deployed) {
