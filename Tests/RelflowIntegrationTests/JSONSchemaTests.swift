@@ -31,6 +31,7 @@ struct JSONSchemaTests {
         expectValid(repo.relflow("notice", "--json"), "notice")
         expectValid(repo.relflow("status", "--json"), "status")
         expectValid(repo.relflow("history", "--json"), "history")
+        expectValid(repo.relflow("metrics", "--format", "json"), "metrics")
         expectValid(repo.relflow("verify", "--json"), "verify")
         expectValid(repo.relflow("bom", "--json"), "bom")
         expectValid(repo.relflow("gate", "--json", "v9.9.9"), "error")

@@ -167,4 +167,9 @@ touch "$demo/broken-$tag"
 show "$RELFLOW" promote --to production "$tag"
 show "$RELFLOW" status
 
+step "Delivery metrics from the ledger: frequency, lead time, failure rate, time to restore"
+show "$RELFLOW" metrics --since 7d
+"$RELFLOW" metrics --since 7d --format html -o "$demo/metrics.html"
+printf '\nThe metrics page (inline SVG charts) is in %s\n' "$demo/metrics.html"
+
 printf '\nThe sample repository is in %s\n' "$repo"
