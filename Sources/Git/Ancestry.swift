@@ -85,12 +85,15 @@ public final class Ancestry {
         return times[Int(n)]
     }
 
-    func parents(_ n: Int32) throws(GitError) -> ArraySlice<Int32> {
+    /// A copy, never a slice: a slice would keep `parentList` shared while the caller loads
+    /// the parents it iterates, and every append would then copy the whole list (a metrics
+    /// walk of 200,000 commits spent half its time in those copies).
+    func parents(_ n: Int32) throws(GitError) -> [Int32] {
         try load(n)
         let i = Int(n)
-        if parentCount[i] == 255 { return ArraySlice(extraParents[n] ?? []) }
+        if parentCount[i] == 255 { return extraParents[n] ?? [] }
         let start = Int(parentStart[i])
-        return parentList[start..<start + Int(parentCount[i])]
+        return Array(parentList[start..<start + Int(parentCount[i])])
     }
 
     /// Notes the edge from a child to its parent: a parent newer than its child widens the
