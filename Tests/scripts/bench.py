@@ -284,6 +284,20 @@ def main():
             ("cz bump --get-next", measure([cz, "bump", "--get-next"], repo), nextv),
             ("relflow hook commit-msg (one message)", measure([RELFLOW, "hook", "commit-msg", message], repo, runs=max(RUNS, 20)), None),
         ]
+        if repo == big:
+            # The delivery metrics over the whole history, from a generated ledger (release,
+            # approval, promotion, delivery and health check per tag, failures and rollbacks).
+            marker = os.path.join(repo, ".git", "relflow-bench-ledger")
+            if not os.path.exists(marker):
+                subprocess.run([sys.executable, os.path.join(ROOT, "Tests/scripts/gen_ledger.py"), repo], check=True)
+                open(marker, "w").close()
+            events = subprocess.run(["git", "-C", repo, "rev-list", "--count", "refs/relflow/ledger"],
+                                    capture_output=True, text=True).stdout.strip()
+            metrics = measure([RELFLOW, "metrics", "--since", "3650d"], repo)
+            _, _, m = fmt(metrics)
+            _, _, c = fmt(full)
+            versus = f" = {m / c:.2f}× the full changelog (budget 2×)" if m and c else ""
+            lines.append((f"relflow metrics --since 3650d (all {int(events):,} ledger events, every deployed commit){versus}", metrics, None))
         bare, push = server_push(repo)
         lines.append(("relflow hook pre-receive (judging a push that promotes one release: entry, tag, gate)",
                       measure([RELFLOW, "hook", "pre-receive"], bare, runs=max(RUNS, 10), stdin=push, env={"GIT_DIR": bare}), None))
