@@ -81,6 +81,7 @@ SHAREDIR = $(DESTDIR)$(PREFIX)/share
 install: build
 	install -d $(BINDIR) $(MANDIR)/man1 $(SHAREDIR)/bash-completion/completions $(SHAREDIR)/zsh/site-functions $(SHAREDIR)/fish/vendor_completions.d
 	install -m 755 -s "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow" $(BINDIR)/relflow
+	install -m 755 -s "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow-webhook" $(BINDIR)/relflow-webhook
 	ln -sf relflow $(BINDIR)/git-relflow
 	rm -rf .build/man && mkdir -p .build/man
 	$(SWIFT) package --allow-writing-to-directory .build/man generate-manual --multi-page --output-directory .build/man >/dev/null
@@ -91,7 +92,7 @@ install: build
 	$(BINDIR)/relflow --generate-completion-script fish > $(SHAREDIR)/fish/vendor_completions.d/relflow.fish
 
 uninstall:
-	rm -f $(BINDIR)/relflow $(BINDIR)/git-relflow $(MANDIR)/man1/relflow.1 $(MANDIR)/man1/relflow.*.1 $(MANDIR)/man1/git-relflow.1
+	rm -f $(BINDIR)/relflow $(BINDIR)/relflow-webhook $(BINDIR)/git-relflow $(MANDIR)/man1/relflow.1 $(MANDIR)/man1/relflow.*.1 $(MANDIR)/man1/git-relflow.1
 	rm -f $(SHAREDIR)/bash-completion/completions/relflow $(SHAREDIR)/zsh/site-functions/_relflow $(SHAREDIR)/fish/vendor_completions.d/relflow.fish
 
 # Builds relflow and runs its main job on a generated sample repository.

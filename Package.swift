@@ -20,6 +20,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "relflow", targets: ["relflow"]),
+        // The webhook sender ([[notify]] url): the only program that links libcurl.
+        .executable(name: "relflow-webhook", targets: ["relflow-webhook"]),
         // For the fuzz targets in Tests/Fuzz (make fuzz).
         .library(name: "RelflowCore", targets: ["RelflowCore"]),
     ],
@@ -76,6 +78,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(name: "relflow-webhook", swiftSettings: strict),
         // Real repositories in temporary folders, driven by the real git CLI.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "RelflowCoreTests", dependencies: ["RelflowCore"], swiftSettings: strict),

@@ -358,3 +358,66 @@ struct EnvironmentHotfixTests {
         #expect(verify.status == 0, "\(verify)")
     }
 }
+
+@Suite("environments: three of them")
+struct ThreeEnvironmentTests {
+    /// dev (no publisher: CI records deliveries), staging (publisher and health check), then
+    /// production (an hour after staging): the chain holds at each step, and metrics are kept
+    /// per environment.
+    @Test func devStagingProduction() throws {
+        let p = try Project(publisher: false)
+        let root = p.repo.root
+        let check = root + "/health.sh"
+        try "#!/bin/sh\necho ok\n".write(toFile: check, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: check)
+        try p.repo.commit("chore: three environments", files: [".relflow.toml": """
+            [gate]
+            approvals = 0
+
+            [[environments]]
+            name = "dev"
+            branch = "deployed/dev"
+
+            [[environments]]
+            name = "staging"
+            publisher = ["\(p.deploy)"]
+            health = ["\(check)"]
+
+            [[environments]]
+            name = "production"
+            soak = "1h"
+            publisher = ["\(p.deploy)"]
+            """])
+        var now = Int64(Date().timeIntervalSince1970)
+        func relflow(_ args: String...) -> ProcessResult { p.repo.relflow(args, env: ["RELFLOW_NOW": String(now)]) }
+        #expect(relflow("release").status == 0)
+        // Staging before dev: refused, naming dev.
+        var r = relflow("promote", "--to", "staging")
+        #expect(r.status == 1 && r.stderr.contains("v0.1.0 has not been in dev yet"), "\(r)")
+        #expect(relflow("promote", "--to", "dev").status == 0)
+        #expect(try p.repo.git("rev-parse", "deployed/dev") == (try p.repo.git("rev-parse", "v0.1.0^{commit}")))
+        // dev has no publisher: being there is enough, unless CI recorded a failed delivery.
+        #expect(relflow("deliver", "--env", "dev", "--status", "failure").status == 0)
+        r = relflow("promote", "--to", "staging")
+        #expect(r.status == 1 && r.stderr.contains("the last delivery of v0.1.0 to dev failed"), "\(r)")
+        now += 60
+        #expect(relflow("deliver", "--env", "dev", "--status", "success").status == 0)
+        r = relflow("promote", "--to", "staging")
+        #expect(r.status == 0 && r.stderr.contains("health check: healthy"), "\(r)")
+        // Production waits an hour after staging's check, then goes (no health check there).
+        r = relflow("promote", "--to", "production")
+        #expect(r.status == 1 && r.stderr.contains("soaks in staging"), "\(r)")
+        now += 3_601
+        #expect(relflow("promote", "--to", "production").status == 0)
+        let status = relflow("status").stdout
+        #expect(status.contains("  dev          v0.1.0") && status.contains("  staging      v0.1.0") && status.contains("  production   v0.1.0"), "\(status)")
+        #expect(relflow("verify").status == 0)
+        // Metrics per environment: dev's one deployment was recorded by CI and failed first.
+        let dev = try #require(try JSONSerialization.jsonObject(with: Data(relflow("metrics", "--env", "dev", "--format", "json").stdout.utf8)) as? [String: Any])
+        #expect((dev["deployments"] as? [[String: Any]])?.map { $0["failed"] as? Bool } == [true])
+        #expect((dev["deploymentFrequency"] as? [String: Any])?["count"] as? Int == 1)
+        let production = try #require(try JSONSerialization.jsonObject(with: Data(relflow("metrics", "--format", "json").stdout.utf8)) as? [String: Any])
+        #expect((production["deployments"] as? [[String: Any]])?.map { $0["tag"] as? String } == ["v0.1.0"])
+        #expect((production["changeFailureRate"] as? [String: Any])?["value"] as? Double == 0)
+    }
+}

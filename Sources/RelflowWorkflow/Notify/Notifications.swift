@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Git
 import RelflowCore
 import Subprocess
@@ -17,7 +14,9 @@ import SystemPackage
 ///
 /// Webhooks use Foundation's URLSession (FoundationNetworking, on libcurl): it is part of the
 /// toolchain, so it adds no package to build (async-http-client would add SwiftNIO and minutes
-/// of build time), and libcurl brings the system's CA store and the usual proxy variables.
+/// of build time), and libcurl brings the system's CA store and the usual proxy variables. It
+/// runs in `relflow-webhook`, a program of its own installed beside relflow, so that relflow
+/// itself (a git hook on every commit) never loads libcurl.
 public enum Notifications {
     /// The event a target receives.
     public struct Event: Codable, Sendable, Equatable {
@@ -142,30 +141,40 @@ public enum Notifications {
         return parts.string ?? "a webhook"
     }
 
+    /// `relflow-webhook`: beside this executable (as installed and as built), else on PATH;
+    /// `RELFLOW_WEBHOOK_BIN` names another.
+    static var webhookProgram: Executable {
+        if let named = ProcessInfo.processInfo.environment["RELFLOW_WEBHOOK_BIN"], !named.isEmpty { return .path(FilePath(named)) }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if length > 0 {
+            let me = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if let slash = me.lastIndex(of: "/") {
+                let beside = String(me[..<slash]) + "/relflow-webhook"
+                if access(beside, X_OK) == 0 { return .path(FilePath(beside)) }
+            }
+        }
+        return .name("relflow-webhook")
+    }
+
     static func post(_ event: Event, to url: String, timeout: ConfigDuration) async -> Outcome {
         let shown = redacted(url)
-        guard let address = URL(string: url) else {
-            return Outcome(target: shown, event: event.event, ok: false, message: "not a URL")
-        }
-        var request = URLRequest(url: address, timeoutInterval: TimeInterval(max(1, timeout.seconds)))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("relflow/\(relflowUserAgentVersion)", forHTTPHeaderField: "User-Agent")
-        request.httpBody = json(event)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = TimeInterval(max(1, timeout.seconds))
-        configuration.timeoutIntervalForResource = TimeInterval(max(1, timeout.seconds))
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
+        let limit = max(1, timeout.seconds)
         do {
-            let (_, response) = try await session.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard (200..<300).contains(status) else {
-                return Outcome(target: shown, event: event.event, ok: false, message: "HTTP \(status)")
+            let result = try await Subprocess.run(
+                webhookProgram, arguments: [url, String(limit)], environment: .inherit,
+                input: .string(String(decoding: json(event), as: UTF8.self)),
+                output: .string(limit: 4096), error: .string(limit: 4096))
+            let said = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            let why = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+            switch result.terminationStatus {
+            case .exited(0): return Outcome(target: shown, event: event.event, ok: true, message: said)
+            case .exited(1): return Outcome(target: shown, event: event.event, ok: false, message: said)
+            default: return Outcome(target: shown, event: event.event, ok: false, message: why.isEmpty ? "no answer" : why.replacingOccurrences(of: url, with: shown))
             }
-            return Outcome(target: shown, event: event.event, ok: true, message: "HTTP \(status)")
         } catch {
-            return Outcome(target: shown, event: event.event, ok: false, message: error.localizedDescription)
+            return Outcome(target: shown, event: event.event, ok: false,
+                           message: "cannot run relflow-webhook (\(error)); it is installed beside relflow by make install")
         }
     }
 
