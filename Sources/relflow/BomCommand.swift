@@ -21,8 +21,7 @@ struct BomCommand: ParsableCommand {
     var diff: String?
     @Option(help: ArgumentHelp("md, json or cyclonedx.", valueName: "format"))
     var format: String = "md"
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file.", valueName: "file"))
-    var output: String?
+    @OptionGroup var file: OutputFileOption
 
     func validate() throws {
         guard ["md", "json", "cyclonedx"].contains(format) else { throw ValidationError("--format must be md, json or cyclonedx") }
@@ -63,7 +62,7 @@ struct BomCommand: ParsableCommand {
                 }
             }
         }
-        let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+        let out = try file.open()
         out.write(text)
         try out.finish()
     }

@@ -31,8 +31,7 @@ struct ChangelogCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A Mustache template to use instead of the default.", valueName: "file"))
     var template: String?
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
-    var output: String?
+    @OptionGroup var file: OutputFileOption
 
     @Option(help: ArgumentHelp("Insert the new sections into this Markdown file, after its preamble.", valueName: "file"))
     var prepend: String?
@@ -51,7 +50,7 @@ struct ChangelogCommand: ParsableCommand {
             throw ValidationError("--format must be md, json or html, not '\(format)'")
         }
         if prepend != nil && format != "md" { throw ValidationError("--prepend works with --format md") }
-        if prepend != nil && output != nil { throw ValidationError("give --prepend or -o, not both") }
+        if prepend != nil && file.output != nil { throw ValidationError("give --prepend or -o, not both") }
     }
 
     func run() throws {
@@ -62,7 +61,7 @@ struct ChangelogCommand: ParsableCommand {
         let templateSource = try loadTemplate(context: context)
         if (format == .md && templateSource == nil || format == .json), prepend == nil {
             // The common cases stream: release by release, on all cores.
-            let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+            let out = try file.open()
             try Output.withProgress("reading history") { counter in
                 service.progress = counter
                 try service.writeStreamed(format == .json ? .json : .defaultMarkdown, scope: scope, tip: revision,
@@ -93,7 +92,7 @@ struct ChangelogCommand: ParsableCommand {
             Output.info("\(prepend): \(text == existing ? "already up to date" : "updated")")
             return
         }
-        let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+        let out = try file.open()
         switch format {
         case .json:
             out.write(try Output.jsonText(document))

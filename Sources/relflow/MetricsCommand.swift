@@ -27,8 +27,7 @@ struct MetricsCommand: ParsableCommand {
     var by: DeliveryMetrics.Period = .week
     @Option(help: ArgumentHelp("md, json or html.", valueName: "format"))
     var format: Format = .md
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file.", valueName: "file"))
-    var output: String?
+    @OptionGroup var file: OutputFileOption
 
     func validate() throws {
         if since != nil && from != nil { throw ValidationError("--since and --from both set the window's start: give one") }
@@ -61,7 +60,7 @@ struct MetricsCommand: ParsableCommand {
         case .md: text = report.markdown()
         case .html: text = report.html()
         }
-        let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+        let out = try file.open()
         out.write(text)
         try out.finish()
     }

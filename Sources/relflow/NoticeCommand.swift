@@ -22,8 +22,7 @@ struct NoticeCommand: ParsableCommand {
     var format: String = "md"
     @Option(help: ArgumentHelp("A Mustache template to use instead of the default.", valueName: "file"))
     var template: String?
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file.", valueName: "file"))
-    var output: String?
+    @OptionGroup var file: OutputFileOption
 
     func validate() throws {
         guard ["md", "json", "html"].contains(format) else { throw ValidationError("--format must be md, json or html") }
@@ -46,7 +45,7 @@ struct NoticeCommand: ParsableCommand {
             }
             text = try notice.render(html: format == "html", template: source)
         }
-        let out = try output.map { (path: String) throws(RelflowError) in try DocumentOutput(path: path) } ?? DocumentOutput()
+        let out = try file.open()
         out.write(text)
         try out.finish()
     }
