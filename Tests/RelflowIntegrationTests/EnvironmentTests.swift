@@ -270,6 +270,27 @@ final class WebhookServer: @unchecked Sendable {
     deinit { if pid > 0 { kill(pid, SIGTERM) } }
 }
 
+extension EnvironmentServerTests {
+    /// A client whose clock says staging's check was two hours ago: the server counts the soak
+    /// from when it received that check.
+    @Test func aBackdatedHealthResultDoesNotMakeTheSoakPass() throws {
+        let c = try Chain(soak: "1h")
+        #expect(c.relflow("release").status == 0)
+        let remote = c.p.remote
+        #expect(runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", c.repo.path + "/.relflow.toml"],
+                           cwd: c.repo.root, environment: c.repo.environment).status == 0)
+        #expect(c.repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"]).status == 0)
+        #expect(c.relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
+        c.clock = Int64(Date().timeIntervalSince1970) - 7_200
+        var r = c.relflow("promote", "--to", "staging", "--push", "origin")
+        #expect(r.status == 0, "\(r)")
+        c.clock = nil
+        r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)")
+        #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
+    }
+}
+
 @Suite("environments: notifications")
 struct NotificationTests {
     @Test func webhooksAndCommandsHearEachStepAndAFailingOneBlocksNothing() throws {

@@ -61,7 +61,9 @@ public enum EnvironmentChain {
                                entries: [LedgerEntry], now: Int64, hotfix: Bool) -> Passage {
         guard let before = config.predecessor(of: target) else { return Passage(passed: true, reason: "", readyAt: nil) }
         let r = record(of: tag, in: before.name, config: config, entries: entries)
-        guard r.placedAt != nil || r.deliveredAt != nil else {
+        // Been there: a recorded move (which a server accepts only with the move itself). A
+        // delivery or a health result alone proves nothing; anyone can write those entries.
+        guard r.placedAt != nil else {
             return Passage(passed: false, reason: "\(tag) has not been in \(before.name) yet (promote it there first: relflow promote --to \(before.name) \(tag))", readyAt: nil)
         }
         // Delivered: a successful delivery recorded, or, where nothing delivers (no publisher),

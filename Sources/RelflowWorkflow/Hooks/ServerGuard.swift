@@ -77,6 +77,16 @@ public struct ServerGuard {
                 tags.append((String(update.ref.dropFirst("refs/tags/".count)), new))
             } else if update.ref == "refs/heads/" + config.branches.publish {
                 try store.recordPublish(new, at: now)
+            } else if update.ref == Ledger.reference {
+                // When each entry arrived: a soak is judged from what the server saw, never
+                // from a date written in the entry.
+                var cursor: ObjectID? = new
+                var count = 0
+                while let id = cursor, id != update.old, count < 10_000 {
+                    tags.append(("ledger", id))
+                    cursor = try git { () throws(GitError) in try repository.commit(id) }.parents.first
+                    count += 1
+                }
             }
         }
         try store.recordReceipts(tags, at: now)
@@ -487,13 +497,23 @@ public struct ServerGuard {
         let envName = config.activeEnvironment ?? config.production.name
         guard let env = config.environment(named: envName), config.predecessor(of: env) != nil else { return [] }
         // Entries about a release come after its release entry: read back to there.
+        // Each entry counts from when this server received it (when it recorded that), and an
+        // entry of this very push from now: a backdated delivery or health result cannot make
+        // a soak time pass.
+        let received = store.receipts()
         var entries: [LedgerEntry] = []
-        try state.forEachExisting { e in
+        try state.forEachExistingCommit { id, e in
+            var e = e
+            if let at = received[id.hex], at > e.timestamp { e.timestamp = at }
             entries.append(e)
             return !(e.event == .release && e.tag == tag.name)
         }
         entries.reverse()
-        entries += state.newEntries.filter { $0 != entry }
+        entries += state.newEntries.filter { $0 != entry }.map { e in
+            var e = e
+            e.timestamp = max(e.timestamp, now)
+            return e
+        }
         let passage = EnvironmentChain.passage(of: tag.name, into: env, config: config, entries: entries, now: now,
                                                hotfix: try isHotfix(tag, entry: entry, from: old, state: &state))
         guard passage.passed else {
