@@ -19,27 +19,27 @@ struct BomCommand: ParsableCommand {
     var revision: String?
     @Option(help: ArgumentHelp("Compare two revisions: A..B.", valueName: "range"))
     var diff: String?
+    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json, cyclonedx }
     @Option(help: ArgumentHelp("md, json or cyclonedx.", valueName: "format"))
-    var format: String = "md"
+    var format: Format = .md
     @OptionGroup var file: OutputFileOption
 
     func validate() throws {
-        guard ["md", "json", "cyclonedx"].contains(format) else { throw ValidationError("--format must be md, json or cyclonedx") }
         if diff != nil && revision != nil { throw ValidationError("give REV or --diff A..B, not both") }
-        if diff != nil && format == "cyclonedx" { throw ValidationError("--diff prints md or json; CycloneDX describes one tree") }
+        if diff != nil && format == .cyclonedx { throw ValidationError("--diff prints md or json; CycloneDX describes one tree") }
     }
 
     func run() throws {
         let context = try global.context()
         let service = BomService(context: context)
-        let format = global.json ? "json" : self.format
+        let format: Format = global.json ? .json : self.format
         var text = ""
         if let diff {
             let parts = diff.components(separatedBy: "..")
             guard parts.count == 2, !parts[0].isEmpty else { throw RelflowError.usage("--diff takes A..B", hint: "e.g. --diff v1.0.0..HEAD") }
             let result = try service.diff(from: parts[0], to: parts[1].isEmpty ? "HEAD" : parts[1])
             result.warnings.forEach { Output.warning("\($0.file): \($0.problem)") }
-            if format == "json" {
+            if format == .json {
                 text = encode(result.diff)
             } else {
                 text = "# Dependency changes \(result.diff.from)..\(result.diff.to)\n\n" + (result.diff.isEmpty ? "No dependency changed.\n" : result.diff.markdown)
@@ -48,9 +48,9 @@ struct BomCommand: ParsableCommand {
             let bom = try service.read(revision ?? "HEAD")
             bom.warnings.forEach { Output.warning("\($0.file): \($0.problem)") }
             switch format {
-            case "json": text = encode(bom)
-            case "cyclonedx": text = CycloneDX.json(bom, project: service.projectName(), toolVersion: relflowVersion, timestamp: Clock.now())
-            default:
+            case .json: text = encode(bom)
+            case .cyclonedx: text = CycloneDX.json(bom, project: service.projectName(), toolVersion: relflowVersion, timestamp: Clock.now())
+            case .md:
                 text = "# Bill of materials at \(bom.revision)\n\n"
                 if bom.components.isEmpty { text += "No lock file with dependencies found.\n" }
                 for ecosystem in Component.Ecosystem.allCases {

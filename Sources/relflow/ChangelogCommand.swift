@@ -26,7 +26,7 @@ struct ChangelogCommand: ParsableCommand {
     var latest = false
 
     @Option(help: ArgumentHelp("md, json or html.", valueName: "format"))
-    var format: String = "md"
+    var format: ChangelogRenderer.Format = .md
 
     @Option(help: ArgumentHelp("A Mustache template to use instead of the default.", valueName: "file"))
     var template: String?
@@ -46,10 +46,7 @@ struct ChangelogCommand: ParsableCommand {
         if [range != nil, unreleased, latest].filter({ $0 }).count > 1 {
             throw ValidationError("give at most one of RANGE, --unreleased and --latest")
         }
-        guard ChangelogRenderer.Format(rawValue: format) != nil else {
-            throw ValidationError("--format must be md, json or html, not '\(format)'")
-        }
-        if prepend != nil && format != "md" { throw ValidationError("--prepend works with --format md") }
+        if prepend != nil && format != .md { throw ValidationError("--prepend works with --format md") }
         if prepend != nil && file.output != nil { throw ValidationError("give --prepend or -o, not both") }
     }
 
@@ -57,7 +54,7 @@ struct ChangelogCommand: ParsableCommand {
         let context = try global.context()
         var service = ChangelogService(context: context)
         let scope: ChangelogService.Scope = range.map { .range($0) } ?? (unreleased ? .unreleased : latest ? .latest : .full)
-        let format = global.json ? .json : ChangelogRenderer.Format(rawValue: self.format) ?? .md
+        let format = global.json ? .json : self.format
         let templateSource = try loadTemplate(context: context)
         if (format == .md && templateSource == nil || format == .json), prepend == nil {
             // The common cases stream: release by release, on all cores.
@@ -105,7 +102,7 @@ struct ChangelogCommand: ParsableCommand {
 
     /// `--template`, else `[changelog] template` (for Markdown), else the default.
     func loadTemplate(context: RepositoryContext) throws -> String? {
-        let path = template ?? (format == "md" ? context.config.changelog.template.map { $0.hasPrefix("/") ? $0 : (context.repository.workingDirectory ?? "") + $0 } : nil)
+        let path = template ?? (format == .md ? context.config.changelog.template.map { $0.hasPrefix("/") ? $0 : (context.repository.workingDirectory ?? "") + $0 } : nil)
         guard let path else { return nil }
         guard let text = readFile(path) else {
             throw RelflowError.usage("cannot read the template '\(path)'", hint: "check the path given to --template or [changelog] template")
@@ -113,3 +110,5 @@ struct ChangelogCommand: ParsableCommand {
         return text
     }
 }
+
+extension ChangelogRenderer.Format: ExpressibleByArgument {}

@@ -18,14 +18,14 @@ struct NoticeCommand: ParsableCommand {
     var date: String?
     @Option(help: ArgumentHelp("What is about to ship (default: main).", valueName: "rev"))
     var to: String?
+    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json, html }
     @Option(help: ArgumentHelp("md, json or html.", valueName: "format"))
-    var format: String = "md"
+    var format: Format = .md
     @Option(help: ArgumentHelp("A Mustache template to use instead of the default.", valueName: "file"))
     var template: String?
     @OptionGroup var file: OutputFileOption
 
     func validate() throws {
-        guard ["md", "json", "html"].contains(format) else { throw ValidationError("--format must be md, json or html") }
         if let date, date.count != 10 || isoDateValue(date) == nil { throw ValidationError("--date takes YYYY-MM-DD, not '\(date)'") }
     }
 
@@ -33,9 +33,9 @@ struct NoticeCommand: ParsableCommand {
         let context = try global.context()
         let (notice, warnings) = try NoticeService(context: context).notice(to: to, date: date)
         warnings.forEach { Output.warning("\($0.file): \($0.problem)") }
-        let format = global.json ? "json" : self.format
+        let format: Format = global.json ? .json : self.format
         var text: String
-        if format == "json" {
+        if format == .json {
             text = try Output.jsonText(notice)
         } else {
             var source: String?
@@ -43,7 +43,7 @@ struct NoticeCommand: ParsableCommand {
                 guard let t = readFile(template) else { throw RelflowError.usage("cannot read the template '\(template)'", hint: "check the path") }
                 source = t
             }
-            text = try notice.render(html: format == "html", template: source)
+            text = try notice.render(html: format == .html, template: source)
         }
         let out = try file.open()
         out.write(text)
