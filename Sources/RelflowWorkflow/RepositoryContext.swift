@@ -92,6 +92,7 @@ public final class RepositoryContext {
     /// kept until `refresh` (or `forgetReleaseTags()` after relflow writes a tag): the commands
     /// that compose several services (status, notice) then pay for thousands of tags once.
     public func releaseTags(refresh: Bool = false) throws(RelflowError) -> ReleaseTagIndex {
+        if let shared { return try shared.releaseTags(refresh: refresh) }
         if !refresh, let cached = cachedTags, cached.tagsRef == tagsFingerprint() { return cached.index }
         let index = try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
         cachedTags = (tagsFingerprint(), index)
@@ -100,11 +101,23 @@ public final class RepositoryContext {
 
     /// Parents and commit times read once for the whole command, shared by every service it
     /// composes (status asks several questions of the same history).
-    public private(set) lazy var ancestry = Ancestry(repository)
+    public var ancestry: Ancestry {
+        if let shared { return shared.ancestry }
+        if let ownAncestry { return ownAncestry }
+        let made = Ancestry(repository)
+        ownAncestry = made
+        return made
+    }
+    private var ownAncestry: Ancestry?
     private var reaches: [ObjectID: Reach] = [:]
+
+    /// The context this one was scoped from (an environment's view of the same repository):
+    /// tags, history and reach are read once for both.
+    var shared: RepositoryContext?
 
     /// What `tip` reaches, walked lazily and kept for the whole command.
     public func reach(from tip: ObjectID) throws(RelflowError) -> Reach {
+        if let shared { return try shared.reach(from: tip) }
         if let known = reaches[tip] { return known }
         let reach = try git { () throws(GitError) in try ancestry.reach(from: tip) }
         reaches[tip] = reach
@@ -112,7 +125,10 @@ public final class RepositoryContext {
     }
 
     /// Drops the kept release tags (after relflow wrote one).
-    public func forgetReleaseTags() { cachedTags = nil }
+    public func forgetReleaseTags() {
+        cachedTags = nil
+        shared?.forgetReleaseTags()
+    }
 
     private var cachedTags: (tagsRef: String, index: ReleaseTagIndex)?
 

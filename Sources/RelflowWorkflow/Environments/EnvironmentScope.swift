@@ -19,7 +19,9 @@ extension RepositoryContext {
     /// that environment's. The same context when `env` is the one it is scoped to already.
     public func scoped(to env: RelflowConfig.Environment) -> RepositoryContext {
         if activeEnvironmentName == env.name && config.branches.publish == env.branch { return self }
-        return RepositoryContext(repository: repository, config: config.scoped(to: env), configSource: configSource)
+        let scoped = RepositoryContext(repository: repository, config: config.scoped(to: env), configSource: configSource)
+        scoped.shared = shared ?? self
+        return scoped
     }
 
     /// The environment this context is scoped to.
