@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RelflowCore
 import TestSupport
 #if canImport(Glibc)
 import Glibc
@@ -440,5 +441,96 @@ struct ThreeEnvironmentTests {
         let production = try #require(try JSONSerialization.jsonObject(with: Data(relflow("metrics", "--format", "json").stdout.utf8)) as? [String: Any])
         #expect((production["deployments"] as? [[String: Any]])?.map { $0["tag"] as? String } == ["v0.1.0"])
         #expect((production["changeFailureRate"] as? [String: Any])?["value"] as? Double == 0)
+    }
+}
+
+/// What a red team found and the server now refuses: a hand-written init entry, a
+/// hand-written hotfix-finish "placement", a push that claims old values the server does not
+/// have, and a release that left staging before its soak was over.
+@Suite("environments: forged and split pushes")
+struct EnvironmentAttackTests {
+    /// A ledger entry written by hand, on top of the local ledger; returns its id.
+    @discardableResult
+    func forge(_ repo: TestRepo, event: String, summary: String, tag: String, previous: String? = nil, details: [String: Any]) throws -> String {
+        let now = Int64(Date().timeIntervalSince1970)
+        var object: [String: Any] = ["schema": 1, "event": event, "tag": tag, "version": String(tag.dropFirst()),
+                                     "tagObject": try repo.git("rev-parse", tag), "commit": try repo.git("rev-parse", tag + "^{commit}"),
+                                     "actor": ["name": "Ada Lovelace", "email": "ada@example.com"],
+                                     "time": isoDateTime(now), "timestamp": now, "details": details]
+        if let previous { object["previous"] = previous }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self)
+        let id = try repo.git(["commit-tree", "-p", "refs/relflow/ledger", "-F", "-", "4b825dc642cb6eb9a060e54bf8d69288fbee4904"],
+                              stdin: Data((summary + "\n\n" + json + "\n").utf8))
+        try repo.git("update-ref", "refs/relflow/ledger", id)
+        return id
+    }
+
+    func server(_ c: Chain) throws -> String {
+        #expect(c.relflow("release").status == 0)
+        let remote = c.p.remote
+        #expect(runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", c.repo.path + "/.relflow.toml"],
+                           cwd: c.repo.root, environment: c.repo.environment).status == 0)
+        #expect(c.repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"]).status == 0)
+        #expect(c.relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
+        return remote
+    }
+
+    @Test func handWrittenInitAndHotfixEntriesDoNotOpenTheChain() throws {
+        let c = try Chain(soak: "1h")
+        c.clock = nil
+        let remote = try server(c)
+        let serverRefs = { try c.repo.git(["for-each-ref"], cwd: remote) }
+        // A hotfix-finish entry "placing" v0.1.0 in staging: it records no move, so it places
+        // nothing (the server takes it, as it takes any well-formed entry).
+        try forge(c.repo, event: "hotfix-finish", summary: "hotfix-finish v0.1.0", tag: "v0.1.0",
+                  details: ["environment": "staging", "promoted": true])
+        #expect(c.repo.gitResult(["push", "--no-verify", "origin", "refs/relflow/ledger"]).status == 0)
+        // An init entry creating production: init is trusted only where nothing comes before.
+        try forge(c.repo, event: "promote", summary: "promote v0.1.0 (init)", tag: "v0.1.0",
+                  details: ["gate": "init", "environment": "production"])
+        try c.repo.git("branch", "-f", "publish", "v0.1.0^{commit}")
+        let before = try serverRefs()
+        let r = c.repo.gitResult(["push", "--no-verify", "--atomic", "origin", "publish", "refs/relflow/ledger"])
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("v0.1.0 has not been in staging yet"), "\(r)")
+        #expect(try serverRefs() == before)
+    }
+
+    @Test func aPushClaimingOldValuesTheServerDoesNotHaveIsRefusedWhole() throws {
+        let c = try Chain()
+        c.clock = nil
+        let remote = try server(c)
+        let serverLedger = try c.repo.git(["rev-parse", "refs/relflow/ledger"], cwd: remote)
+        let entry = try forge(c.repo, event: "promote", summary: "promote v0.1.0 (auto)", tag: "v0.1.0",
+                              details: ["gate": "auto", "reason": "every changed path is inside [gate] auto_paths", "environment": "staging"])
+        let commit = try c.repo.git("rev-parse", "v0.1.0^{commit}")
+        let zero = String(repeating: "0", count: 40)
+        let before = try c.repo.git(["for-each-ref"], cwd: remote)
+        // The ledger's old value is wrong: git would fail that ref after the hook said yes,
+        // and publish-staging would move with no entry on the server.
+        let out = runProcess("/usr/bin/env", ["python3", RelflowBinary.packageRoot + "/Tests/scripts/rawpush.py", remote,
+                                              "\(zero) \(commit) refs/heads/publish-staging", "\(commit) \(entry) refs/relflow/ledger"],
+                             cwd: c.repo.path)
+        #expect(out.stdout.contains("[stale-update]") && !out.stdout.contains("ok refs/heads/publish-staging"), "\(out)")
+        #expect(try c.repo.git(["for-each-ref"], cwd: remote) == before)
+        // With the server's own old values the same move goes in, entry and branch together.
+        let honest = runProcess("/usr/bin/env", ["python3", RelflowBinary.packageRoot + "/Tests/scripts/rawpush.py", remote,
+                                                 "\(zero) \(commit) refs/heads/publish-staging", "\(serverLedger) \(entry) refs/relflow/ledger"],
+                                cwd: c.repo.path)
+        #expect(honest.stdout.contains("ok refs/heads/publish-staging") && honest.stdout.contains("ok refs/relflow/ledger"), "\(honest)")
+    }
+
+    /// v0.1.0 was replaced in staging a minute after it got there: it never soaked.
+    @Test func aReleaseThatLeftStagingEarlyHasNotSoaked() throws {
+        let c = try Chain()
+        #expect(c.relflow("release").status == 0)
+        #expect(c.relflow("promote", "--to", "staging").status == 0)
+        try c.repo.commit("feat: next", files: ["src/next.txt": "x\n"])
+        #expect(c.relflow("release").status == 0)
+        c.now += 60
+        #expect(c.relflow("promote", "--to", "staging").status == 0)
+        #expect(c.relflow("approve", "v0.1.0", env: Project.grace).status == 0)
+        c.now += 7_200
+        let r = c.relflow("promote", "--to", "production", "v0.1.0")
+        #expect(r.status == 1 && r.stderr.contains("v0.1.0 left staging at") && r.stderr.contains("before its 1h there were over"), "\(r)")
     }
 }

@@ -20,17 +20,25 @@ public enum EnvironmentChain {
         public var health = Health.unknown
         /// When the newest health result was recorded.
         public var healthAt: Int64?
+        /// When another release replaced it there (after it was last put there).
+        public var leftAt: Int64?
     }
 
     /// The record of `tag` in `env`, from the entries about that environment.
     public static func record(of tag: String, in env: String, config: RelflowConfig, entries: [LedgerEntry]) -> Record {
         var record = Record(tag: tag)
-        for entry in entries where entry.tag == tag && config.entry(entry, isFor: env) {
+        for entry in entries where config.entry(entry, isFor: env) {
+            guard entry.tag == tag else {
+                // Another release put there: this one left (a move is what counts, only a
+                // promote or a rollback moves a branch; a hotfix-finish entry records none).
+                if [.promote, .rollback].contains(entry.event), record.placedAt != nil, record.leftAt == nil {
+                    record.leftAt = entry.timestamp
+                }
+                continue
+            }
             switch entry.event {
             case .promote, .rollback:
                 record = Record(tag: tag, placedAt: entry.timestamp)
-            case .hotfixFinish where entry.details["promoted"]?.bool == true:
-                if record.placedAt == nil { record.placedAt = entry.timestamp }
             case .deliver:
                 if entry.details["status"] == "success" {
                     if record.deliveredAt == nil { record.deliveredAt = entry.timestamp }
@@ -95,6 +103,10 @@ public enum EnvironmentChain {
         }
         if let soak = target.soak, !(hotfix && target.hotfixSkipsSoak) {
             let ready = since &+ soak.seconds
+            if let left = r.leftAt, left < ready {
+                return Passage(passed: false, reason: "\(tag) left \(before.name) at \(isoDateTime(left)), before its \(soak.text) there were over (promote it there again, or promote what runs there now)",
+                               readyAt: nil)
+            }
             if now < ready {
                 return Passage(passed: false, reason: "\(tag) soaks in \(before.name) until \(isoDateTime(ready)) (\(soak.text) after it was \(before.health == nil ? "delivered" : "healthy"))",
                                readyAt: ready)

@@ -94,6 +94,20 @@ public struct ServerGuard {
 
     public func judge(_ updates: [Update]) -> Judgement {
         var judgement = Judgement()
+        // git applies the refs of a push that is not atomic one by one, and a ref whose old
+        // value is not the server's fails after this hook said yes to the whole push: a branch
+        // would move without its ledger entry, or an entry arrive without its move. So every
+        // old value must be the server's own, and then all of them go in or none (a concurrent
+        // push can still interleave; --atomic, as relflow pushes, closes that too).
+        for update in updates {
+            let current = try? repository.reference(update.ref)
+            if current ?? nil != update.old {
+                judgement.refusals.append(Refusal(ref: update.ref, rule: "stale-update",
+                    message: "the push says \(update.ref) is at \(update.old?.short() ?? "nothing"), but on this server it is at \((current ?? nil)?.short() ?? "nothing"); git would update the other refs without it",
+                    fix: "fetch, then push again with --atomic (relflow --push does)"))
+            }
+        }
+        if !judgement.refusals.isEmpty { return judgement }
         var state = PushState(guardian: self, updates: updates)
         // The signed policy first: it says whose signatures every entry needs.
         if let policy = updates.first(where: { $0.ref == TrustChain.reference }) {
@@ -443,9 +457,12 @@ public struct ServerGuard {
                 return [Refusal(ref: ref, rule: "publish-recreate", message: "\(name) was deleted or never pushed, but the ledger shows it moved before",
                                 fix: "ask the server's administrator to restore \(name) from the ledger's last promote")]
             }
-            // Setting up (relflow init records the position it found, trusted once); any other
-            // first promotion passes the chain and the gate like every later one.
-            if entry.event == .promote && entry.details["gate"] == "init" { return [] }
+            // Setting up: relflow init records the position it found, trusted once, and only
+            // for an environment nothing comes before (a chain's later environments are reached
+            // through it, whatever an entry says). Any other first promotion passes the chain
+            // and the gate like every later one.
+            let isFirst = config.environment(named: envName).map { config.predecessor(of: $0) == nil } ?? true
+            if entry.event == .promote && entry.details["gate"] == "init" && isFirst { return [] }
             return try judgeChain(ref: ref, tag: tag, entry: entry, from: nil, state: &state)
                 + (try judgeGate(ref: ref, tag: tag, entry: entry, from: nil, state: &state))
         }
