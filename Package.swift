@@ -41,14 +41,17 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        // zlib's inflate, guarded against libgit2 1.5's endless loop on a truncated object.
+        // zlib's inflate, guarded against libgit2 1.5's endless loop on a truncated object; and
+        // the CA bundle libgit2's mbedTLS would parse on every start, not loaded (tls_roots.c).
         .target(
             name: "CZlibGuard",
             path: "Sources/CZlibGuard",
             linkerSettings: [
                 .linkedLibrary("z"),
                 .linkedLibrary("dl"),
-                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=inflate"]),
+                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=inflate",
+                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file",
+                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path"]),
             ]
         ),
         .target(name: "Git", dependencies: ["CLibGit2", "CZlibGuard"], swiftSettings: strict),

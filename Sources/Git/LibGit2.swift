@@ -37,4 +37,8 @@ public enum GitLibrary {
     /// True when libgit2's zlib calls go through relflow's guard, so that a truncated object
     /// is an error instead of an endless loop (libgit2 1.5; see Sources/CZlibGuard).
     public static var truncatedObjectGuard: Bool { relflow_zlib_guard_active() != 0 }
+
+    /// True when libgit2 starts without parsing the system's CA bundle (relflow never lets it
+    /// reach a network; see Sources/CZlibGuard/tls_roots.c).
+    public static var skipsCABundle: Bool { relflow_tls_roots_skipped() != 0 }
 }

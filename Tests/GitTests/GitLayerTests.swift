@@ -27,6 +27,16 @@ struct GitLayerTests {
         return (repo, ids)
     }
 
+    /// libgit2's own guards are the ones it calls: truncated objects end, and no CA bundle is
+    /// parsed at start (with a repository opened, so libgit2 has started).
+    @Test func libgit2BindsToRelflowsGuards() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        _ = try Repository.discover(from: repo.path)
+        #expect(GitLibrary.truncatedObjectGuard)
+        #expect(GitLibrary.skipsCABundle)
+    }
+
     @Test func opensWorkTreeFromSubfolderAndBare() throws {
         let (repo, _) = try sampleRepository()
         try FileManager.default.createDirectory(atPath: repo.path + "/deep/er", withIntermediateDirectories: true)

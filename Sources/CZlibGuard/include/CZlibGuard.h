@@ -4,4 +4,7 @@
 /// 1 when the guard around zlib's inflate is the one libgit2 calls (see zlib_guard.c).
 int relflow_zlib_guard_active(void);
 
+/// 1 when libgit2's mbedTLS binds to relflow's CA loaders, which load nothing (tls_roots.c).
+int relflow_tls_roots_skipped(void);
+
 #endif
