@@ -42,10 +42,12 @@ public enum Publisher {
         ]
     }
 
-    /// Runs `command` (argv) in `directory`. `echo` receives output as it arrives (nil: keep
-    /// it quiet, as under --json).
+    /// Runs `command` (argv) in `directory`, with `input` on stdin (empty by default). `echo`
+    /// receives output as it arrives (nil: keep it quiet, as under --json). Publishers, health
+    /// checks and `[[notify]]` commands all run through here.
     public static func run(command: [String], release: Release, directory: String, timeout: ConfigDuration,
-                           echo: (@Sendable (String) -> Void)?, what: String = "publisher") async throws(RelflowError) -> PublisherRun {
+                           echo: (@Sendable (String) -> Void)?, what: String = "publisher",
+                           input: String = "") async throws(RelflowError) -> PublisherRun {
         guard let program = command.first, !program.isEmpty else {
             throw .usage("the \(what) command is empty", hint: "set e.g. command = [\"./deploy.sh\", \"--prod\"] in .relflow.toml")
         }
@@ -59,7 +61,7 @@ public enum Publisher {
             let result = try await Subprocess.run(
                 executable, arguments: Arguments(Array(command.dropFirst())),
                 environment: .inherit.updating(overrides), workingDirectory: FilePath(directory),
-                input: .none, output: .sequence, error: .combinedWithOutput
+                input: .string(input), output: .sequence, error: .combinedWithOutput
             ) { execution -> (lines: [String], timedOut: Bool) in
                 try await withThrowingTaskGroup(of: (lines: [String], timedOut: Bool)?.self) { group in
                     group.addTask {

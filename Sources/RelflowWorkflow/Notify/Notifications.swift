@@ -180,9 +180,6 @@ public enum Notifications {
 
     static func run(_ event: Event, command: [String], timeout: ConfigDuration, directory: String, gitDirectory: String) async -> Outcome {
         let shown = command.first ?? "a command"
-        guard let program = command.first, !program.isEmpty else {
-            return Outcome(target: shown, event: event.event, ok: false, message: "empty command")
-        }
         var notesFile = ""
         if let tag = event.tag, let repository = try? Repository.open(at: gitDirectory),
            let target = try? repository.reference("refs/tags/" + tag),
@@ -191,53 +188,17 @@ public enum Notifications {
             if FileManager.default.createFile(atPath: path, contents: Data(message.utf8)) { notesFile = path }
         }
         defer { if !notesFile.isEmpty { try? FileManager.default.removeItem(atPath: notesFile) } }
-        let executable: Executable = program.contains("/")
-            ? .path(FilePath(program.hasPrefix("/") ? program : directory + "/" + program)) : .name(program)
-        var overrides: [Subprocess.Environment.Key: String?] = [
-            "RELFLOW_EVENT": event.event, "RELFLOW_TAG": event.tag ?? "", "RELFLOW_VERSION": event.version ?? "",
-            "RELFLOW_ENVIRONMENT": event.environment ?? "", "RELFLOW_NOTES_FILE": notesFile, "RELFLOW_REPO": directory,
-        ]
-        overrides["RELFLOW_COMMIT"] = event.commit ?? ""
-        let input = String(decoding: json(event), as: UTF8.self)
-        let limit = max(1, timeout.seconds)
+        let release = Publisher.Release(event: event.event, version: event.version ?? "", tag: event.tag ?? "", commit: event.commit ?? "",
+                                        previousTag: nil, gate: event.details["gate"]?.description ?? "", notesFile: notesFile,
+                                        repository: directory, environment: event.environment ?? "")
+        let run: PublisherRun
         do {
-            let result = try await Subprocess.run(
-                executable, arguments: Arguments(Array(command.dropFirst())),
-                environment: .inherit.updating(overrides), workingDirectory: FilePath(directory),
-                input: .string(input), output: .sequence, error: .combinedWithOutput
-            ) { execution -> Bool in
-                // Its output is read to the end (it ends when the command does) while a timer
-                // stops a command that takes too long.
-                try await withThrowingTaskGroup(of: Bool?.self) { group in
-                    group.addTask {
-                        for try await _ in execution.standardOutput.strings() {}
-                        return false
-                    }
-                    group.addTask {
-                        guard (try? await Task.sleep(nanoseconds: UInt64(limit) * 1_000_000_000)) != nil else { return nil }
-                        await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))])
-                        return true
-                    }
-                    var timedOut = false
-                    while let next = try await group.next() {
-                        if let next {
-                            if next { timedOut = true } else { group.cancelAll() }
-                        }
-                    }
-                    return timedOut
-                }
-            }
-            if result.closureResult {
-                return Outcome(target: shown, event: event.event, ok: false, message: "timed out after \(timeout.text)")
-            }
-            switch result.terminationStatus {
-            case .exited(0): return Outcome(target: shown, event: event.event, ok: true, message: "exit 0")
-            case .exited(let code): return Outcome(target: shown, event: event.event, ok: false, message: "exit \(code)")
-            case .signaled(let signal): return Outcome(target: shown, event: event.event, ok: false, message: "killed by signal \(signal)")
-            }
+            run = try await Publisher.run(command: command, release: release, directory: directory, timeout: timeout, echo: nil,
+                                          what: "notification", input: String(decoding: json(event), as: UTF8.self))
         } catch {
-            return Outcome(target: shown, event: event.event, ok: false, message: "cannot start it: \(error)")
+            return Outcome(target: shown, event: event.event, ok: false, message: error.message)
         }
+        return Outcome(target: shown, event: event.event, ok: run.succeeded, message: run.statusText)
     }
 
     /// One JSON line per failed notification, for `status` and for whoever looks later.
