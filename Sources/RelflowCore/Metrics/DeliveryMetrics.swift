@@ -82,10 +82,9 @@ public enum DeliveryMetrics {
         }
         for (k, entry) in entries.enumerated() {
             switch entry.event {
-            case .promote, .hotfixFinish:
-                if entry.event == .hotfixFinish && entry.details["promoted"]?.bool != true { break }
-                // hotfix-finish follows the promote that made the move: not a second placement.
-                if entry.event == .hotfixFinish, placement?.tag == entry.tag { break }
+            case .promote:
+                // Only promote and rollback move a branch (a hotfix is promoted too; its
+                // hotfix-finish entry records no move), as for the environment chain.
                 placement = (entry.tag, entry.event)
                 deliveredSincePlacement = false
             case .rollback:
