@@ -61,6 +61,20 @@ final class Chain: @unchecked Sendable {
     }
 
     func at(_ ref: String) throws -> String { try repo.git("rev-parse", "--verify", "-q", ref) }
+
+    /// Releases v0.1.0, installs the server hooks on the remote with this policy, pushes main,
+    /// the tags and the ledger, and records Grace's approval there. Returns the remote's path.
+    func serve() throws -> String {
+        #expect(relflow("release").status == 0)
+        let remote = p.remote
+        let install = runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", repo.path + "/.relflow.toml"],
+                                 cwd: repo.root, environment: repo.environment)
+        #expect(install.status == 0, "\(install)")
+        let first = repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"])
+        #expect(first.status == 0, "\(first)")
+        #expect(relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
+        return remote
+    }
 }
 
 @Suite("environments: staging before production")
@@ -178,14 +192,7 @@ struct EnvironmentServerTests {
     @Test func theServerRefusesProductionBeforeStagingWhateverTheClientSays() throws {
         let c = try Chain(soak: "3s")
         c.clock = nil
-        #expect(c.relflow("release").status == 0)
-        let remote = c.p.remote
-        let install = runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", c.repo.path + "/.relflow.toml"],
-                                 cwd: c.repo.root, environment: c.repo.environment)
-        #expect(install.status == 0, "\(install)")
-        let first = c.repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"])
-        #expect(first.status == 0, "\(first)")
-        #expect(c.relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
+        let remote = try c.serve()
 
         // A client that knows no staging (its own config) promotes straight to production:
         // the entry names no environment, so it is production's, and the server refuses it.
@@ -276,12 +283,7 @@ extension EnvironmentServerTests {
     /// from when it received that check.
     @Test func aBackdatedHealthResultDoesNotMakeTheSoakPass() throws {
         let c = try Chain(soak: "1h")
-        #expect(c.relflow("release").status == 0)
-        let remote = c.p.remote
-        #expect(runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", c.repo.path + "/.relflow.toml"],
-                           cwd: c.repo.root, environment: c.repo.environment).status == 0)
-        #expect(c.repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"]).status == 0)
-        #expect(c.relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
+        let remote = try c.serve()
         c.clock = Int64(Date().timeIntervalSince1970) - 7_200
         var r = c.relflow("promote", "--to", "staging", "--push", "origin")
         #expect(r.status == 0, "\(r)")
@@ -465,20 +467,10 @@ struct EnvironmentAttackTests {
         return id
     }
 
-    func server(_ c: Chain) throws -> String {
-        #expect(c.relflow("release").status == 0)
-        let remote = c.p.remote
-        #expect(runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", c.repo.path + "/.relflow.toml"],
-                           cwd: c.repo.root, environment: c.repo.environment).status == 0)
-        #expect(c.repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"]).status == 0)
-        #expect(c.relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
-        return remote
-    }
-
     @Test func handWrittenInitAndHotfixEntriesDoNotOpenTheChain() throws {
         let c = try Chain(soak: "1h")
         c.clock = nil
-        let remote = try server(c)
+        let remote = try c.serve()
         let serverRefs = { try c.repo.git(["for-each-ref"], cwd: remote) }
         // A hotfix-finish entry "placing" v0.1.0 in staging: it records no move, so it places
         // nothing (the server takes it, as it takes any well-formed entry).
@@ -498,7 +490,7 @@ struct EnvironmentAttackTests {
     @Test func aPushClaimingOldValuesTheServerDoesNotHaveIsRefusedWhole() throws {
         let c = try Chain()
         c.clock = nil
-        let remote = try server(c)
+        let remote = try c.serve()
         let serverLedger = try c.repo.git(["rev-parse", "refs/relflow/ledger"], cwd: remote)
         let entry = try forge(c.repo, event: "promote", summary: "promote v0.1.0 (auto)", tag: "v0.1.0",
                               details: ["gate": "auto", "reason": "every changed path is inside [gate] auto_paths", "environment": "staging"])
