@@ -15,11 +15,11 @@ all: build
 # through FoundationNetworking, which a static build links with -lcurl), installed with
 # apt-get when missing.
 deps:
-	@if ! pkg-config --exists libgit2 libcurl 2>/dev/null; then \
-	  echo "make: installing libgit2-dev, libcurl4-openssl-dev and pkg-config with apt-get"; \
+	@if ! pkg-config --exists libgit2 libcurl libdeflate 2>/dev/null; then \
+	  echo "make: installing libgit2-dev, libcurl4-openssl-dev, libdeflate-dev and pkg-config with apt-get"; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get install -y libgit2-dev libcurl4-openssl-dev pkg-config >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev libcurl4-openssl-dev pkg-config; }; \
+	  $$SUDO apt-get install -y libgit2-dev libcurl4-openssl-dev libdeflate-dev pkg-config >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev libcurl4-openssl-dev libdeflate-dev pkg-config; }; \
 	fi
 	@command -v git >/dev/null || { echo "make: git is required"; exit 1; }
 

@@ -3,6 +3,7 @@
 //
 // Layers, each a target with one job:
 //   CLibGit2         the C module map for the system's libgit2 (Debian: libgit2-dev)
+//   CLibDeflate      the C module map for libdeflate (Debian: libdeflate-dev): pack reads
 //   CZlibGuard       zlib's inflate with a guard against libgit2 1.5's loop on truncated objects
 //   Git              the only module that touches libgit2: safe value types, owned handles
 //   RelflowCore      the domain (Conventional Commits, SemVer, config, lint rules); no C
@@ -41,6 +42,13 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // Whole-buffer zlib decompression for the history reader's own pack reads.
+        .systemLibrary(
+            name: "CLibDeflate",
+            path: "Sources/CLibDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
         // zlib's inflate, guarded against libgit2 1.5's endless loop on a truncated object; and
         // the CA bundle libgit2's mbedTLS would parse on every start, not loaded (tls_roots.c).
         .target(
@@ -54,7 +62,7 @@ let package = Package(
                               "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path"]),
             ]
         ),
-        .target(name: "Git", dependencies: ["CLibGit2", "CZlibGuard"], swiftSettings: strict),
+        .target(name: "Git", dependencies: ["CLibGit2", "CLibDeflate", "CZlibGuard"], swiftSettings: strict),
         .target(
             name: "RelflowCore",
             dependencies: [

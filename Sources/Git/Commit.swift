@@ -216,7 +216,10 @@ extension Signature {
 extension Repository {
     /// One commit for the history reader: parsed from the raw object when it has the usual
     /// shape, else read by libgit2.
-    func commit(_ id: ObjectID, from odb: ObjectDatabase) throws(GitError) -> Commit {
+    func commit(_ id: ObjectID, from odb: ObjectDatabase, packs: PackReader? = nil) throws(GitError) -> Commit {
+        if let packs, let parsed = try packs.withObject(id, { (type, bytes) throws(GitError) -> Commit? in
+            type == 1 ? Commit(raw: bytes, id: id) : nil
+        }), let parsed { return parsed }
         let parsed = try odb.withObject(id) { (bytes, type) throws(GitError) -> Commit? in
             guard type == GIT_OBJECT_COMMIT else { return nil }
             return Commit(raw: bytes, id: id)

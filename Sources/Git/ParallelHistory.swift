@@ -27,11 +27,14 @@ extension Repository {
                                                 makeTransform: @escaping @Sendable () -> (Commit) -> T) throws(GitError) -> [[T]] {
         let state = SharedWalk(seeds: seeds)
         let chunkSize = 4096
+        // The packs, opened once for all threads (each then maps its own windows of them).
+        let packs = try Repository.open(at: gitDirectory).objectsDirectory.map { PackSet(objectsDirectory: $0) }
         let results = WorkerResults<T>(count: threads)
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             do throws(GitError) {
                 let repository = try Repository.open(at: gitDirectory)
                 let odb = try ObjectDatabase(repository)
+                let reader = packs.flatMap { PackReader($0) }
                 let transform = makeTransform()
                 // Fixed-size chunks: a growing array would hold up to twice its contents.
                 var chunks: [[T]] = []
@@ -41,7 +44,7 @@ extension Repository {
                     var stack = [seed]
                     while let id = stack.popLast() {
                         guard state.claim(id) else { continue }
-                        let commit = try repository.commit(id, from: odb)
+                        let commit = try repository.commit(id, from: odb, packs: reader)
                         out.append(transform(commit))
                         if out.count == chunkSize {
                             chunks.append(out)
