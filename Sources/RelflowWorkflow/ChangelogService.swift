@@ -345,7 +345,14 @@ public struct ReleasePlan: Sendable {
         // Oldest release first, oldest commit first: the first copy of a pick is kept.
         var dropped = Set<String>()
         var sources = Set<String>()
-        let picksBySection = sections.map { $0.members.filter { !graph.records[$0].parsed.cherryPickedFrom.isEmpty } }
+        var picks: [Int: [String]] = [:]
+        for section in sections {
+            for node in section.members where graph.records[node].mayBeCherryPick {
+                let sources = graph.parsed(node).cherryPickedFrom
+                if !sources.isEmpty { picks[node] = sources }
+            }
+        }
+        let picksBySection = sections.map { $0.members.filter { picks[$0] != nil } }
         if picksBySection.contains(where: { !$0.isEmpty }) {
             var present = Set<ObjectID>(minimumCapacity: graph.count)
             for section in sections { for node in section.members { present.insert(graph.records[node].id) } }
@@ -357,10 +364,10 @@ public struct ReleasePlan: Sendable {
                 if presentHex == nil { presentHex = present.map(\.hex) }
                 return presentHex?.contains { $0.hasPrefix(source.lowercased()) } ?? false
             }
-            for picks in picksBySection.reversed() {
+            for nodes in picksBySection.reversed() {
                 // Only the picks matter here: sort those, not the whole release.
-                for node in picks.sorted(by: { graph.times[$0] < graph.times[$1] }) {
-                    for source in graph.records[node].parsed.cherryPickedFrom {
+                for node in nodes.sorted(by: { graph.times[$0] < graph.times[$1] }) {
+                    for source in picks[node] ?? [] {
                         if isListed(source) || !sources.insert(source).inserted { dropped.insert(graph.records[node].id.hex) }
                     }
                 }
@@ -383,7 +390,9 @@ public struct ReleasePlan: Sendable {
 /// The commits of a history, read once, with their parents as indices. Keeps only what the
 /// changelog needs of each commit.
 struct HistoryGraph: Sendable {
-    /// What is kept of one commit.
+    /// What is kept of one commit: its message as stored, parsed only when a release that
+    /// lists it is built (most of a history's parse results would otherwise sit in memory
+    /// from the read to the end of the output).
     struct Record: Sendable {
         let id: ObjectID
         /// The first parent inline, the others (merges) in an array: most commits have one.
@@ -391,19 +400,54 @@ struct HistoryGraph: Sendable {
         let otherParents: [ObjectID]
         let time: Int64
         let author: Person
-        let parsed: ParsedMessage
+        let message: String
+        /// The message may name a commit it was cherry-picked from (a cheap test that never
+        /// misses one; the parse decides).
+        let mayBeCherryPick: Bool
 
-        init(_ commit: Commit, authors: AuthorTable, keepBody: Bool) {
+        init(_ commit: Commit, authors: AuthorTable) {
             id = commit.id
             firstParent = commit.parents.first
-            otherParents = Array(commit.parents.dropFirst())
+            otherParents = commit.parents.count > 1 ? Array(commit.parents.dropFirst()) : []
             time = commit.committer.time
             author = authors.person(name: commit.author.name, email: commit.author.email)
-            parsed = ConventionalCommitParser.parse(commit.message, keepBody: keepBody)
+            message = commit.message
+            mayBeCherryPick = Self.mentionsCherryPick(commit.message)
         }
 
         var parents: [ObjectID] { firstParent.map { [$0] + otherParents } ?? [] }
         var isMerge: Bool { !otherParents.isEmpty }
+
+        private static let cherryPickMark = Array("cherry picked from commit ".utf8)
+
+        static func mentionsCherryPick(_ message: String) -> Bool {
+            var message = message
+            return message.withUTF8 { bytes in
+                let mark = cherryPickMark
+                guard bytes.count >= mark.count else { return false }
+                var i = 0
+                let last = bytes.count - mark.count
+                while i <= last {
+                    // `git cherry-pick -x` writes the line at the end: most messages hold no 'y'
+                    // followed by " picked", so the first byte filters nearly everything.
+                    if bytes[i] == 0x63, bytes[i + 1] == 0x68 {  // "ch"
+                        var k = 2
+                        while k < mark.count && bytes[i + k] == mark[k] { k += 1 }
+                        if k == mark.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// Whether parsed messages keep their bodies (outputs that show no body drop them).
+    var keepBodies = true
+
+    /// The message of `node`, parsed.
+    func parsed(_ node: Int) -> ParsedMessage {
+        ConventionalCommitParser.parse(records[node].message, keepBody: keepBodies)
     }
 
     /// The commits as read (in no particular order).
@@ -435,6 +479,7 @@ struct HistoryGraph: Sendable {
     static func read(_ repo: Repository, tips: [ObjectID], hidden: [ObjectID], boundary: Set<ObjectID>,
                      seeds: [ObjectID], keepBodies: Bool, progress: ProgressCounter? = nil) throws(RelflowError) -> HistoryGraph {
         var graph = HistoryGraph()
+        graph.keepBodies = keepBodies
         do {
             if hidden.isEmpty && boundary.isEmpty {
                 var allSeeds = tips
@@ -447,14 +492,14 @@ struct HistoryGraph: Sendable {
                     return { commit in
                         pending += 1
                         if pending == 512 { progress?.add(pending); pending = 0 }
-                        return Record(commit, authors: authors, keepBody: keepBodies)
+                        return Record(commit, authors: authors)
                     }
                 })
             } else {
                 let authors = AuthorTable()
                 var read: [Record] = []
                 try repo.forEachCommit(from: tips, hiding: hidden, boundary: boundary) {
-                    read.append(Record($0, authors: authors, keepBody: keepBodies))
+                    read.append(Record($0, authors: authors))
                     if read.count % 512 == 0 { progress?.add(512) }
                 }
                 graph.records = PartedArray(parts: [read])
@@ -525,7 +570,7 @@ struct HistoryGraph: Sendable {
             return ta != tb ? ta > tb : rank[a] < rank[b]
         }.map { node in
             let r = records[node]
-            return SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge, parsed: r.parsed)
+            return SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge, parsed: parsed(node))
         }
     }
 }
