@@ -42,6 +42,10 @@ public struct RelflowConfig: Sendable, Equatable {
         /// The version a tag name stands for under one of the prefixes, nil when it is none.
         /// The longest matching prefix wins, so `v1.2.3` under `["", "v"]` is still 1.2.3.
         public func version(ofTag name: String) -> SemVer? {
+            if prefixes.count == 1 {
+                let prefix = prefixes[0]
+                return name.hasPrefix(prefix) ? SemVer(String(name.dropFirst(prefix.count))) : nil
+            }
             for prefix in prefixes.sorted(by: { $0.count > $1.count }) where name.hasPrefix(prefix) {
                 if let version = SemVer(String(name.dropFirst(prefix.count))) { return version }
             }

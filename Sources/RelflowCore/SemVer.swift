@@ -19,37 +19,72 @@ public struct SemVer: Hashable, Sendable, Comparable, CustomStringConvertible, C
     /// Parses exactly the SemVer 2.0.0 grammar; nil for anything else (`1.2`, `01.2.3`,
     /// `1.2.3-`, `1.2.3-01`, `v1.2.3`).
     public init?(_ text: String) {
-        var rest = Substring(text)
-        var build: [String] = []
-        if let plus = rest.firstIndex(of: "+") {
-            let parts = rest[rest.index(after: plus)...].split(separator: ".", omittingEmptySubsequences: false)
-            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(SemVer.isIdentifierCharacter) }) else { return nil }
-            build = parts.map(String.init)
-            rest = rest[..<plus]
-        }
-        var prerelease: [String] = []
-        if let dash = rest.firstIndex(of: "-") {
-            let parts = rest[rest.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false)
-            for part in parts {
-                guard !part.isEmpty, part.allSatisfy(SemVer.isIdentifierCharacter) else { return nil }
-                if part.allSatisfy(\.isASCIIDigit), part.count > 1, part.first == "0" { return nil }
-            }
-            prerelease = parts.map(String.init)
-            rest = rest[..<dash]
-        }
-        let core = rest.split(separator: ".", omittingEmptySubsequences: false)
-        guard core.count == 3 else { return nil }
-        var numbers: [UInt64] = []
-        for part in core {
-            guard !part.isEmpty, part.allSatisfy(\.isASCIIDigit), !(part.count > 1 && part.first == "0"),
-                  let value = UInt64(part) else { return nil }
-            numbers.append(value)
-        }
-        self.init(numbers[0], numbers[1], numbers[2], prerelease: prerelease, build: build)
+        var text = text
+        guard let parsed = text.withUTF8({ SemVer.parse($0) }) else { return nil }
+        self = parsed
     }
 
-    private static func isIdentifierCharacter(_ c: Character) -> Bool {
-        c.isASCII && (c.isLetter || c.isNumber || c == "-")
+    /// The grammar on bytes: thousands of tags are parsed on every run, and a `Character`
+    /// walk cost more than reading the tags. Any byte outside ASCII fails, as it would in
+    /// every part of the grammar.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> SemVer? {
+        let n = bytes.count
+        var end = n
+        var build: [String] = []
+        if let plus = bytes.firstIndex(of: UInt8(ascii: "+")) {
+            guard let parts = identifiers(bytes, plus + 1, n, numericLeadingZero: true) else { return nil }
+            build = parts
+            end = plus
+        }
+        var prerelease: [String] = []
+        if let dash = bytes[0..<end].firstIndex(of: UInt8(ascii: "-")) {
+            guard let parts = identifiers(bytes, dash + 1, end, numericLeadingZero: false) else { return nil }
+            prerelease = parts
+            end = dash
+        }
+        var numbers: [UInt64] = []
+        var i = 0
+        while numbers.count < 3 {
+            let start = i
+            var value: UInt64 = 0
+            while i < end, bytes[i] >= 48, bytes[i] <= 57 {
+                let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times.addingReportingOverflow(UInt64(bytes[i] - 48))
+                guard !o1, !o2 else { return nil }
+                value = sum
+                i += 1
+            }
+            guard i > start, !(i - start > 1 && bytes[start] == 48) else { return nil }
+            numbers.append(value)
+            if numbers.count < 3 {
+                guard i < end, bytes[i] == UInt8(ascii: ".") else { return nil }
+                i += 1
+            }
+        }
+        guard i == end else { return nil }
+        return SemVer(numbers[0], numbers[1], numbers[2], prerelease: prerelease, build: build)
+    }
+
+    /// Dot-separated identifiers of `[0-9A-Za-z-]`, none empty; nil otherwise (and for a
+    /// numeric identifier with a leading zero unless `numericLeadingZero`).
+    private static func identifiers(_ bytes: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, numericLeadingZero: Bool) -> [String]? {
+        var parts: [String] = []
+        var start = from
+        var i = from
+        while true {
+            if i == to || bytes[i] == UInt8(ascii: ".") {
+                guard i > start else { return nil }
+                let part = UnsafeBufferPointer(rebasing: bytes[start..<i])
+                if !numericLeadingZero, part.count > 1, part[0] == 48, part.allSatisfy({ $0 >= 48 && $0 <= 57 }) { return nil }
+                parts.append(String(decoding: part, as: UTF8.self))
+                if i == to { return parts }
+                start = i + 1
+            } else {
+                let b = bytes[i]
+                guard (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == UInt8(ascii: "-") else { return nil }
+            }
+            i += 1
+        }
     }
 
     public var isPrerelease: Bool { !prerelease.isEmpty }

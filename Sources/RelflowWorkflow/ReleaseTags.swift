@@ -32,13 +32,14 @@ public struct ReleaseTagIndex: Sendable {
     public init(tags: [ReleaseTag], ignored: [String]) {
         // Sorted by index: a ReleaseTag is large, and moving thousands of them around in a
         // sort costs more than comparing their versions.
-        let versions = tags.map(\.version)
+        // The numbers in dense arrays: the comparison touches no reference-counted field
+        // until two versions tie on all three.
+        let majors = tags.map(\.version.major), minors = tags.map(\.version.minor), patches = tags.map(\.version.patch)
         let order = tags.indices.sorted { a, b in
-            let va = versions[a], vb = versions[b]
-            if va.major != vb.major { return va.major > vb.major }
-            if va.minor != vb.minor { return va.minor > vb.minor }
-            if va.patch != vb.patch { return va.patch > vb.patch }
-            let c = SemVer.compare(va, vb)
+            if majors[a] != majors[b] { return majors[a] > majors[b] }
+            if minors[a] != minors[b] { return minors[a] > minors[b] }
+            if patches[a] != patches[b] { return patches[a] > patches[b] }
+            let c = SemVer.compare(tags[a].version, tags[b].version)
             return c != 0 ? c > 0 : tags[a].name < tags[b].name
         }
         self.tags = order.map { tags[$0] }

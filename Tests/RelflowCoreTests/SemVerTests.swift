@@ -81,4 +81,62 @@ struct SemVerTests {
             (error as? RelflowError)?.message.contains("has no next pre-release") == true
         }
     }
+
+    /// The byte parser against the grammar as first written on `Character`s, on random
+    /// strings made of the characters that matter (and a few that must fail).
+    @Test func byteParserMatchesTheCharacterGrammar() {
+        func reference(_ text: String) -> SemVer? {
+            func isIdentifier(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "-") }
+            var rest = Substring(text)
+            var build: [String] = []
+            if let plus = rest.firstIndex(of: "+") {
+                let parts = rest[rest.index(after: plus)...].split(separator: ".", omittingEmptySubsequences: false)
+                guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(isIdentifier) }) else { return nil }
+                build = parts.map(String.init)
+                rest = rest[..<plus]
+            }
+            var prerelease: [String] = []
+            if let dash = rest.firstIndex(of: "-") {
+                let parts = rest[rest.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false)
+                for part in parts {
+                    guard !part.isEmpty, part.allSatisfy(isIdentifier) else { return nil }
+                    if part.allSatisfy(\.isASCIIDigit), part.count > 1, part.first == "0" { return nil }
+                }
+                prerelease = parts.map(String.init)
+                rest = rest[..<dash]
+            }
+            let core = rest.split(separator: ".", omittingEmptySubsequences: false)
+            guard core.count == 3 else { return nil }
+            var numbers: [UInt64] = []
+            for part in core {
+                guard !part.isEmpty, part.allSatisfy(\.isASCIIDigit), !(part.count > 1 && part.first == "0"),
+                      let value = UInt64(part) else { return nil }
+                numbers.append(value)
+            }
+            return SemVer(numbers[0], numbers[1], numbers[2], prerelease: prerelease, build: build)
+        }
+        let alphabet: [String] = ["0", "1", "2", "9", ".", ".", "-", "+", "a", "Z", "x", "0", "1", "é", "\u{301}", " ", "_",
+                                  "18446744073709551615", "18446744073709551616", "\r\n"]
+        var generator = SystemRandomNumberGenerator()
+        var valid = 0
+        func piece(_ count: ClosedRange<Int>) -> String {
+            (0..<Int.random(in: count, using: &generator)).map { _ in alphabet.randomElement(using: &generator) ?? "" }.joined()
+        }
+        for round in 0..<20_000 {
+            // Half shaped like a version (with random damage), half anything.
+            func number() -> String { Int.random(in: 0..<10, using: &generator) == 0 ? piece(1...2) : String(Int.random(in: 0...120, using: &generator)) }
+            let text = round % 2 == 0
+                ? [number(), number(), number()].joined(separator: ".") + (Bool.random() ? "-" + piece(1...4) : "")
+                    + (Bool.random() ? "+" + piece(1...3) : "")
+                : piece(0...12)
+            let expected = reference(text)
+            #expect(SemVer(text) == expected, "\(text.debugDescription)")
+            if expected != nil { valid += 1 }
+        }
+        for text in ["1.2.3", "1.2.3-rc.1", "1.2.3-rc.01", "1.2.3+01", "1.2.3-0a", "01.2.3", "1.2", "1.2.3.4", "1.2.3-", "1.2.3+",
+                     "1.2.3-a..b", "18446744073709551615.0.0", "18446744073709551616.0.0", "1.2.3-é", "1.2.3+a+b"] {
+            #expect(SemVer(text) == reference(text), "\(text)")
+        }
+        #expect(valid > 1_000)
+    }
 }
