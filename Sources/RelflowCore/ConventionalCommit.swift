@@ -460,8 +460,31 @@ public enum ConventionalCommitParser {
         return String(token)
     }
 
+    /// What `parse(message).cherryPickedFrom` holds, without the rest of the parse: every
+    /// `(cherry picked from commit <id>)` line after the header.
+    public static func cherryPickSources(in message: String) -> [String] {
+        MessageLines(committed: message).lines.dropFirst().compactMap { cherryPickSource($0.text) }
+    }
+
+    private static let cherryPickPrefix = Array("(cherry picked from commit ".utf8)
+
     static func cherryPickSource(_ line: String) -> String? {
         let prefix = "(cherry picked from commit "
+        // On bytes first: nearly every line fails on its first bytes, and an ASCII line
+        // (every real one) is decided here; the rest by the `Character` rules below.
+        var copy = line
+        let quick: String?? = copy.withUTF8 { bytes in
+            let mark = cherryPickPrefix
+            guard bytes.count > mark.count, bytes[0] == mark[0], bytes[1] == mark[1] else { return .some(nil) }
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            guard bytes.starts(with: mark), bytes[bytes.count - 1] == UInt8(ascii: ")") else { return .some(nil) }
+            let id = UnsafeBufferPointer(rebasing: bytes[mark.count..<(bytes.count - 1)])
+            guard id.count >= 7, id.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) }) else {
+                return .some(nil)
+            }
+            return .some(String(decoding: id, as: UTF8.self))
+        }
+        if let quick { return quick }
         guard line.hasPrefix(prefix), line.hasSuffix(")") else { return nil }
         let id = line.dropFirst(prefix.count).dropLast()
         return id.count >= 7 && id.allSatisfy(\.isHexDigit) ? String(id) : nil

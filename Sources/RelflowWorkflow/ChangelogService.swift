@@ -345,23 +345,32 @@ public struct ReleasePlan: Sendable {
         // Oldest release first, oldest commit first: the first copy of a pick is kept.
         var dropped = Set<String>()
         var sources = Set<String>()
+        // Dense arrays by node: a history's worth of dictionary and set operations cost more
+        // than the picks themselves.
         var picks: [Int: [String]] = [:]
+        var listed = [Bool](repeating: false, count: graph.count)
+        var picksBySection: [[Int]] = []
+        picksBySection.reserveCapacity(sections.count)
         for section in sections {
-            for node in section.members where graph.records[node].mayBeCherryPick {
-                let sources = graph.parsed(node).cherryPickedFrom
-                if !sources.isEmpty { picks[node] = sources }
+            var found: [Int] = []
+            for node in section.members {
+                listed[node] = true
+                guard graph.pickCandidates[node] else { continue }
+                let sources = ConventionalCommitParser.cherryPickSources(in: graph.records[node].message)
+                if !sources.isEmpty {
+                    picks[node] = sources
+                    found.append(node)
+                }
             }
+            picksBySection.append(found)
         }
-        let picksBySection = sections.map { $0.members.filter { picks[$0] != nil } }
-        if picksBySection.contains(where: { !$0.isEmpty }) {
-            var present = Set<ObjectID>(minimumCapacity: graph.count)
-            for section in sections { for node in section.members { present.insert(graph.records[node].id) } }
+        if !picks.isEmpty {
             var presentHex: [String]?
             func isListed(_ source: String) -> Bool {
-                if source.utf8.count == 40, let id = ObjectID(hex: source) { return present.contains(id) }
+                if source.utf8.count == 40, let id = ObjectID(hex: source) { return graph.index[id].map { listed[$0] } ?? false }
                 guard source.utf8.count >= 7 else { return false }
                 // An abbreviated id: compare against the listed ids' hex, made once when needed.
-                if presentHex == nil { presentHex = present.map(\.hex) }
+                if presentHex == nil { presentHex = listed.indices.filter { listed[$0] }.map { graph.records[$0].id.hex } }
                 return presentHex?.contains { $0.hasPrefix(source.lowercased()) } ?? false
             }
             for nodes in picksBySection.reversed() {
@@ -469,6 +478,8 @@ struct HistoryGraph: Sendable {
     var count: Int { records.count }
     /// Each commit's committer time by node, in a dense array for the hot loops.
     var times: [Int64] = []
+    /// `Record.mayBeCherryPick` by node.
+    var pickCandidates: [Bool] = []
     /// The nodes the tips reach.
     var nodes: [Int] { (0..<records.count).filter { reachable[$0] } }
 
@@ -513,10 +524,12 @@ struct HistoryGraph: Sendable {
         let count = graph.records.count
         graph.index.reserveCapacity(count)
         graph.times.reserveCapacity(count)
+        graph.pickCandidates.reserveCapacity(count)
         for i in 0..<count {
-            let id = graph.records[i].id
-            graph.index[id] = i
-            graph.times.append(graph.records[i].time)
+            let record = graph.records[i]
+            graph.index[record.id] = i
+            graph.times.append(record.time)
+            graph.pickCandidates.append(record.mayBeCherryPick)
         }
         graph.parentStart.reserveCapacity(count + 1)
         graph.parentList.reserveCapacity(count + count / 8)
