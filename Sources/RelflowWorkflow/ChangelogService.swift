@@ -73,13 +73,13 @@ public struct ChangelogService {
                 end += 1
             }
             defer { start = end }
-            let texts = parallelMap(Array(start..<end), minimumCount: 2) { i -> String in
+            let texts = parallelMap(Array(start..<end), minimumCount: 2) { i -> [UInt8] in
                 let release = builder.build(plan.release(i), dropping: plan.droppedPicks)
                 switch format {
                 case .defaultMarkdown:
-                    return ChangelogRenderer.defaultMarkdown(ChangelogDocument(repository: repository, releases: [release]), header: false)
+                    return Array(ChangelogRenderer.defaultMarkdown(ChangelogDocument(repository: repository, releases: [release]), header: false).utf8)
                 case .json:
-                    return (i > 0 ? ",\n" : "") + ((try? ChangelogJSON.release(release)) ?? "{}")
+                    return (i > 0 ? Array(",\n".utf8) : []) + ChangelogJSON.releaseBytes(release)
                 }
             }
             texts.forEach(output.write)

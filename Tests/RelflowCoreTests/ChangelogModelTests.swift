@@ -115,4 +115,33 @@ struct ChangelogJSONTests {
         let empty = ChangelogDocument(repository: nil, releases: [])
         #expect(try ChangelogJSON.text(empty) == String(decoding: try encoder.encode(empty), as: UTF8.self) + "\n")
     }
+
+    /// The field-by-field writer against `JSONEncoder` on random releases: every optional
+    /// present and absent, empty and full arrays, and strings with every kind of character.
+    @Test func writerMakesTheEncodersBytes() throws {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["a", "Z", " ", "/", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{0}", "\u{1f}", "\u{7f}", "é", "😀",
+                      "\u{2028}", "\u{301}", "<b>", "&", "#12", "\r\n"]
+        func text() -> String {
+            (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+        }
+        func maybe() -> String? { Bool.random(using: &generator) ? text() : nil }
+        func some<T>(_ make: () -> T) -> [T] { (0..<Int.random(in: 0...2, using: &generator)).map { _ in make() } }
+        func person() -> Person { Person(name: text(), email: text()) }
+        func commit() -> ChangelogCommit {
+            ChangelogCommit(id: text(), shortId: text(), type: maybe(), scope: maybe(), description: text(), body: text(),
+                            breaking: Bool.random(using: &generator), breakingNotes: some(text),
+                            issues: some { IssueReference(number: Int.random(in: -5...100_000, using: &generator), url: maybe()) },
+                            footers: some { ChangelogFooter(token: text(), value: text()) }, refs: some(text), author: person(),
+                            coAuthors: some(person), date: text(), url: maybe())
+        }
+        for _ in 0..<300 {
+            let release = ChangelogRelease(version: maybe(), tag: maybe(), previousTag: maybe(), date: maybe(),
+                                           unreleased: Bool.random(using: &generator), prerelease: Bool.random(using: &generator),
+                                           compareUrl: maybe(), breaking: some(commit),
+                                           groups: some { ChangelogGroup(title: text(), type: maybe(), commits: some(commit)) },
+                                           contributors: some(person), commitCount: Int.random(in: 0...9_999, using: &generator))
+            #expect(try ChangelogJSON.release(release) == ChangelogJSON.encodedRelease(release))
+        }
+    }
 }

@@ -78,6 +78,16 @@ struct RealShapeTests {
         #expect(all.isSubset(of: Set(listed)))
         #expect(listed.count == Set(listed).count)
 
+        // The JSON written release by release, field by field, is what `JSONEncoder` makes of
+        // the whole document.
+        var whole = ChangelogService(context: try Self.context(repo))
+        let document = try whole.document(scope: .full)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = repo.relflow("changelog", "--format", "json")
+        #expect(json.status == 0)
+        #expect(json.stdout == String(decoding: try encoder.encode(document), as: UTF8.self) + "\n")
+
         // `version --next` names the release that decided it, and says the same as in-process.
         let next = try VersionQuery(context: context).next()
         let cli = repo.relflow("version", "--next")
