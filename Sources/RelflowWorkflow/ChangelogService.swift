@@ -461,7 +461,7 @@ struct HistoryGraph: Sendable {
 
     /// The commits as read (in no particular order).
     var records = PartedArray<Record>()
-    var index: [ObjectID: Int] = [:]
+    var index = ObjectIDTable()
     /// Parents as indices, all in one array: those of node i are
     /// `parentList[parentStart[i]..<parentStart[i + 1]]`.
     var parentStart: [Int32] = []
@@ -522,12 +522,12 @@ struct HistoryGraph: Sendable {
         }
         Trace.mark("read \(graph.records.count) commits")
         let count = graph.records.count
-        graph.index.reserveCapacity(count)
+        graph.index = ObjectIDTable(minimumCapacity: count)
         graph.times.reserveCapacity(count)
         graph.pickCandidates.reserveCapacity(count)
         for i in 0..<count {
             let record = graph.records[i]
-            graph.index[record.id] = i
+            graph.index.set(record.id, i)
             graph.times.append(record.time)
             graph.pickCandidates.append(record.mayBeCherryPick)
         }

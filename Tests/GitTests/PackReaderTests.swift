@@ -140,3 +140,32 @@ struct PackReaderTests {
         #expect(try reader.withObject(other) { (t, _) throws(GitError) in t } == 1)
     }
 }
+
+@Suite("Object id table")
+struct ObjectIDTableTests {
+    /// Against a `Dictionary`: random ids, ids that share their first bytes (one probe chain),
+    /// growth from the smallest size, values overwritten, ids never set.
+    @Test func answersLikeADictionary() {
+        var generator = SystemRandomNumberGenerator()
+        var table = ObjectIDTable()
+        var reference: [ObjectID: Int] = [:]
+        var ids: [ObjectID] = []
+        for i in 0..<20_000 {
+            let a = i % 5 == 0 ? UInt64(i % 3) : UInt64.random(in: .min ... .max, using: &generator)
+            let id = ObjectID(a: a, b: UInt64.random(in: .min ... .max, using: &generator), c: UInt32(i))
+            ids.append(id)
+            table.set(id, i)
+            reference[id] = i
+        }
+        for (k, id) in ids.enumerated() where k % 7 == 0 {
+            table.set(id, k * 2)
+            reference[id] = k * 2
+        }
+        #expect(table.count == reference.count)
+        for id in ids { #expect(table[id] == reference[id]) }
+        for i in 0..<1_000 {
+            let absent = ObjectID(a: UInt64(i % 3), b: 0, c: UInt32(i))
+            #expect(table[absent] == reference[absent])
+        }
+    }
+}
