@@ -123,6 +123,15 @@ final class PackSet: @unchecked Sendable {
         }
     }
 
+    /// Drops the index pages this process holds (the kernel keeps them cached): a long read
+    /// touches nearly every page of a large index, and the kernel maps the pages around
+    /// each one it faults in, so a few hundred lookups can make a whole index resident.
+    func releaseResidentPages() {
+        for pack in packs {
+            madvise(UnsafeMutableRawPointer(mutating: pack.indexBase), pack.indexLength, MADV_DONTNEED)
+        }
+    }
+
     private static func open(index indexPath: String, pack packPath: String) -> Pack? {
         let indexFD = Glibc.open(indexPath, O_RDONLY | O_CLOEXEC)
         guard indexFD >= 0 else { return nil }
@@ -166,7 +175,7 @@ final class PackSet: @unchecked Sendable {
 /// One thread's reader of a `PackSet`: its own windows on the packs, its own decompressor,
 /// its own cache of delta bases. Not thread-safe; one per thread.
 final class PackReader {
-    private let set: PackSet
+    let set: PackSet
     private let decompressor: OpaquePointer
     private var windows: [Window] = []
     private var clock = 0
@@ -222,6 +231,29 @@ final class PackReader {
             lastPack = index
             guard let (type, size) = read(pack: index, at: offset, depth: 0) else { return nil }
             return try body(type, UnsafeRawBufferPointer(start: buffer, count: size))
+        }
+        return nil
+    }
+
+    /// The object's type (1–4) from the headers of its delta chain, without decompressing it;
+    /// nil when it is not read here.
+    func type(of id: ObjectID) -> Int? {
+        let packs = set.packs
+        for k in 0..<packs.count {
+            let index = k == 0 ? lastPack : (k <= lastPack ? k - 1 : k)
+            guard var offset = packs[index].offset(of: id) else { continue }
+            lastPack = index
+            for _ in 0..<Self.maximumDeltaDepth {
+                guard let header = objectHeader(pack: index, at: offset) else { return nil }
+                switch header.type {
+                case 1, 2, 3, 4: return header.type
+                case 6, 7:
+                    guard let base = header.baseOffset else { return nil }
+                    offset = base
+                default: return nil
+                }
+            }
+            return nil
         }
         return nil
     }
@@ -437,6 +469,17 @@ extension ObjectID {
 }
 
 extension Repository {
+    /// This handle's own pack reader, made on first use (a handle is used by one thread).
+    var packReader: PackReader? {
+        if case .made(let reader) = packReaderState { return reader }
+        let reader = objectsDirectory.flatMap { PackReader(PackSet(objectsDirectory: $0)) }
+        packReaderState = .made(reader)
+        return reader
+    }
+
+    /// The packs of `packReader`, for readers on other threads.
+    var packSet: PackSet? { packReader?.set }
+
     /// The folder of the repository's objects (the common one for a linked work tree).
     var objectsDirectory: String? {
         var buffer = git_buf()

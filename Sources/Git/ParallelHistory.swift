@@ -22,19 +22,22 @@ extension Repository {
     /// threads take seeds from a common queue. A seed that is not in the tip's history adds
     /// the commits only it reaches; callers drop those by reachability afterwards.
     /// `makeTransform` is called once per thread, so a transform may keep state of its own.
-    public static func readHistory<T: Sendable>(gitDirectory: String, seeds: [ObjectID], boundary: Set<ObjectID> = [],
-                                                threads: Int = Repository.historyThreads,
-                                                makeTransform: @escaping @Sendable () -> (Commit) -> T) throws(GitError) -> [[T]] {
+    public func readHistory<T: Sendable>(seeds: [ObjectID], boundary: Set<ObjectID> = [],
+                                         threads: Int = Repository.historyThreads,
+                                         makeTransform: @escaping @Sendable () -> (Commit) -> T) throws(GitError) -> [[T]] {
+        let gitDirectory = self.gitDirectory
         let state = SharedWalk(seeds: seeds)
         let chunkSize = 4096
-        // The packs, opened once for all threads (each then maps its own windows of them).
-        let packs = try Repository.open(at: gitDirectory).objectsDirectory.map { PackSet(objectsDirectory: $0) }
+        // This handle's packs, shared by all threads (each maps its own windows of them);
+        // afterwards the index pages the read made resident are let go.
+        let packs = packSet
+        defer { packs?.releaseResidentPages() }
         let results = WorkerResults<T>(count: threads)
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             do throws(GitError) {
                 let repository = try Repository.open(at: gitDirectory)
-                let odb = try ObjectDatabase(repository)
                 let reader = packs.flatMap { PackReader($0) }
+                let odb = try ObjectDatabase(repository, packs: reader)
                 let transform = makeTransform()
                 // Fixed-size chunks: a growing array would hold up to twice its contents.
                 var chunks: [[T]] = []

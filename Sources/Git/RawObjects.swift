@@ -4,18 +4,32 @@ import CLibGit2
 /// header fields: no libgit2 object is built, no message is copied.
 final class ObjectDatabase {
     let pointer: OpaquePointer
+    /// relflow's own reader of the packs, tried first; what it does not read, libgit2 does.
+    private let packs: PackReader?
 
-    init(_ repository: Repository) throws(GitError) {
+    init(_ repository: Repository, packs: PackReader? = nil) throws(GitError) {
         var odb: OpaquePointer?
         try check(git_repository_odb(&odb, repository.pointer), "open the object database")
         guard let odb else { throw GitError(code: -1, message: "no object database", operation: "open the object database") }
         pointer = odb
+        self.packs = packs ?? repository.packReader
     }
 
     deinit { git_odb_free(pointer) }
 
+    private static func gitType(_ number: Int) -> git_object_t {
+        switch number {
+        case 1: return GIT_OBJECT_COMMIT
+        case 2: return GIT_OBJECT_TREE
+        case 3: return GIT_OBJECT_BLOB
+        case 4: return GIT_OBJECT_TAG
+        default: return GIT_OBJECT_INVALID
+        }
+    }
+
     /// The object's type, from its header (no full read where the pack allows it).
     func type(of id: ObjectID) throws(GitError) -> git_object_t {
+        if let packs, let number = packs.type(of: id) { return Self.gitType(number) }
         var oid = id.gitOID
         var size = 0
         var type = GIT_OBJECT_INVALID
@@ -25,6 +39,9 @@ final class ObjectDatabase {
 
     /// Calls `body` with the object's bytes and type; the bytes live only during the call.
     func withObject<T>(_ id: ObjectID, _ body: (UnsafeRawBufferPointer, git_object_t) throws(GitError) -> T) throws(GitError) -> T {
+        if let packs, let result = try packs.withObject(id, { (number, bytes) throws(GitError) in try body(bytes, Self.gitType(number)) }) {
+            return result
+        }
         var oid = id.gitOID
         var object: OpaquePointer?
         try check(git_odb_read(&object, pointer, &oid), "read object \(id.short())")

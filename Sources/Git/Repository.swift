@@ -11,6 +11,13 @@ import Darwin
 public final class Repository {
     let pointer: OpaquePointer
 
+    enum PackReaderState {
+        case notMade
+        case made(PackReader?)
+    }
+    /// See `packReader`.
+    var packReaderState = PackReaderState.notMade
+
     private init(pointer: OpaquePointer) {
         self.pointer = pointer
     }

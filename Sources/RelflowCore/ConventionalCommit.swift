@@ -155,8 +155,9 @@ public enum ConventionalCommitParser {
                                         message: "the body must begin one blank line after the header",
                                         hint: "leave line \(headerLine.number + 1) empty"))
         }
-        let sections = splitBodyAndFooters(rest, problems: &problems)
-        let reverted = revertedCommitIDs(in: rest)
+        // A message of one line (most of them) has no body to split.
+        let sections = rest.isEmpty ? Sections.none : splitBodyAndFooters(rest, problems: &problems)
+        let reverted = rest.isEmpty ? [] : revertedCommitIDs(in: rest)
 
         if isMergeHeader(header) {
             return ParsedMessage(kind: .merge, header: header, commit: nil, problems: [],
@@ -325,6 +326,9 @@ public enum ConventionalCommitParser {
         var bodyBreakingNotes: [String]
         var cherryPicks: [String]
         var footerProblems: [LintProblem]
+
+        /// What `splitBodyAndFooters([])` returns.
+        static let none = Sections(body: "", footers: [], bodyBreakingNotes: [], cherryPicks: [], footerProblems: [])
     }
 
     static func splitBodyAndFooters(_ lines: [MessageLines.Line], problems: inout [LintProblem]) -> Sections {

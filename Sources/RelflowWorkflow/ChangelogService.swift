@@ -496,7 +496,7 @@ struct HistoryGraph: Sendable {
                 var allSeeds = tips
                 var seen = Set(tips)
                 for seed in seeds where seen.insert(seed).inserted { allSeeds.append(seed) }
-                graph.records = PartedArray(parts: try Repository.readHistory(gitDirectory: repo.gitDirectory, seeds: allSeeds,
+                graph.records = PartedArray(parts: try repo.readHistory(seeds: allSeeds,
                                                                               boundary: boundary) {
                     let authors = AuthorTable()
                     var pending = 0

@@ -76,6 +76,7 @@ struct PackReaderTests {
             let id = try #require(ObjectID(hex: hex))
             let read = try reader.withObject(id) { (t, raw) throws(GitError) in (t, Data(raw)) }
             #expect(read?.0 == Self.typeNumbers[type], "type of \(hex)")
+            #expect(reader.type(of: id) == Self.typeNumbers[type], "type from the headers of \(hex)")
             #expect(read?.1 == bytes, "bytes of \(type) \(hex)")
         }
     }
@@ -113,7 +114,7 @@ struct PackReaderTests {
         #expect(try reader.withObject(head) { (t, _) throws(GitError) in t } == 1)
 
         let tip = try #require(ObjectID(hex: loose))
-        let parts = try Repository.readHistory(gitDirectory: repo.path + "/.git", seeds: [tip]) { { commit in commit.id.hex + " " + commit.summary } }
+        let parts = try Repository.open(at: repo.path + "/.git").readHistory(seeds: [tip]) { { commit in commit.id.hex + " " + commit.summary } }
         let read = Set(parts.flatMap { $0 })
         let expected = Set(try repo.git("log", "--format=%H %s").split(separator: "\n").map(String.init))
         #expect(read == expected)
