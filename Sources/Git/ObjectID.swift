@@ -61,13 +61,20 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// The 40-character lowercase hexadecimal form.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(40)
-        for i in 0..<8 { let byte = UInt8(truncatingIfNeeded: a >> (56 - 8 * UInt64(i))); out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
-        for i in 0..<8 { let byte = UInt8(truncatingIfNeeded: b >> (56 - 8 * UInt64(i))); out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
-        for i in 0..<4 { let byte = UInt8(truncatingIfNeeded: c >> (24 - 8 * UInt32(i))); out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 15)]) }
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 40) { out in
+            let digits: StaticString = "0123456789abcdef"
+            func put(_ word: UInt64, bytes: Int, at start: Int) {
+                for i in 0..<bytes {
+                    let byte = Int(truncatingIfNeeded: word >> UInt64(8 * (bytes - 1 - i))) & 0xFF
+                    out[start + 2 * i] = digits.utf8Start[byte >> 4]
+                    out[start + 2 * i + 1] = digits.utf8Start[byte & 15]
+                }
+            }
+            put(a, bytes: 8, at: 0)
+            put(b, bytes: 8, at: 16)
+            put(UInt64(c), bytes: 4, at: 32)
+            return 40
+        }
     }
 
     /// The first `length` hexadecimal digits (git's default abbreviation is 7).

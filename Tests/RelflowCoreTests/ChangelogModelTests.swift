@@ -51,6 +51,19 @@ struct ChangelogModelTests {
         #expect(isoDate(951_782_400) == "2000-02-29")
         #expect(isoDate(1_700_000_000) == "2023-11-14")
         #expect(isoDate(-86_400) == "1969-12-31")
+        #expect(isoDate(-62_135_596_800) == "1-01-01")
+        #expect(isoDate(253_402_300_799) == "9999-12-31")
+        #expect(isoDate(253_402_300_800) == "10000-01-01")
+        // Against Foundation's own UTC calendar (Gregorian from 1583; before, it is Julian).
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let seconds = Int64.random(in: -12_000_000_000...253_402_300_799, using: &generator)
+            let parts = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            let expected = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+            #expect(isoDate(seconds) == expected, "\(seconds)")
+        }
     }
 
     /// The Swift rendering of the default Markdown must be the template's own output.

@@ -53,7 +53,7 @@ public struct ChangelogBuilder: Sendable {
         var breaking: [ChangelogCommit] = []
         var contributors: [String: Person] = [:]
         for source in release.commits {
-            if cancelled.contains(source.id) || droppedPicks.contains(source.id) { continue }
+            if (!cancelled.isEmpty && cancelled.contains(source.id)) || (!droppedPicks.isEmpty && droppedPicks.contains(source.id)) { continue }
             if source.isMerge && !config.changelog.includeMerges { continue }
             if source.parsed.kind == .merge && !config.changelog.includeMerges { continue }
             let entry = entry(for: source)
@@ -72,10 +72,12 @@ public struct ChangelogBuilder: Sendable {
                 if let type = entry.type, source.parsed.kind != .gitRevert { entry.description = type + ": " + entry.description }
                 other.append(entry)
             }
-            for person in [entry.author] + entry.coAuthors {
-                let key = person.email.lowercased()
+            func add(_ person: Person) {
+                let key = asciiLowercased(person.email)
                 if contributors[key] == nil { contributors[key] = person }
             }
+            add(entry.author)
+            entry.coAuthors.forEach(add)
         }
         var groups: [ChangelogGroup] = []
         for type in config.commits.types {
@@ -120,9 +122,9 @@ public struct ChangelogBuilder: Sendable {
         var notes: [String] = []
         if let commit, commit.isBreaking { notes = commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes }
         // A number the description shows already (`… (#15266)`) is not repeated after it.
-        let shown = Set(issueNumbers(in: nil, header: description))
-        let issues = issueNumbers(in: commit, header: parsed.header).filter { !shown.contains($0) }
-            .map { IssueReference(number: $0, url: links?.issue($0)) }
+        let numbers = issueNumbers(in: commit, header: parsed.header)
+        let shown = numbers.isEmpty ? [] : Set(issueNumbers(in: nil, header: description))
+        let issues = numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
         let footers = (commit?.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
         let refs = footers.filter { ["refs", "ref", "references"].contains($0.token.lowercased()) }
             .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
@@ -146,4 +148,11 @@ public func person(fromTrailer value: String) -> Person? {
     let name = value[..<open].trimmingSpaces
     let email = String(value[value.index(after: open)..<close])
     return email.isEmpty ? nil : Person(name: name.isEmpty ? email : name, email: email)
+}
+
+/// `text.lowercased()` without a new string when there is nothing to lower (an email
+/// address nearly always): this runs for every commit of a changelog.
+func asciiLowercased(_ text: String) -> String {
+    for byte in text.utf8 where byte >= 0x80 || (byte >= 65 && byte <= 90) { return text.lowercased() }
+    return text
 }

@@ -134,6 +134,16 @@ public func isoDate(_ seconds: Int64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1
     let m = mp < 10 ? mp + 3 : mp - 9
     let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    func pad(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    return "\(y)-\(pad(m))-\(pad(d))"
+    // Built from digits: a string interpolation cost more than the arithmetic above.
+    guard y >= 1000 && y <= 9999 else {
+        func pad(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(pad(m))-\(pad(d))"
+    }
+    return String(unsafeUninitializedCapacity: 10) { b in
+        func digit(_ v: Int64) -> UInt8 { UInt8(48 + v) }
+        b[0] = digit(y / 1000); b[1] = digit(y / 100 % 10); b[2] = digit(y / 10 % 10); b[3] = digit(y % 10)
+        b[4] = UInt8(ascii: "-"); b[5] = digit(m / 10); b[6] = digit(m % 10)
+        b[7] = UInt8(ascii: "-"); b[8] = digit(d / 10); b[9] = digit(d % 10)
+        return 10
+    }
 }
