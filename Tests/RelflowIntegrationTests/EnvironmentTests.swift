@@ -251,15 +251,28 @@ final class WebhookServer: @unchecked Sendable {
                 self.send_response(500 if self.path == '/fail' else 200)
                 self.end_headers()
             def log_message(self, *a): pass
+        import os, time
         s = http.server.HTTPServer(('127.0.0.1', 0), H)
+        s.timeout = 0.5
         open(sys.argv[2], 'w').write(str(s.server_address[1]))
-        s.serve_forever()
+        # Gone with the test process (a test that ends without the deinit must not leave a
+        # server behind), and after ten minutes whatever happens.
+        deadline = time.time() + 600
+        def owner_alive():
+            try:
+                os.kill(int(sys.argv[3]), 0)
+                return True
+            except OSError:
+                return False
+        while owner_alive() and time.time() < deadline:
+            s.handle_request()
         """.write(toFile: scriptFile, atomically: true, encoding: .utf8)
         // Started by a launcher that returns at once, with no descriptor of this process
         // left open in the server (Foundation's Process waits until they all close).
         let launch = "import subprocess, sys; p = subprocess.Popen(sys.argv[2:], close_fds=True, start_new_session=True, "
             + "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); open(sys.argv[1], 'w').write(str(p.pid))"
-        _ = runProcess("/usr/bin/env", ["python3", "-c", launch, pidFile, "python3", scriptFile, received, portFile])
+        _ = runProcess("/usr/bin/env", ["python3", "-c", launch, pidFile, "python3", scriptFile, received, portFile,
+                                        "\(ProcessInfo.processInfo.processIdentifier)"])
         pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
         var port = 0
         for _ in 0..<200 where port == 0 {
