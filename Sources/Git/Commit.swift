@@ -46,8 +46,17 @@ public func decodeMessage(_ bytes: [UInt8], encoding: String?) -> String {
 }
 
 extension Repository {
-    /// Reads one commit.
+    /// Reads one commit: from its raw bytes when it has the usual shape (through relflow's
+    /// pack reader when it is packed), else by libgit2.
     public func commit(_ id: ObjectID) throws(GitError) -> Commit {
+        if let packs = packReader, let parsed = try packs.withObject(id, { (type, bytes) throws(GitError) -> Commit? in
+            type == 1 ? Commit(raw: bytes, id: id) : nil
+        }), let parsed { return parsed }
+        return try libgit2Commit(id)
+    }
+
+    /// Reads one commit with libgit2's parser (lenient about dates git cannot read either).
+    func libgit2Commit(_ id: ObjectID) throws(GitError) -> Commit {
         var oid = id.gitOID
         var handle: OpaquePointer?
         let rc = git_commit_lookup(&handle, pointer, &oid)
@@ -216,16 +225,13 @@ extension Signature {
 extension Repository {
     /// One commit for the history reader: parsed from the raw object when it has the usual
     /// shape, else read by libgit2.
-    func commit(_ id: ObjectID, from odb: ObjectDatabase, packs: PackReader? = nil) throws(GitError) -> Commit {
-        if let packs, let parsed = try packs.withObject(id, { (type, bytes) throws(GitError) -> Commit? in
-            type == 1 ? Commit(raw: bytes, id: id) : nil
-        }), let parsed { return parsed }
+    func commit(_ id: ObjectID, from odb: ObjectDatabase) throws(GitError) -> Commit {
         let parsed = try odb.withObject(id) { (bytes, type) throws(GitError) -> Commit? in
             guard type == GIT_OBJECT_COMMIT else { return nil }
             return Commit(raw: bytes, id: id)
         }
         if let parsed { return parsed }
-        return try commit(id)
+        return try libgit2Commit(id)
     }
 
     /// A commit libgit2 refuses to parse (a date it cannot read), parsed the way git shows it;

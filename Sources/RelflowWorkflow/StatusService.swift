@@ -59,13 +59,25 @@ public struct StatusService {
         var pending = Report.Pending(commits: 0, groups: [:])
         do {
             let main = try context.requireBranchTip(config.branches.main, key: "main")
-            try git { () throws(GitError) in
-                for id in try context.ancestry.commits(from: [main], excluding: publish.map { [$0] } ?? []) {
-                    let commit = try repo.commit(id)
+            let commits = config.commits
+            @Sendable func group(_ parsed: ParsedMessage) -> String {
+                parsed.commit.flatMap { commits.group(for: $0.normalizedType)?.title } ?? (parsed.kind == .merge ? "Merges" : commits.otherTitle)
+            }
+            if publish == nil && !repo.isShallow {
+                // Nothing in production yet: all of main's history, read and parsed on every core.
+                let graph = try HistoryGraph.read(repo, tips: [main], hidden: [], boundary: [], seeds: index.tags.map(\.commit),
+                                                  keepBodies: false)
+                for title in parallelMap(graph.nodes, { group(graph.parsed($0)) }) {
                     pending.commits += 1
-                    let parsed = ConventionalCommitParser.parse(commit.message, keepBody: false)
-                    let group = parsed.commit.flatMap { config.commits.group(for: $0.normalizedType)?.title } ?? (parsed.kind == .merge ? "Merges" : config.commits.otherTitle)
-                    pending.groups[group, default: 0] += 1
+                    pending.groups[title, default: 0] += 1
+                }
+            } else {
+                try git { () throws(GitError) in
+                    for id in try context.ancestry.commits(from: [main], excluding: publish.map { [$0] } ?? []) {
+                        let commit = try repo.commit(id)
+                        pending.commits += 1
+                        pending.groups[group(ConventionalCommitParser.parse(commit.message, keepBody: false)), default: 0] += 1
+                    }
                 }
             }
             if !repo.isShallow {
