@@ -47,7 +47,7 @@ extension Repository {
                     var stack = [seed]
                     while let id = stack.popLast() {
                         guard state.claim(id) else { continue }
-                        let commit = try repository.commit(id, from: odb, packs: reader)
+                        let commit = try repository.commit(id, from: odb)
                         out.append(transform(commit))
                         if out.count == chunkSize {
                             chunks.append(out)

@@ -111,7 +111,7 @@ public struct RelflowConfig: Sendable, Equatable {
         public var typeCase = TypeCase.warn
 
         public func group(for type: String) -> CommitType? {
-            let lower = type.lowercased()
+            let lower = asciiLowercased(type)
             return types.first { $0.type == lower }
         }
     }

@@ -25,7 +25,7 @@ public struct ConventionalCommit: Sendable, Hashable, Codable {
     public var breakingNotes: [String]
 
     /// The type in lowercase: types are not case-sensitive (Conventional Commits §15).
-    public var normalizedType: String { type.lowercased() }
+    public var normalizedType: String { asciiLowercased(type) }
 
     /// `type(scope)!: description`, as written.
     public var headerText: String {
@@ -184,7 +184,7 @@ public enum ConventionalCommitParser {
             notes.append(contentsOf: sections.bodyBreakingNotes)
             problems.append(contentsOf: sections.footerProblems)
             var reverted = reverted
-            if h.type.lowercased() == "revert" { reverted += referencedCommitIDs(in: sections.footers) }
+            if asciiLowercased(h.type) == "revert" { reverted += referencedCommitIDs(in: sections.footers) }
             let commit = ConventionalCommit(type: h.type, scope: h.scope, bang: h.bang, description: h.description,
                                             body: keepBody ? sections.body : "", footers: sections.footers, breakingNotes: notes)
             return ParsedMessage(kind: .conventional, header: header, commit: commit, problems: problems,
@@ -507,7 +507,7 @@ public enum ConventionalCommitParser {
     /// Commit ids named by `Refs:` footers (how a `revert:` commit names what it reverts).
     static func referencedCommitIDs(in footers: [Footer]) -> [String] {
         var out: [String] = []
-        for footer in footers where footer.token.lowercased() == "refs" || footer.token.lowercased() == "reverts" {
+        for footer in footers where asciiLowercased(footer.token) == "refs" || asciiLowercased(footer.token) == "reverts" {
             for word in footer.value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }) where word.count >= 7 && word.allSatisfy(\.isHexDigit) {
                 out.append(String(word))
             }

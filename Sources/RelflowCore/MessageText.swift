@@ -78,3 +78,11 @@ func splitTrimmedLines(_ text: String) -> [String] {
     finish(utf8.endIndex)
     return out
 }
+
+/// `text.lowercased()`, without the Unicode machinery and a new string when there is nothing
+/// to lower (a type, a footer token, an email address nearly always): these run for every
+/// commit of a changelog. The same result as `lowercased()` for every string.
+func asciiLowercased(_ text: String) -> String {
+    for byte in text.utf8 where byte >= 0x80 || (byte >= 65 && byte <= 90) { return text.lowercased() }
+    return text
+}

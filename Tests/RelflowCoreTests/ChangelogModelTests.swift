@@ -158,3 +158,13 @@ struct ChangelogJSONTests {
         }
     }
 }
+
+@Suite("ASCII lowering")
+struct AsciiLoweringTests {
+    @Test func sameAsLowercased() {
+        for text in ["", "feat", "FEAT", "Feat", "co-authored-by", "Co-Authored-By", "ÉCOLE", "émile", "İstanbul", "ß", "ǅ", "a\u{301}B",
+                     "dev21@example.com", "Dev@Example.COM", "😀X"] {
+            #expect(asciiLowercased(text) == text.lowercased(), "\(text)")
+        }
+    }
+}

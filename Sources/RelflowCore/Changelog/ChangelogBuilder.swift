@@ -100,7 +100,9 @@ public struct ChangelogBuilder: Sendable {
             date: release.date.map(isoDate), unreleased: release.tag == nil,
             prerelease: release.version?.isPrerelease ?? false, compareUrl: compare,
             breaking: breaking, groups: groups,
-            contributors: contributors.values.sorted { ($0.name.lowercased(), $0.email) < ($1.name.lowercased(), $1.email) },
+            // Keys made once per person, not twice per comparison.
+            contributors: contributors.values.map { (key: (asciiLowercased($0.name), $0.email), person: $0) }
+                .sorted { $0.key < $1.key }.map(\.person),
             commitCount: release.commits.count)
     }
 
@@ -118,7 +120,7 @@ public struct ChangelogBuilder: Sendable {
         } else {
             description = commit?.description ?? parsed.header
         }
-        let coAuthors = (commit?.footers ?? []).filter { $0.token.lowercased() == "co-authored-by" }.compactMap { person(fromTrailer: $0.value) }
+        let coAuthors = (commit?.footers ?? []).filter { asciiLowercased($0.token) == "co-authored-by" }.compactMap { person(fromTrailer: $0.value) }
         var notes: [String] = []
         if let commit, commit.isBreaking { notes = commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes }
         // A number the description shows already (`… (#15266)`) is not repeated after it.
@@ -126,7 +128,7 @@ public struct ChangelogBuilder: Sendable {
         let shown = numbers.isEmpty ? [] : Set(issueNumbers(in: nil, header: description))
         let issues = numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
         let footers = (commit?.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
-        let refs = footers.filter { ["refs", "ref", "references"].contains($0.token.lowercased()) }
+        let refs = footers.filter { ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
             .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
         return ChangelogCommit(
             id: source.id, shortId: String(source.id.prefix(7)), type: commit?.normalizedType,
@@ -148,11 +150,4 @@ public func person(fromTrailer value: String) -> Person? {
     let name = value[..<open].trimmingSpaces
     let email = String(value[value.index(after: open)..<close])
     return email.isEmpty ? nil : Person(name: name.isEmpty ? email : name, email: email)
-}
-
-/// `text.lowercased()` without a new string when there is nothing to lower (an email
-/// address nearly always): this runs for every commit of a changelog.
-func asciiLowercased(_ text: String) -> String {
-    for byte in text.utf8 where byte >= 0x80 || (byte >= 65 && byte <= 90) { return text.lowercased() }
-    return text
 }
