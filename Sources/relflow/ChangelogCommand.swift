@@ -59,6 +59,9 @@ struct ChangelogCommand: ParsableCommand {
         if (format == .md && templateSource == nil || format == .json), prepend == nil {
             // The common cases stream: release by release, on all cores.
             let out = try file.open()
+            // The process ends right after: the history read stays in memory until then
+            // instead of being freed piece by piece (20–30 ms on 200k commits).
+            service.keepsHistoryUntilExit = true
             try Output.withProgress("reading history") { counter in
                 service.progress = counter
                 try service.writeStreamed(format == .json ? .json : .defaultMarkdown, scope: scope, tip: revision,
