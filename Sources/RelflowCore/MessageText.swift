@@ -53,30 +53,30 @@ public struct MessageLines: Sendable, Equatable {
 /// Splits on `\n` alone (a `\r\n` pair is one Swift `Character`, so this works on bytes) and
 /// removes each line's trailing whitespace, `\r` included, as git does.
 func splitTrimmedLines(_ text: String) -> [String] {
-    var out: [String] = []
-    let utf8 = text.utf8
-    var lineStart = utf8.startIndex
-    var index = utf8.startIndex
-    func finish(_ end: String.UTF8View.Index) {
-        var stop = end
-        while stop > lineStart {
-            let before = utf8.index(before: stop)
-            switch utf8[before] {
-            case 0x20, 0x09, 0x0D, 0x0B, 0x0C: stop = before
-            default: out.append(String(decoding: utf8[lineStart..<stop], as: UTF8.self)); return
+    // On the contiguous UTF-8 bytes: `String.UTF8View` index steps cost more than the split.
+    var text = text
+    return text.withUTF8 { bytes in
+        var out: [String] = []
+        var lineStart = 0
+        func finish(_ end: Int) {
+            var stop = end
+            while stop > lineStart {
+                switch bytes[stop - 1] {
+                case 0x20, 0x09, 0x0D, 0x0B, 0x0C: stop -= 1
+                default:
+                    out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]), as: UTF8.self))
+                    return
+                }
             }
+            out.append("")
         }
-        out.append("")
-    }
-    while index < utf8.endIndex {
-        if utf8[index] == 0x0A {
+        for index in 0..<bytes.count where bytes[index] == 0x0A {
             finish(index)
-            lineStart = utf8.index(after: index)
+            lineStart = index + 1
         }
-        index = utf8.index(after: index)
+        finish(bytes.count)
+        return out
     }
-    finish(utf8.endIndex)
-    return out
 }
 
 /// `text.lowercased()`, without the Unicode machinery and a new string when there is nothing

@@ -131,7 +131,7 @@ public struct ChangelogBuilder: Sendable {
         let refs = footers.filter { ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
             .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
         return ChangelogCommit(
-            id: source.id, shortId: String(source.id.prefix(7)), type: commit?.normalizedType,
+            id: source.id, shortId: String(decoding: source.id.utf8.prefix(7), as: UTF8.self), type: commit?.normalizedType,
             scope: commit?.scope, description: description, body: commit?.body ?? "",
             breaking: commit?.isBreaking ?? false,
             breakingNotes: notes,

@@ -62,11 +62,19 @@ public struct RemoteLinks: Sendable, Equatable {
     }
 
     public func commit(_ id: String) -> String {
+        // Joined into one buffer of the right size: this runs for every commit listed.
+        let path: String
         switch forge {
-        case .github, .gitea: return "\(base)/commit/\(id)"
-        case .gitlab: return "\(base)/-/commit/\(id)"
-        case .bitbucket: return "\(base)/commits/\(id)"
+        case .github, .gitea: path = "/commit/"
+        case .gitlab: path = "/-/commit/"
+        case .bitbucket: path = "/commits/"
         }
+        var url = String()
+        url.reserveCapacity(base.utf8.count + path.utf8.count + id.utf8.count)
+        url += base
+        url += path
+        url += id
+        return url
     }
 
     public func compare(_ from: String, _ to: String) -> String {
@@ -96,11 +104,14 @@ public struct RemoteLinks: Sendable, Equatable {
 
 /// Issue numbers a commit names: `#12` and `GH-12` in the description and in the footers
 /// (`Closes #12`, `Fixes: #3`, `Refs: #1, #2`), each once, in order.
-public func issueNumbers(in commit: ConventionalCommit?, header: String) -> [Int] {
+public func issueNumbers(in commit: ConventionalCommit?, header: @autoclosure () -> String) -> [Int] {
     var out: [Int] = []
     var seen = Set<Int>()
     func scan(_ text: String) {
-        let chars = Array(text.utf8)
+        var text = text
+        text.withUTF8 { scan(bytes: $0) }
+    }
+    func scan(bytes chars: UnsafeBufferPointer<UInt8>) {
         var i = 0
         while i < chars.count {
             var start = -1
@@ -132,7 +143,7 @@ public func issueNumbers(in commit: ConventionalCommit?, header: String) -> [Int
             if footer.separator == " #" { scan("#" + footer.value) } else { scan(footer.value) }
         }
     } else {
-        scan(header)
+        scan(header())
     }
     return out
 }
