@@ -191,6 +191,10 @@ final class PackReader {
     /// large enough that a history read maps each part of a pack only a few times.
     static let windowSize = 2 << 20
     static let windowsPerReader = 2
+    /// A handle's own reader answers questions all over the history (tags, ancestry walks):
+    /// more and larger windows, so that it does not map and unmap one for every object.
+    static let randomAccessWindowSize = 4 << 20
+    static let randomAccessWindows = 8
     static let maximumDeltaDepth = 4096
     static let baseCacheBytes = 8 << 20
 
@@ -203,12 +207,14 @@ final class PackReader {
     }
 
     private let windowSize: Int
+    private let windowCount: Int
 
     /// `windowSize`: a multiple of twice the page size (tests use small ones to cross windows).
-    init?(_ set: PackSet, windowSize: Int = PackReader.windowSize) {
+    init?(_ set: PackSet, windowSize: Int = PackReader.windowSize, windows: Int = PackReader.windowsPerReader) {
         guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
         self.set = set
         self.windowSize = windowSize
+        windowCount = max(1, windows)
         self.decompressor = decompressor
         capacity = 64 << 10
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
@@ -218,6 +224,13 @@ final class PackReader {
         libdeflate_free_decompressor(decompressor)
         for window in windows { munmap(UnsafeMutableRawPointer(mutating: window.base), window.length) }
         buffer.deallocate()
+    }
+
+    /// Unmaps every window (the next read maps what it needs): after a burst of reads all
+    /// over a pack, so that the pages they touched do not stay resident.
+    func releaseWindows() {
+        for window in windows { munmap(UnsafeMutableRawPointer(mutating: window.base), window.length) }
+        windows.removeAll()
     }
 
     /// Calls `body` with the object's type (git's numbers: 1 commit, 2 tree, 3 blob, 4 tag) and
@@ -386,7 +399,7 @@ final class PackReader {
         let length = min(size, set.packs[pack].dataEnd + 20 - start)
         guard offset + minimum <= start + length, var mapped = map(pack: pack, start: start, length: length) else { return nil }
         mapped.used = clock
-        if windows.count >= Self.windowsPerReader, let oldest = windows.indices.min(by: { windows[$0].used < windows[$1].used }) {
+        if windows.count >= windowCount, let oldest = windows.indices.min(by: { windows[$0].used < windows[$1].used }) {
             munmap(UnsafeMutableRawPointer(mutating: windows[oldest].base), windows[oldest].length)
             windows[oldest] = mapped
         } else {
@@ -472,7 +485,9 @@ extension Repository {
     /// This handle's own pack reader, made on first use (a handle is used by one thread).
     var packReader: PackReader? {
         if case .made(let reader) = packReaderState { return reader }
-        let reader = objectsDirectory.flatMap { PackReader(PackSet(objectsDirectory: $0)) }
+        let reader = objectsDirectory.flatMap {
+            PackReader(PackSet(objectsDirectory: $0), windowSize: PackReader.randomAccessWindowSize, windows: PackReader.randomAccessWindows)
+        }
         packReaderState = .made(reader)
         return reader
     }

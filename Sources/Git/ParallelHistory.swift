@@ -31,6 +31,7 @@ extension Repository {
         // This handle's packs, shared by all threads (each maps its own windows of them);
         // afterwards the index pages the read made resident are let go.
         let packs = packSet
+        packReader?.releaseWindows()
         defer { packs?.releaseResidentPages() }
         let results = WorkerResults<T>(count: threads)
         DispatchQueue.concurrentPerform(iterations: threads) { worker in

@@ -64,6 +64,8 @@ extension Repository {
             }
             if let fast { out.append(fast) } else { out.append(try tag(named: name, target: target)) }
         }
+        // Tags point all over the history: let go of the pages their reads touched.
+        packReader?.releaseWindows()
         return out
     }
 
