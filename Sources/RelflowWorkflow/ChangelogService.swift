@@ -84,7 +84,7 @@ public struct ChangelogService {
                 case .defaultMarkdown:
                     return Array(ChangelogRenderer.defaultMarkdown(ChangelogDocument(repository: repository, releases: [release]), header: false).utf8)
                 case .json:
-                    return (i > 0 ? Array(",\n".utf8) : []) + ChangelogJSON.releaseBytes(release)
+                    return ChangelogJSON.releaseBytes(release, afterAnother: i > 0)
                 }
             }
             texts.forEach(output.write)

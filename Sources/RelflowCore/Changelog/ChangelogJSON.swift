@@ -20,9 +20,10 @@ public enum ChangelogJSON {
         String(decoding: releaseBytes(release), as: UTF8.self)
     }
 
-    /// `release(_:)` as UTF-8 bytes, as written to the output.
-    public static func releaseBytes(_ release: ChangelogRelease) -> [UInt8] {
-        var writer = PrettyJSON(indent: 4)
+    /// `release(_:)` as UTF-8 bytes, as written to the output; `afterAnother`: preceded by the
+    /// comma and line break that separate it from the release before.
+    public static func releaseBytes(_ release: ChangelogRelease, afterAnother: Bool = false) -> [UInt8] {
+        var writer = PrettyJSON(indent: 4, separated: afterAnother)
         writer.release(release)
         return writer.bytes
     }
@@ -61,9 +62,10 @@ struct PrettyJSON {
     /// Whether the current object or array has a member yet.
     private var started: [Bool] = []
 
-    init(indent: Int) {
+    init(indent: Int, separated: Bool = false) {
         level = indent
         bytes.reserveCapacity(4096)
+        if separated { bytes.append(contentsOf: [0x2C, 0x0A]) }
         bytes.append(contentsOf: repeatElement(0x20, count: indent))
     }
 
@@ -109,24 +111,37 @@ struct PrettyJSON {
     /// multi-byte character is 0x80 or above.
     mutating func string(_ value: String) {
         bytes.append(0x22)
-        let hex: StaticString = "0123456789abcdef"
-        for byte in value.utf8 {
-            switch byte {
-            case 0x22: append("\\\"")
-            case 0x5C: append("\\\\")
-            case 0x08: append("\\b")
-            case 0x0C: append("\\f")
-            case 0x0A: append("\\n")
-            case 0x0D: append("\\r")
-            case 0x09: append("\\t")
-            case 0..<0x20:
-                append("\\u00")
-                bytes.append(hex.utf8Start[Int(byte >> 4)])
-                bytes.append(hex.utf8Start[Int(byte & 15)])
-            default: bytes.append(byte)
+        var value = value
+        value.withUTF8 { text in
+            // Runs without an escape go in with one copy each.
+            var start = 0
+            for i in 0..<text.count {
+                let byte = text[i]
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<i]))
+                escape(byte)
+                start = i + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))
         }
         bytes.append(0x22)
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        let hex: StaticString = "0123456789abcdef"
+        switch byte {
+        case 0x22: append("\\\"")
+        case 0x5C: append("\\\\")
+        case 0x08: append("\\b")
+        case 0x0C: append("\\f")
+        case 0x0A: append("\\n")
+        case 0x0D: append("\\r")
+        case 0x09: append("\\t")
+        default:
+            append("\\u00")
+            bytes.append(hex.utf8Start[Int(byte >> 4)])
+            bytes.append(hex.utf8Start[Int(byte & 15)])
+        }
     }
 
     private mutating func field(_ name: StaticString, _ value: String?) {
