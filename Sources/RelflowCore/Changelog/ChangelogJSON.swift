@@ -23,7 +23,8 @@ public enum ChangelogJSON {
     /// `release(_:)` as UTF-8 bytes, as written to the output; `afterAnother`: preceded by the
     /// comma and line break that separate it from the release before.
     public static func releaseBytes(_ release: ChangelogRelease, afterAnother: Bool = false) -> [UInt8] {
-        var writer = PrettyJSON(indent: 4, separated: afterAnother)
+        // About 700 bytes a commit: reserved at once rather than grown by doubling.
+        var writer = PrettyJSON(indent: 4, separated: afterAnother, capacity: 1024 + 768 * release.commitCount)
         writer.release(release)
         return writer.bytes
     }
@@ -62,9 +63,9 @@ struct PrettyJSON {
     /// Whether the current object or array has a member yet.
     private var started: [Bool] = []
 
-    init(indent: Int, separated: Bool = false) {
+    init(indent: Int, separated: Bool = false, capacity: Int = 4096) {
         level = indent
-        bytes.reserveCapacity(4096)
+        bytes.reserveCapacity(capacity)
         if separated { bytes.append(contentsOf: [0x2C, 0x0A]) }
         bytes.append(contentsOf: repeatElement(0x20, count: indent))
     }
@@ -73,9 +74,18 @@ struct PrettyJSON {
         literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// A line break and the indentation, copied from one buffer (the deepest line of a release
+    /// is indented 20 spaces, the buffer holds 64; deeper ones get their spaces one by one).
+    private static let breakAndSpaces: StaticString = "\n                                                                "
+
     private mutating func newline() {
-        bytes.append(0x0A)
-        bytes.append(contentsOf: repeatElement(0x20, count: level))
+        let run = PrettyJSON.breakAndSpaces
+        if level < run.utf8CodeUnitCount {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: run.utf8Start, count: level + 1))
+        } else {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(0x20, count: level))
+        }
     }
 
     /// Before a member: the comma after the previous one, a new line, the indentation.
