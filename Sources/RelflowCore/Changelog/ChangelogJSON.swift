@@ -225,24 +225,22 @@ struct PrettyJSON {
         close(0x7D)
     }
 
-    mutating func person(_ p: Person) {
+    /// `{`, the fields `body` writes, `}`.
+    private mutating func object(_ body: (inout PrettyJSON) -> Void) {
         open(0x7B)
-        field("email", p.email)
-        field("name", p.name)
+        body(&self)
         close(0x7D)
+    }
+
+    mutating func person(_ p: Person) {
+        object { $0.field("email", p.email); $0.field("name", p.name) }
     }
 
     mutating func footer(_ f: ChangelogFooter) {
-        open(0x7B)
-        field("token", f.token)
-        field("value", f.value)
-        close(0x7D)
+        object { $0.field("token", f.token); $0.field("value", f.value) }
     }
 
     mutating func issue(_ i: IssueReference) {
-        open(0x7B)
-        field("number", i.number)
-        field("url", i.url)
-        close(0x7D)
+        object { $0.field("number", i.number); $0.field("url", i.url) }
     }
 }
