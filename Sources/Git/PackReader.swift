@@ -148,7 +148,17 @@ final class PackSet: @unchecked Sendable {
         guard base.loadUnaligned(as: UInt32.self) == UInt32(bigEndian: 0xFF74_4F63),
               UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == 2 else { return release() }
         let count = Int(UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 8 + 4 * 255, as: UInt32.self)))
-        guard indexLength >= 8 + 1024 + 28 * count + 40, (indexLength - 8 - 1024 - 28 * count - 40) % 8 == 0 else { return release() }
+        // The checks git makes before it trusts an index: the size leaves room for at most
+        // one large offset per object but one, and the fan-out never decreases.
+        let largeOffsets = (indexLength - 8 - 1024 - 28 * count - 40) / 8
+        guard indexLength >= 8 + 1024 + 28 * count + 40, (indexLength - 8 - 1024 - 28 * count - 40) % 8 == 0,
+              largeOffsets <= max(0, count - 1) else { return release() }
+        var previous: UInt32 = 0
+        for k in 0..<256 {
+            let entry = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 8 + 4 * k, as: UInt32.self))
+            guard entry >= previous else { return release() }
+            previous = entry
+        }
 
         let packFD = Glibc.open(packPath, O_RDONLY | O_CLOEXEC)
         guard packFD >= 0 else { return release() }
@@ -242,7 +252,10 @@ final class PackReader {
             let index = k == 0 ? lastPack : (k <= lastPack ? k - 1 : k)
             guard let offset = packs[index].offset(of: id) else { continue }
             lastPack = index
-            guard let (type, size) = read(pack: index, at: offset, depth: 0) else { return nil }
+            guard let (type, size) = read(pack: index, at: offset, depth: 0) else {
+                try refuseDeltaCycle(pack: index, at: offset, id: id)
+                return nil
+            }
             return try body(type, UnsafeRawBufferPointer(start: buffer, count: size))
         }
         return nil
@@ -250,12 +263,13 @@ final class PackReader {
 
     /// The object's type (1–4) from the headers of its delta chain, without decompressing it;
     /// nil when it is not read here.
-    func type(of id: ObjectID) -> Int? {
+    func type(of id: ObjectID) throws(GitError) -> Int? {
         let packs = set.packs
         for k in 0..<packs.count {
             let index = k == 0 ? lastPack : (k <= lastPack ? k - 1 : k)
             guard var offset = packs[index].offset(of: id) else { continue }
             lastPack = index
+            let start = offset
             for _ in 0..<Self.maximumDeltaDepth {
                 guard let header = objectHeader(pack: index, at: offset) else { return nil }
                 switch header.type {
@@ -266,9 +280,24 @@ final class PackReader {
                 default: return nil
                 }
             }
+            try refuseDeltaCycle(pack: index, at: start, id: id)
             return nil
         }
         return nil
+    }
+
+    /// A delta chain that comes back to an object it passed is damage that libgit2 (1.5) and
+    /// git would follow forever: reported here instead (exit 3, `git fsck`), never handed on.
+    private func refuseDeltaCycle(pack: Int, at start: Int, id: ObjectID) throws(GitError) {
+        var seen = Set<Int>()
+        var offset = start
+        while let header = objectHeader(pack: pack, at: offset), let base = header.baseOffset, seen.count <= Self.maximumDeltaDepth {
+            guard seen.insert(offset).inserted else {
+                throw GitError(code: -1, message: "the delta chain of object \(id.hex) comes back to itself (a damaged pack)",
+                               operation: "read object \(id.short())")
+            }
+            offset = base
+        }
     }
 
     /// Decompresses the object at `offset` into `buffer`; its type and size.

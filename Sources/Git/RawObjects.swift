@@ -29,7 +29,7 @@ final class ObjectDatabase {
 
     /// The object's type, from its header (no full read where the pack allows it).
     func type(of id: ObjectID) throws(GitError) -> git_object_t {
-        if let packs, let number = packs.type(of: id) { return Self.gitType(number) }
+        if let packs, let number = try packs.type(of: id) { return Self.gitType(number) }
         var oid = id.gitOID
         var size = 0
         var type = GIT_OBJECT_INVALID

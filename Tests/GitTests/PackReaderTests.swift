@@ -76,7 +76,7 @@ struct PackReaderTests {
             let id = try #require(ObjectID(hex: hex))
             let read = try reader.withObject(id) { (t, raw) throws(GitError) in (t, Data(raw)) }
             #expect(read?.0 == Self.typeNumbers[type], "type of \(hex)")
-            #expect(reader.type(of: id) == Self.typeNumbers[type], "type from the headers of \(hex)")
+            #expect(try reader.type(of: id) == Self.typeNumbers[type], "type from the headers of \(hex)")
             #expect(read?.1 == bytes, "bytes of \(type) \(hex)")
         }
     }
@@ -139,6 +139,67 @@ struct PackReaderTests {
         #expect(try reader.withObject(try #require(ObjectID(hex: head))) { (t, _) throws(GitError) in t } == nil)
         let other = try #require(ObjectID(hex: try repo.git("rev-parse", "HEAD")))
         #expect(try reader.withObject(other) { (t, _) throws(GitError) in t } == 1)
+    }
+}
+
+extension PackReaderTests {
+    /// The pack file, its index, and `git verify-pack -v`'s lines for the repository's pack.
+    func packFiles(_ repo: TestRepo) throws -> (pack: String, index: String, listing: [Substring]) {
+        let folder = repo.path + "/.git/objects/pack/"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasSuffix(".pack") })
+        let pack = folder + name, index = folder + String(name.dropLast(5)) + ".idx"
+        let listing = try repo.git("verify-pack", "-v", index).split(separator: "\n")
+        for path in [pack, index] { try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path) }
+        return (pack, index, listing)
+    }
+
+    /// An index git would refuse (a fan-out that goes down, more large offsets than objects
+    /// allow) is not read here either: libgit2 then reports it, as git does.
+    @Test func damagedIndexIsNotTrusted() throws {
+        for damage in ["fan-out", "large offsets"] {
+            let repo = try packedRepository(count: 20)
+            let (_, index, _) = try packFiles(repo)
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: index)))
+            if damage == "fan-out" {
+                for k in 0..<4 { bytes[8 + 4 * 100 + k] = 0 }
+                for k in 0..<4 { bytes[8 + 4 * 99 + k] = 0xFF }
+            } else {
+                let count = Int(bytes[8 + 4 * 255]) << 24 | Int(bytes[8 + 4 * 255 + 1]) << 16 | Int(bytes[8 + 4 * 255 + 2]) << 8 | Int(bytes[8 + 4 * 255 + 3])
+                bytes.insert(contentsOf: [UInt8](repeating: 0, count: 8 * count), at: bytes.count - 40)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: index))
+            #expect(PackSet(objectsDirectory: repo.path + "/.git/objects").packs.isEmpty, "\(damage)")
+        }
+    }
+
+    /// A delta whose base is itself: libgit2 1.5 (and git) would follow it forever; the reader
+    /// reports it at once, naming the object.
+    @Test func deltaCycleIsReportedNotFollowed() throws {
+        let repo = try packedRepository(count: 60, refDeltas: true)
+        let (pack, _, listing) = try packFiles(repo)
+        // `id type size size-in-pack offset depth base` for a delta.
+        let line = try #require(listing.first { $0.split(separator: " ").count == 7 && $0.contains(" commit ") })
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        let hex = String(fields[0]), offset = try #require(Int(fields[4]))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pack)))
+        var header = 1
+        while bytes[offset + header - 1] & 0x80 != 0 { header += 1 }
+        #expect((bytes[offset] >> 4) & 7 == 7, "a REF_DELTA")
+        var own = [UInt8]()
+        var i = hex.startIndex
+        while i < hex.endIndex {
+            let next = hex.index(i, offsetBy: 2)
+            own.append(UInt8(hex[i..<next], radix: 16) ?? 0)
+            i = next
+        }
+        bytes.replaceSubrange((offset + header)..<(offset + header + 20), with: own)
+        try Data(bytes).write(to: URL(fileURLWithPath: pack))
+        let reader = try #require(PackReader(PackSet(objectsDirectory: repo.path + "/.git/objects")))
+        let id = try #require(ObjectID(hex: hex))
+        #expect { try reader.withObject(id) { (t, _) throws(GitError) in t } } throws: { error in
+            "\(error)".contains("comes back to itself")
+        }
+        #expect { try reader.type(of: id) } throws: { error in "\(error)".contains("comes back to itself") }
     }
 }
 
