@@ -70,8 +70,13 @@ final class Chain: @unchecked Sendable {
         let install = runProcess(RelflowBinary.path, ["-C", remote, "hooks", "install", "--server", "--policy", repo.path + "/.relflow.toml"],
                                  cwd: repo.root, environment: repo.environment)
         #expect(install.status == 0, "\(install)")
+        // Every push stays a pack (in quarantine while the hooks judge it) and what the server
+        // holds is packed: the hooks read through relflow's own pack reader, as on a real
+        // server, not only loose objects through libgit2.
+        _ = try repo.git(["config", "receive.unpackLimit", "1"], cwd: remote)
         let first = repo.gitResult(["push", "-q", "--atomic", "origin", "main", "--tags", "refs/relflow/ledger"])
         #expect(first.status == 0, "\(first)")
+        _ = try repo.git(["repack", "-adq"], cwd: remote)
         #expect(relflow("approve", "v0.1.0", "--push", "origin", env: Project.grace).status == 0)
         return remote
     }
