@@ -23,8 +23,16 @@ deps:
 	fi
 	@command -v git >/dev/null || { echo "make: git is required"; exit 1; }
 
+# The installed binary links libgit2 and libdeflate statically (Tests/scripts/static_pkgconfig.sh
+# writes the pkg-config files that say so; shared libraries when an archive is missing).
+STATIC_PC = $(CURDIR)/.build/pkgconfig-static
+
 build: deps
-	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
+	@sh Tests/scripts/static_pkgconfig.sh $(STATIC_PC)
+	@if [ -f $(STATIC_PC)/libgit2.pc ]; then export RELFLOW_STATIC_LIBGIT2=1; fi; \
+	  echo "PKG_CONFIG_PATH=$(STATIC_PC) $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)"; \
+	  PKG_CONFIG_PATH="$(STATIC_PC)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH}" $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
+	@"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/relflow" --version >/dev/null
 
 debug: deps
 	$(SWIFT) build $(SWIFT_FLAGS)

@@ -16,6 +16,14 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// `make build` links libgit2 statically (Tests/scripts/static_pkgconfig.sh): libgit2's calls to
+// mbedTLS's CA loaders are then wrapped into relflow's (Sources/CZlibGuard/tls_roots.c). A shared
+// libgit2 (debug builds, `swift test`) binds to relflow's exported ones instead.
+let caLoaders = ["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_parse_path"]
+let caLoaderFlags = Context.environment["RELFLOW_STATIC_LIBGIT2"] == "1"
+    ? caLoaders.flatMap { ["-Xlinker", "--wrap=\($0)"] }
+    : caLoaders.flatMap { ["-Xlinker", "--export-dynamic-symbol=\($0)"] }
+
 let package = Package(
     name: "relflow",
     platforms: [.macOS(.v13)],
@@ -49,17 +57,16 @@ let package = Package(
             pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]
         ),
-        // zlib's inflate, guarded against libgit2 1.5's endless loop on a truncated object; and
-        // the CA bundle libgit2's mbedTLS would parse on every start, not loaded (tls_roots.c).
+        // zlib's inflate, guarded against libgit2 1.5's endless loop on a truncated object; the
+        // CA bundle libgit2's mbedTLS would parse on every start, not loaded (tls_roots.c); and
+        // GSSAPI, which a static libgit2 would otherwise load for a transport relflow never uses.
         .target(
             name: "CZlibGuard",
             path: "Sources/CZlibGuard",
             linkerSettings: [
                 .linkedLibrary("z"),
                 .linkedLibrary("dl"),
-                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=inflate",
-                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file",
-                              "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_path"]),
+                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=inflate"] + caLoaderFlags),
             ]
         ),
         .target(name: "Git", dependencies: ["CLibGit2", "CLibDeflate", "CZlibGuard"], swiftSettings: strict),

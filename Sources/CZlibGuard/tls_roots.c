@@ -1,28 +1,44 @@
 // libgit2 1.5 (Debian's, built with mbedTLS) parses the system's whole CA bundle
 // (/etc/ssl/certs/ca-certificates.crt: about 140 certificates, base64 and X.509) in
 // git_libgit2_init, on every run: 3 ms of a 38 ms `relflow version`. relflow never lets libgit2
-// reach a network — fetch and push go through the git CLI — so it needs no CA. These
-// definitions, exported from the executable like `inflate` beside them, are the ones libgit2
-// binds to: they load nothing and report success. Were libgit2 ever asked to open an https
-// connection, it would find no trusted root and refuse it: failing closed, never open.
+// reach a network — fetch and push go through the git CLI — so it needs no CA. The loaders
+// below load nothing and report success. Were libgit2 ever asked to open an https connection,
+// it would find no trusted root and refuse it: failing closed, never open.
+//
+// How libgit2 reaches them depends on how it is linked:
+// - libgit2.so (a debug build, `swift test`): the plain definitions, exported from the
+//   executable like `inflate` (zlib_guard.c), are the ones the dynamic linker binds to;
+// - libgit2.a (`make build`, see the Makefile): the linker's --wrap (Package.swift) sends
+//   libgit2's calls to the __wrap_ definitions. The plain ones are weak so that mbedTLS's own,
+//   linked in from libmbedx509.a, does not clash with them.
 struct mbedtls_x509_crt;
 
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
+static int called = 0;
+
+static int load_nothing(struct mbedtls_x509_crt *chain, const char *path) {
     (void)chain;
     (void)path;
+    called = 1;
     return 0;
 }
 
-int mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
-    (void)chain;
-    (void)path;
-    return 0;
+__attribute__((weak)) int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
+    return load_nothing(chain, path);
 }
 
-#define _GNU_SOURCE
-#include <dlfcn.h>
+__attribute__((weak)) int mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
+    return load_nothing(chain, path);
+}
+
+int __wrap_mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path) {
+    return load_nothing(chain, path);
+}
+
+int __wrap_mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path) {
+    return load_nothing(chain, path);
+}
 
 int relflow_tls_roots_skipped(void) {
-    // Which definition libgit2 (and everyone) resolves to: this one, or mbedTLS's.
-    return dlsym(RTLD_DEFAULT, "mbedtls_x509_crt_parse_file") == (void *)&mbedtls_x509_crt_parse_file;
+    // libgit2 asked for its CA bundle (it does in git_libgit2_init) and got one of these.
+    return called;
 }
