@@ -225,6 +225,26 @@ public final class Reach {
         }
         return false
     }
+
+    /// `contains`, with no cut-off before a "no": a commit dated years before its parent (a
+    /// clock set wrong, an imported history) cannot hide an ancestor. A "yes" costs what
+    /// `contains` costs; a "no" walks the rest of the history once (later questions are then
+    /// answered from what was walked). For answers that accuse or refuse: `verify`'s
+    /// invariants, the server's refusals.
+    public func containsExactly(_ commit: ObjectID) throws(GitError) -> Bool {
+        if try contains(commit) { return true }
+        let target = ancestry.node(commit)
+        while let (n, t) = heap.peek() {
+            _ = heap.pop()
+            for p in try ancestry.parents(n) where seen.insert(p).inserted {
+                let pt = try ancestry.time(p)
+                ancestry.observe(child: t, parent: pt)
+                heap.push(p, time: pt)
+                if p == target { return true }
+            }
+        }
+        return false
+    }
 }
 
 /// A max-heap of commits by time; ties by insertion order so that walks are repeatable.

@@ -62,3 +62,18 @@ public struct ConfigDuration: Sendable, Hashable, Codable, CustomStringConvertib
         return parts.joined(separator: " ")
     }
 }
+
+extension Int64 {
+    /// `self + other`, held at the ends of the range instead of trapping: dates come from commits
+    /// and tags anyone can write (a tagger date of 2^63 − 1 is valid to git).
+    public func clampedAdding(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+
+    /// `self − other`, held at the ends of the range instead of trapping.
+    public func clampedSubtracting(_ other: Int64) -> Int64 {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other < 0 ? .max : .min) : difference
+    }
+}

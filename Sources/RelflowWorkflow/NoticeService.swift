@@ -114,7 +114,7 @@ public struct NoticeService {
                 earliest = (env.health != nil ? record.healthAt : record.deliveredAt) ?? since
                 continue
             }
-            var from = earliest.map { $0 + (env.soak?.seconds ?? 0) }
+            var from = earliest.map { $0.clampedAdding(env.soak?.seconds ?? 0) }
             var text: String
             if let tagged {
                 let decision = try gate.evaluate(tagged, index: index, ledger: entries).decision
@@ -125,7 +125,7 @@ public struct NoticeService {
                 } else if decision.kind == .review && decision.approvalsPresent.count < decision.approvalsNeeded {
                     text = "on approval (\(decision.approvalsPresent.count) of \(decision.approvalsNeeded))"
                 } else if let left = decision.delayRemaining, left > 0 {
-                    from = max(from ?? now, now + left)
+                    from = max(from ?? now, now.clampedAdding(left))
                     text = "when [gate] delay lets it go"
                 } else {
                     text = "when the environment before has passed it"
@@ -159,11 +159,11 @@ public struct NoticeService {
             if decision.kind == .auto { return .init(date: isoDate(now), text: "as soon as it is promoted: the gate lets it out at once") }
             if decision.allowed { return .init(date: isoDate(now), text: "as soon as it is promoted: the gate allows it (\(decision.reason))") }
             if let left = decision.delayRemaining, left > 0 {
-                let when = isoDate(now + left)
+                let when = isoDate(now.clampedAdding(left))
                 return .init(date: when, text: "\(when), when [gate] delay lets it go without approvals (or earlier, on approval)")
             }
             if config.gate.delay != nil, tagged == nil, let delay = config.gate.delay {
-                let when = isoDate(now + delay.seconds)
+                let when = isoDate(now.clampedAdding(delay.seconds))
                 return .init(date: when, text: "\(when) at the earliest: [gate] delay (\(delay.text)) after it is tagged, or earlier on approval")
             }
         }

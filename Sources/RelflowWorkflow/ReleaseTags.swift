@@ -77,11 +77,12 @@ public struct ReleaseTagIndex: Sendable {
 
     /// The highest release that `reach` contains. Checks tags from the highest version down:
     /// a tag newer than the walk's frontier is answered without walking, and the walk goes
-    /// only as deep as the highest reachable release, whatever the number of tags.
-    public func highest(in reach: Reach, where include: (ReleaseTag) -> Bool = { _ in true }) throws(RelflowError) -> ReleaseTag? {
+    /// only as deep as the highest reachable release, whatever the number of tags. `exact`:
+    /// no clock-skew cut-off before a "no" (`Reach.containsExactly`), for the server's refusals.
+    public func highest(in reach: Reach, exact: Bool = false, where include: (ReleaseTag) -> Bool = { _ in true }) throws(RelflowError) -> ReleaseTag? {
         try git { () throws(GitError) in
             for tag in tags where include(tag) {
-                if try reach.contains(tag.commit) { return tag }
+                if try exact ? reach.containsExactly(tag.commit) : reach.contains(tag.commit) { return tag }
             }
             return nil
         }

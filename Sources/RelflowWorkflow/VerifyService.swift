@@ -227,7 +227,7 @@ public struct VerifyService {
                 // and inflated the commits between them again with zlib (1.5 s of `status` on a
                 // long ledger of a 200k-commit history).
                 let reach = try context.reach(from: to)
-                let forward = try git { () throws(GitError) in try reach.contains(from) }
+                let forward = try git { () throws(GitError) in try reach.containsExactly(from) }
                 if !forward {
                     violations.append(.init(invariant: 2, rule: "publish-not-forward", message: "the \(entry.event.rawValue) of \(entry.tag ?? "?") moved \(config.branches.publish) from \(from.short()) to \(to.short()), which is not a fast-forward, and no rollback names it",
                                             hint: "the ledger was edited by hand or relflow was bypassed"))
@@ -244,7 +244,7 @@ public struct VerifyService {
             var descends = hotfix.commit == baseTag.commit
             if !descends {
                 let reach = try context.reach(from: hotfix.commit)
-                descends = try git { () throws(GitError) in try reach.contains(baseTag.commit) }
+                descends = try git { () throws(GitError) in try reach.containsExactly(baseTag.commit) }
             }
             if !descends {
                 violations.append(.init(invariant: 4, rule: "hotfix-base", message: "hotfix \(tagName) does not descend from \(base), where it started",

@@ -82,3 +82,21 @@ struct DeliveryMetricsTests {
         #expect(isoDate(dayStart(year: 2024, month: 2, day: 29)) == "2024-02-29")
     }
 }
+
+@Suite("clamped date arithmetic")
+struct ClampedArithmeticTests {
+    @Test func sumsAndDifferencesStopAtTheEnds() {
+        #expect(Int64.max.clampedAdding(1) == .max)
+        #expect(Int64.min.clampedAdding(-1) == .min)
+        #expect(Int64(5).clampedAdding(-7) == -2)
+        #expect(Int64(1).clampedSubtracting(.min) == .max)
+        #expect(Int64(-2).clampedSubtracting(.max) == .min)
+        #expect(Int64(1_700_000_000).clampedSubtracting(1_600_000_000) == 100_000_000)
+    }
+
+    @Test func theMedianOfTheLargestLeadTimesIsNoOverflow() {
+        let p = DeliveryMetrics.percentiles([.max, .max - 1])
+        #expect(p?.median == Int64.max - 1)
+        #expect(DeliveryMetrics.percentiles([2, 5])?.median == 3)
+    }
+}

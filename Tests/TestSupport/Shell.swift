@@ -53,7 +53,10 @@ public func runProcess(_ executable: String, _ arguments: [String], cwd: String?
     try? errHandle.close()
     let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
     let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-    return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    // A process killed by a signal reads as a shell shows it, 128 + the signal: Foundation
+    // reports the bare signal number, and SIGILL (a Swift trap) would pass for exit 4.
+    let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    return ProcessResult(status: status, stdout: stdout, stderr: stderr)
 }
 
 /// Finds a program on PATH.

@@ -23,7 +23,7 @@ public enum DeliveryMetrics {
             self.commitTime = commitTime
             self.deployedAt = deployedAt
         }
-        public var leadTime: Int64 { max(0, deployedAt - commitTime) }
+        public var leadTime: Int64 { max(0, deployedAt.clampedSubtracting(commitTime)) }
     }
 
     public enum Period: String, Sendable, Codable, CaseIterable {
@@ -54,7 +54,7 @@ public enum DeliveryMetrics {
         public var startedAt: Int64
         public var restoredAt: Int64?
         public var restoredBy: String?
-        public var seconds: Int64? { restoredAt.map { $0 - startedAt } }
+        public var seconds: Int64? { restoredAt.map { $0.clampedSubtracting(startedAt) } }
     }
 
     /// The entries of one environment (already chosen), oldest first, reduced to what counts.
@@ -148,7 +148,7 @@ public enum DeliveryMetrics {
         }
         // The median of an even count is the mean of the middle two.
         let mid = sorted.count / 2
-        let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+        let median = sorted.count % 2 == 1 ? sorted[mid] : sorted[mid - 1] + sorted[mid].clampedSubtracting(sorted[mid - 1]) / 2
         return (median, rank(0.9), rank(0.1))
     }
 

@@ -78,7 +78,7 @@ public struct MetricsReport: Sendable, Codable, Equatable {
         let restored = incidents.compactMap(\.seconds)
         let restore = DeliveryMetrics.percentiles(restored)
         let open = incidents.filter { $0.restoredAt == nil }
-        let worst = (restored + open.map { now - $0.startedAt }).max()
+        let worst = (restored + open.map { now.clampedSubtracting($0.startedAt) }).max()
         let restoreFigure = Figure(value: restore.map { Double($0.median) }, band: restore.map { DeliveryMetrics.restoreBand(seconds: $0.median) },
                                    count: incidents.count,
                                    text: restore.map { "median \(human($0.median)), worst \(human(worst ?? $0.median))" + (open.isEmpty ? "" : "; \(open.count) not restored") }
@@ -97,7 +97,7 @@ public struct MetricsReport: Sendable, Codable, Equatable {
         }
         return MetricsReport(environment: environment, from: isoDateTime(from), to: isoDateTime(to), period: period,
                              deploymentFrequency: frequency, deploymentsPerWeek: perDay * 7, leadTime: leadFigure, leadTimeP90: lead?.p90,
-                             pendingCommits: pending.count, oldestPendingSeconds: pending.oldest.map { now - $0 },
+                             pendingCommits: pending.count, oldestPendingSeconds: pending.oldest.map { now.clampedSubtracting($0) },
                              changeFailureRate: failureFigure, timeToRestore: restoreFigure, worstRestoreSeconds: worst,
                              openIncidents: open.count, periods: periods,
                              incidents: incidents.map { IncidentRow(tag: $0.tag, kind: $0.kind, startedAt: isoDateTime($0.startedAt),

@@ -102,7 +102,7 @@ public enum EnvironmentChain {
             }
         }
         if let soak = target.soak, !(hotfix && target.hotfixSkipsSoak) {
-            let ready = since &+ soak.seconds
+            let ready = since.clampedAdding(soak.seconds)
             if let left = r.leftAt, left < ready {
                 return Passage(passed: false, reason: "\(tag) left \(before.name) at \(isoDateTime(left)), before its \(soak.text) there were over (promote it there again, or promote what runs there now)",
                                readyAt: nil)

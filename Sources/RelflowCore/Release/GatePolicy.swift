@@ -72,14 +72,14 @@ public enum GatePolicy {
         }
         // Hotfixes skip the delay: they wait for approvals only.
         if let delay = rules.delay, !hotfix {
-            let age = now - tagTime
+            let age = now.clampedSubtracting(tagTime)
             if age >= delay.seconds {
                 return GateDecision(kind: .delay, allowed: true,
                                     reason: "the tag is older than [gate] delay (\(delay.text)) with \(counted.count) of \(needed) approvals",
                                     decidingPaths: outside, changedPaths: changedPaths, approvalsPresent: counted,
                                     approvalsNeeded: needed, delayRemaining: 0)
             }
-            let left = delay.seconds - age
+            let left = delay.seconds.clampedSubtracting(age)
             return GateDecision(kind: .delay, allowed: false,
                                 reason: "\(counted.count) of \(needed) approvals; it may go without them in \(ConfigDuration.format(left))",
                                 decidingPaths: outside, changedPaths: changedPaths, approvalsPresent: counted,

@@ -386,7 +386,7 @@ public struct ServerGuard {
                             message: "\(name) does not increase on \(higher.name), which its commit already contains",
                             fix: "release with relflow release, which picks the next version")]
         }
-        if let mainTip = try state.mainAfterPush(), try git({ () throws(GitError) in try ancestry.reach(from: mainTip).contains(commit) }) { return [] }
+        if let mainTip = try state.mainAfterPush(), try git({ () throws(GitError) in try ancestry.reach(from: mainTip).containsExactly(commit) }) { return [] }
         // A hotfix: a patch of a release that ran in production, on top of it.
         var bases: [ReleaseTag] = []
         for base in index.tags where base.version.major == version.major && base.version.minor == version.minor && base.version < version {
@@ -619,7 +619,7 @@ public struct ServerGuard {
         let index = try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
         let reach = try git { () throws(GitError) in try Ancestry(repository).reach(from: tip) }
         let line = index.tags.filter { $0.version < version && $0.version.major == version.major && $0.version.minor == version.minor }
-        guard let base = try index.highest(in: reach, where: { tag in line.contains { $0.name == tag.name } }) else {
+        guard let base = try index.highest(in: reach, exact: true, where: { tag in line.contains { $0.name == tag.name } }) else {
             return [Refusal(ref: ref, rule: "hotfix-base", message: "\(branch) does not start at a release tag of \(version.major).\(version.minor)",
                             fix: "start it from the production tag: relflow hotfix start")]
         }
