@@ -145,8 +145,13 @@ public struct PromoteService {
         let release = Publisher.Release(event: event, version: tag.version.description, tag: tag.name, commit: tag.commit.hex,
                                         previousTag: previous, gate: gate, notesFile: notesFile, repository: directory,
                                         environment: config.publisher.environment)
+        // Recorded while it runs, so that a relflow killed meanwhile leaves word of it.
+        let record = PublisherRecord.path(repository: repo, branch: config.branches.publish)
+        let timeout = config.publisher.timeout.seconds
         let run = try await Publisher.run(command: config.publisher.command, release: release, directory: directory,
-                                          timeout: config.publisher.timeout, echo: echo)
+                                          timeout: config.publisher.timeout, echo: echo,
+                                          started: { pid in PublisherRecord.write(record, pid: pid, tag: tag.name, timeoutSeconds: timeout) })
+        unlink(record)
         var details: [String: LedgerValue] = [
             "status": run.succeeded ? "success" : "failure", "result": .string(run.statusText),
             "durationMs": .int(Int64(run.seconds * 1000)), "environment": .string(config.publisher.environment),

@@ -47,7 +47,7 @@ public enum Publisher {
     /// checks and `[[notify]]` commands all run through here.
     public static func run(command: [String], release: Release, directory: String, timeout: ConfigDuration,
                            echo: (@Sendable (String) -> Void)?, what: String = "publisher",
-                           input: String = "") async throws(RelflowError) -> PublisherRun {
+                           input: String = "", started: (@Sendable (Int32) -> Void)? = nil) async throws(RelflowError) -> PublisherRun {
         guard let program = command.first, !program.isEmpty else {
             throw .usage("the \(what) command is empty", hint: "set e.g. command = [\"./deploy.sh\", \"--prod\"] in .relflow.toml")
         }
@@ -63,7 +63,8 @@ public enum Publisher {
                 environment: .inherit.updating(overrides), workingDirectory: FilePath(directory),
                 input: .string(input), output: .sequence, error: .combinedWithOutput
             ) { execution -> (lines: [String], timedOut: Bool) in
-                try await withThrowingTaskGroup(of: (lines: [String], timedOut: Bool)?.self) { group in
+                started?(execution.processIdentifier.value)
+                return try await withThrowingTaskGroup(of: (lines: [String], timedOut: Bool)?.self) { group in
                     group.addTask {
                         var tail: [String] = []
                         for try await line in execution.standardOutput.strings() {

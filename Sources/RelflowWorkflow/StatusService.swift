@@ -30,6 +30,8 @@ public struct StatusService {
         public var interruptedRelease: String?
         /// Lock files left in the git folder (by a running or a killed process).
         public var leftLocks: [LeftLock]
+        /// Publishers still running after the relflow that started them was killed.
+        public var runningPublishers: [PublisherRecord]
         /// What this clone lacks to see the team's state (nil when nothing).
         public var setup: String?
         public var violations: [VerifyService.Violation]
@@ -109,6 +111,9 @@ public struct StatusService {
                       undelivered: undelivered,
                       interruptedRelease: interrupted.map { "\($0.tag): the release commit is made; its \($0.missing) is missing — run relflow release to finish it" },
                       leftLocks: LeftLock.find(in: repo),
+                      runningPublishers: config.chain.compactMap { env in
+                          PublisherRecord.read(PublisherRecord.path(repository: repo, branch: env.branch)).flatMap { $0.isRunning ? $0 : nil }
+                      },
                       setup: context.fetchesRelflowRefs ? nil
                           : "git fetch does not bring relflow's ledger into this clone: run relflow init once (it adds the refspec and fetches)",
                       violations: try VerifyService(context: context).verify())

@@ -65,6 +65,10 @@ struct StatusCommand: ParsableCommand {
             Output.print(Output.yellow("lock file: ") + lock.description + " — git or relflow is writing it, or a killed process left it;"
                          + " if no git or relflow command is running here, remove it: rm '\(gitFolder)\(lock.path)'")
         }
+        for publisher in report.runningPublishers {
+            Output.print(Output.yellow("publisher still running: ") + publisher.description + " — its relflow was interrupted;"
+                         + " the next promote or rollback waits for it (and stops it when its timeout is up)")
+        }
         if let interrupted = report.interruptedRelease { Output.print(Output.yellow("interrupted release: ") + interrupted) }
         if report.violations.isEmpty {
             Output.print(Output.green("invariants: all hold"))

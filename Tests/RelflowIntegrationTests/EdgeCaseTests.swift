@@ -55,4 +55,31 @@ struct EdgeCaseTests {
         let verify = p.relflow("verify")
         #expect(verify.status == 0 && !verify.stdout.contains("publish-not-forward"), "\(verify)")
     }
+
+    /// Rows 8 and 12: relflow killed while its publisher runs. The kernel frees the deployment
+    /// lock, but the publisher lives on; the next rollback waits for it before its own
+    /// publisher runs, so what production gets last is what publish says.
+    @Test func aPublisherLeftRunningIsWaitedFor() throws {
+        let p = try Project.inProduction()
+        let order = p.repo.root + "/runs.txt"
+        try """
+        #!/bin/sh
+        echo "start $RELFLOW_TAG" >> \(order)
+        if [ -n "$DEPLOY_KILL_RELFLOW" ]; then sleep 0.3; kill -9 $PPID; sleep 3; fi
+        echo "end $RELFLOW_TAG" >> \(order)
+        """.write(toFile: p.deploy, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: p.deploy)
+        try p.repo.commit("fix: stamp 2", files: ["timestamp.json": "{\"t\": 2}\n"])
+        #expect(p.relflow("release").status == 0)
+        let killed = p.relflow("promote", env: ["DEPLOY_KILL_RELFLOW": "1"])
+        #expect(killed.status == 137, "\(killed)")
+        let status = p.relflow("status")
+        #expect(status.stdout.contains("publisher still running: pid") && status.stdout.contains("deploying v0.1.2"), "\(status)")
+        let rollback = p.relflow("rollback")
+        #expect(rollback.status == 0 && rollback.stderr.contains("waiting for the publisher of v0.1.2"), "\(rollback)")
+        let runs = try String(contentsOfFile: order, encoding: .utf8)
+        #expect(runs == "start v0.1.2\nend v0.1.2\nstart v0.1.1\nend v0.1.1\n", "\(runs)")
+        #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.1^{commit}")))
+        #expect(!p.relflow("status").stdout.contains("publisher still running"))
+    }
 }

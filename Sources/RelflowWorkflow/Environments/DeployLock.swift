@@ -14,7 +14,8 @@ import Darwin
 /// replaced meanwhile. Likewise one release at a time (`release`, `hotfix finish`) on
 /// `<git-dir>/relflow/release.lock`, taken before any deployment lock, never after. The kernel
 /// drops the lock when its process dies (even by kill -9), so it can never be left stale; the
-/// file's text only says who holds it, for the waiting side.
+/// file's text only says who holds it, for the waiting side. The publisher a killed relflow
+/// started may outlive it: the next holder waits for it first (`PublisherRecord`).
 public final class DeployLock {
     private let fd: Int32
     public let path: String
@@ -25,6 +26,8 @@ public final class DeployLock {
         let safe = String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
         try self.init(repository: repository, file: "deploy-\(safe).lock", what: "the deployment in progress on \(branch)",
                       command: command, waiting: waiting)
+        // The lock went with a killed relflow; its publisher may not have (PublisherRecord).
+        PublisherRecord.awaitOrphan(repository: repository, branch: branch, waiting: waiting)
     }
 
     /// Takes the release lock: one `release` or `hotfix finish` at a time in this repository.

@@ -1,0 +1,110 @@
+import Foundation
+import Git
+import RelflowCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The publisher a relflow is running, written beside the deployment lock while it runs
+/// (`<git-dir>/relflow/deploy-<branch>.publisher`) and removed when it ends.
+///
+/// The kernel drops the deployment lock when relflow dies (even by kill -9), but the publisher
+/// it started lives on: without this record the next promote or rollback would run its own
+/// publisher beside the orphan, and whichever ended last would decide what production runs.
+/// So whoever takes the lock next first waits for a recorded publisher that still runs, and
+/// stops it when the publisher's own `timeout` is up (TERM, then KILL five seconds later), as
+/// the interrupted relflow would have. The process is named by its pid and its start time
+/// (Linux's /proc/<pid>/stat), so a recycled pid is never waited for.
+public struct PublisherRecord: Sendable, Codable, Equatable {
+    public let pid: Int32
+    /// Clock ticks after boot when the process started (0 where /proc is not there).
+    public let startTicks: UInt64
+    public let tag: String
+    /// When it started (Unix seconds, the real clock) and how long it may run.
+    public let startedAt: Int64
+    public let timeoutSeconds: Int64
+
+    /// The record's file for an environment's branch.
+    public static func path(repository: Repository, branch: String) -> String {
+        let safe = String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        return repository.commonDirectory + "relflow/deploy-\(safe).publisher"
+    }
+
+    /// The record at `path`, nil when there is none (or it cannot be read: it is only advice).
+    public static func read(_ path: String) -> PublisherRecord? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(PublisherRecord.self, from: data)
+    }
+
+    /// Writes the record for a publisher just started.
+    static func write(_ path: String, pid: Int32, tag: String, timeoutSeconds: Int64) {
+        let record = PublisherRecord(pid: pid, startTicks: Self.startTicks(of: pid) ?? 0, tag: tag,
+                                     startedAt: Int64(Date().timeIntervalSince1970), timeoutSeconds: timeoutSeconds)
+        guard let data = try? JSONEncoder().encode(record) else { return }
+        _ = writeFileAtomically(path, String(decoding: data, as: UTF8.self) + "\n", mode: 0o644)
+    }
+
+    /// True while the recorded process (that pid, started at that time) runs.
+    public var isRunning: Bool {
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        #if os(Linux)
+        guard let stat = Self.stat(of: pid) else { return false }
+        if stat.state == UInt8(ascii: "Z") { return false }  // exited, waiting for its parent to reap it
+        return startTicks == 0 || stat.startTicks == startTicks
+        #else
+        return true
+        #endif
+    }
+
+    /// Waits for the publisher recorded for `branch`, if it still runs, then removes the record.
+    /// Called by whoever has just taken that branch's deployment lock.
+    static func awaitOrphan(repository: Repository, branch: String, waiting: ((String) -> Void)?) {
+        let path = Self.path(repository: repository, branch: branch)
+        guard let record = read(path) else {
+            if fileExists(path) { unlink(path) }
+            return
+        }
+        if record.isRunning {
+            waiting?("waiting for the publisher of \(record.tag) (pid \(record.pid)), still running after the relflow that started it was interrupted")
+            let deadline = record.startedAt.clampedAdding(max(record.timeoutSeconds, 1))
+            var terminatedAt: Int64?
+            while record.isRunning {
+                let now = Int64(Date().timeIntervalSince1970)
+                if let sent = terminatedAt {
+                    if now >= sent + 5 { kill(record.pid, SIGKILL) }
+                } else if now >= deadline {
+                    waiting?("its timeout (\(ConfigDuration.format(record.timeoutSeconds))) is up: stopping it")
+                    kill(record.pid, SIGTERM)
+                    terminatedAt = now
+                }
+                usleep(50_000)
+            }
+        }
+        unlink(path)
+    }
+
+    /// `pid 4242 (v0.3.0), started 2026-11-30T10:00:00Z`.
+    public var description: String {
+        "pid \(pid) deploying \(tag), started \(isoDateTime(startedAt))"
+    }
+
+    static func startTicks(of pid: Int32) -> UInt64? { stat(of: pid)?.startTicks }
+
+    /// The state (field 3) and start time (field 22) of /proc/<pid>/stat; the command name
+    /// (field 2) may hold spaces and parentheses, so fields are counted after its last ')'.
+    static func stat(of pid: Int32) -> (state: UInt8, startTicks: UInt64)? {
+        #if os(Linux)
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat"),
+              let close = data.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = data[(close + 1)...].split(separator: UInt8(ascii: " "))
+        // fields[0] is the state (field 3); the start time is field 22, fields[19].
+        guard fields.count > 19, let state = fields[0].first,
+              let ticks = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
+        return (state, ticks)
+        #else
+        return nil
+        #endif
+    }
+}
