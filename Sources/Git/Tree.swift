@@ -20,6 +20,21 @@ extension Repository {
         return Array(UnsafeRawBufferPointer(start: content, count: size))
     }
 
+    /// The target of the symbolic link at `path` in the tree of `commit`, as git stores it
+    /// (the link's text); nil when that path holds no link (a file, a folder, nothing).
+    public func linkTarget(at path: String, inCommit commit: ObjectID) throws(GitError) -> String? {
+        let tree = try commitTree(commit)
+        defer { git_tree_free(tree) }
+        var entry: OpaquePointer?
+        let rc = git_tree_entry_bypath(&entry, tree, path)
+        if rc == GIT_ENOTFOUND.rawValue { return nil }
+        try check(rc, "find '\(path)' in \(commit.short())")
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK else { return nil }
+        guard let bytes = try blob(at: path, inCommit: commit) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The paths that differ between the trees of two commits (added, removed or changed),
     /// sorted, each once. Renames count as a removal and an addition.
     public func changedPaths(from old: ObjectID, to new: ObjectID) throws(GitError) -> [String] {

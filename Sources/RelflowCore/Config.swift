@@ -133,6 +133,20 @@ public struct RelflowConfig: Sendable, Equatable {
         public var remote: String? = nil
         /// A final release lists the commits of its pre-releases too.
         public var prereleasesInFinal = true
+
+        /// Why `path` cannot be the changelog a release commits (nil when it can): it must
+        /// name a file inside the repository, relative to its root, outside `.git`.
+        public static func pathProblem(_ path: String) -> String? {
+            if path.isEmpty { return "is empty" }
+            if path.hasPrefix("/") { return "is an absolute path; the changelog is a file of the repository" }
+            if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) { return "holds a control character" }
+            let components = path.split(separator: "/", omittingEmptySubsequences: false)
+            if components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+                return "is not a plain path inside the repository (no '.', '..' or empty parts)"
+            }
+            if components.first.map({ $0.lowercased() == ".git" }) == true { return "is inside .git" }
+            return nil
+        }
     }
 
     public struct Gate: Sendable, Equatable {

@@ -118,6 +118,10 @@ public enum ConfigLoader {
                 config.version.breakingInZero = try s.choice("breaking_in_zero", default: config.version.breakingInZero)
             case "changelog":
                 config.changelog.file = try s.string("file") ?? config.changelog.file
+                if let problem = RelflowConfig.Changelog.pathProblem(config.changelog.file) {
+                    throw s.error("file", "[changelog] file '\(config.changelog.file)' \(problem)",
+                                  hint: "name a file inside the repository, relative to its root, e.g. file = \"CHANGELOG.md\" or \"docs/CHANGELOG.md\"")
+                }
                 config.changelog.template = try s.string("template")
                 config.changelog.includeMerges = try s.bool("include_merges") ?? config.changelog.includeMerges
                 config.changelog.remote = try s.string("remote")
@@ -135,6 +139,10 @@ public enum ConfigLoader {
                 config.server.maxEntriesPerPush = try s.int("max_entries_per_push", min: 1) ?? config.server.maxEntriesPerPush
             case "hotfix":
                 config.hotfix.branchPrefix = try s.string("branch_prefix") ?? config.hotfix.branchPrefix
+                if !RefNames.isValidBranch(config.hotfix.branchPrefix + "1.2.3") {
+                    throw s.error("branch_prefix", "[hotfix] branch_prefix '\(config.hotfix.branchPrefix)' does not make valid branch names ('\(config.hotfix.branchPrefix)1.2.3')",
+                                  hint: "git check-ref-format --branch must accept <prefix><version>: no spaces, '..', '~^:?*[\\', leading '-' or '/', e.g. branch_prefix = \"hotfix/\"")
+                }
                 config.hotfix.allowedTypes = try s.strings("allowed_types") ?? config.hotfix.allowedTypes
                 if config.hotfix.allowedTypes.contains("feat") {
                     throw s.error("allowed_types", "[hotfix] allowed_types may not contain 'feat': a hotfix never adds features",

@@ -1,3 +1,4 @@
+import Git
 import RelflowCore
 
 /// `--prepend CHANGELOG.md`: new sections go after the file's preamble (everything before
@@ -77,5 +78,39 @@ public enum ChangelogFile {
     static func normalize(_ title: String) -> String {
         let lower = title.lowercased()
         return lower.hasPrefix("v") && lower.dropFirst().first?.isNumber == true ? String(lower.dropFirst()) : lower
+    }
+}
+
+extension ChangelogFile {
+    /// The file a release writes its changelog to: `path`, or where it leads when the
+    /// repository stores it as a symbolic link (`CHANGELOG.md -> docs/CHANGELOG.md`), so the
+    /// release writes through the link as an editor would, and the link stays a link. A link
+    /// that leads out of the repository, into `.git`, or round in circles is refused.
+    static func resolvedPath(_ path: String, in repo: Repository, commit: ObjectID) throws(RelflowError) -> String {
+        var current = path
+        for _ in 0..<8 {
+            guard let target = try git({ () throws(GitError) in try repo.linkTarget(at: current, inCommit: commit) }) else { return current }
+            guard !target.hasPrefix("/") else {
+                throw .usage("\(current) is a link to '\(target)', outside the repository; a release writes its changelog only inside it",
+                             hint: "point [changelog] file at the file itself, or make the link relative")
+            }
+            var parts = current.split(separator: "/").dropLast().map(String.init)
+            for part in target.split(separator: "/") where part != "." {
+                if part == ".." {
+                    guard !parts.isEmpty else {
+                        throw .usage("\(current) is a link to '\(target)', outside the repository; a release writes its changelog only inside it",
+                                     hint: "point [changelog] file at the file itself")
+                    }
+                    parts.removeLast()
+                } else {
+                    parts.append(String(part))
+                }
+            }
+            current = parts.joined(separator: "/")
+            if let problem = RelflowConfig.Changelog.pathProblem(current) {
+                throw .usage("\(path) leads to '\(current)', which \(problem)", hint: "point [changelog] file at the file itself")
+            }
+        }
+        throw .usage("\(path) is a link that leads to more links (more than 8)", hint: "point [changelog] file at the file itself")
     }
 }

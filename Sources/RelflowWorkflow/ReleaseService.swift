@@ -106,7 +106,7 @@ public struct ReleaseService {
         var notes = ChangelogRenderer.defaultMarkdown(document, header: false)
         notes += try ReleaseService.dependencyNotes(context: context, from: latest?.commit, to: headCommit)
         return Plan(version: version, tag: tag, previousTag: latest?.name, notes: notes,
-                    changelogPath: config.changelog.file, head: headCommit)
+                    changelogPath: try ChangelogFile.resolvedPath(config.changelog.file, in: repo, commit: headCommit), head: headCommit)
     }
 
     /// The dependency changes since the previous release, as a notes section ("" when none).
@@ -187,12 +187,13 @@ public struct ReleaseService {
         let index = try context.releaseTags()
         let previous = try index.highest(in: context.reach(from: parent))
         // The notes are the section the release commit added to the changelog.
-        let after = try git { () throws(GitError) in try repo.blob(at: config.changelog.file, inCommit: pending.commit) }
-        let before = try git { () throws(GitError) in try repo.blob(at: config.changelog.file, inCommit: parent) }
+        let path = try ChangelogFile.resolvedPath(config.changelog.file, in: repo, commit: parent)
+        let after = try git { () throws(GitError) in try repo.blob(at: path, inCommit: pending.commit) }
+        let before = try git { () throws(GitError) in try repo.blob(at: path, inCommit: parent) }
         let notes = ChangelogFile.addedSection(before: before.map { String(decoding: $0, as: UTF8.self) } ?? "",
                                                after: after.map { String(decoding: $0, as: UTF8.self) } ?? "")
         let plan = Plan(version: version, tag: pending.tag, previousTag: previous?.name, notes: notes,
-                        changelogPath: config.changelog.file, head: parent)
+                        changelogPath: path, head: parent)
         return try await finish(plan: plan, commit: pending.commit, identity: identity, time: commit.committer.time, resumed: true)
     }
 }

@@ -79,6 +79,15 @@ public final class RepositoryContext {
             if let bytes = readFileBytes(path) {
                 return (try ConfigLoader.load(bytes: bytes, source: ConfigLoader.fileName), ConfigLoader.fileName)
             }
+            // Defaults only when there is nothing there: a folder, a link to nothing or a file
+            // that cannot be read is a configuration relflow would silently ignore.
+            var info = stat()
+            guard lstat(path, &info) != 0 && errno == ENOENT else {
+                let what = (info.st_mode & S_IFMT) == S_IFDIR ? "is a folder"
+                    : (info.st_mode & S_IFMT) == S_IFLNK && !fileExists(path) ? "is a link to a file that does not exist"
+                    : "cannot be read (\(String(cString: strerror(errno))))"
+                throw .usage("'\(path)' \(what)", hint: "make \(ConfigLoader.fileName) a readable file, or remove it to use the defaults")
+            }
             return (RelflowConfig(), "defaults")
         }
         // A bare repository is a server: it reads only the policy its administrator installed

@@ -82,4 +82,58 @@ struct EdgeCaseTests {
         #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.1^{commit}")))
         #expect(!p.relflow("status").stdout.contains("publisher still running"))
     }
+
+    /// Row 4: a CHANGELOG.md the repository stores as a link is written through, as an editor
+    /// would: the link stays a link, its file gets the release. A link out of the repository is
+    /// refused before anything is written.
+    @Test func aChangelogStoredAsALinkIsWrittenThrough() throws {
+        let p = try Project(publisher: false)
+        try FileManager.default.createDirectory(atPath: p.repo.path + "/docs", withIntermediateDirectories: true)
+        try "# Changelog\n\nOlder notes.\n".write(toFile: p.repo.path + "/docs/CH.md", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: p.repo.path + "/CHANGELOG.md", withDestinationPath: "docs/CH.md")
+        try p.repo.git("add", "-A")
+        try p.repo.git("commit", "-q", "-m", "docs: the changelog lives in docs")
+        let release = p.relflow("release")
+        #expect(release.status == 0, "\(release)")
+        #expect(try p.repo.git("ls-tree", "HEAD", "CHANGELOG.md").hasPrefix("120000 blob"))
+        let written = try p.repo.git("show", "HEAD:docs/CH.md")
+        #expect(written.hasPrefix("# Changelog") && written.contains("## 0.1.0") && written.contains("Older notes."), "\(written)")
+        #expect(try p.repo.git("status", "--porcelain") == "")
+        #expect(p.relflow("verify").status == 0)
+
+        try FileManager.default.removeItem(atPath: p.repo.path + "/CHANGELOG.md")
+        try FileManager.default.createSymbolicLink(atPath: p.repo.path + "/CHANGELOG.md", withDestinationPath: "../../outside.md")
+        try p.repo.git("add", "-A")
+        try p.repo.git("commit", "-q", "-m", "fix: a link out")
+        let head = try p.repo.git("rev-parse", "HEAD")
+        let out = p.relflow("release")
+        #expect(out.status == 2 && out.stderr.contains("outside the repository"), "\(out)")
+        #expect(try p.repo.git("rev-parse", "HEAD") == head)
+        #expect(try p.repo.git("tag", "--list") == "v0.1.0")
+    }
+
+    /// Row 17: names and paths git or relflow would refuse later are refused when the
+    /// configuration is read (exit 2, naming the key); a .relflow.toml that is a folder or a
+    /// link to nothing is an error, not the defaults.
+    @Test func configurationThatCannotWorkIsRefusedWhenRead() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        for (toml, key) in [("[hotfix]\nbranch_prefix = \"../x/\"\n", "branch_prefix"),
+                            ("[changelog]\nfile = \"../outside.md\"\n", "[changelog] file"),
+                            ("[changelog]\nfile = \"/tmp/abs.md\"\n", "[changelog] file"),
+                            ("[changelog]\nfile = \"\"\n", "[changelog] file"),
+                            ("[changelog]\nfile = \".git/config\"\n", "[changelog] file")] {
+            try repo.write(".relflow.toml", toml)
+            let r = repo.relflow("status")
+            #expect(r.status == 2 && r.stderr.contains(key), "\(toml): \(r)")
+        }
+        try FileManager.default.removeItem(atPath: repo.path + "/.relflow.toml")
+        try FileManager.default.createDirectory(atPath: repo.path + "/.relflow.toml", withIntermediateDirectories: true)
+        let folder = repo.relflow("lint", "-", stdin: Data("nope\n".utf8))
+        #expect(folder.status == 2 && folder.stderr.contains("is a folder"), "\(folder)")
+        try FileManager.default.removeItem(atPath: repo.path + "/.relflow.toml")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/.relflow.toml", withDestinationPath: "missing.toml")
+        let dangling = repo.relflow("lint", "-", stdin: Data("feat: ok\n".utf8))
+        #expect(dangling.status == 2 && dangling.stderr.contains("link to a file that does not exist"), "\(dangling)")
+    }
 }
