@@ -55,6 +55,17 @@ extension Repository {
         return try libgit2Commit(id)
     }
 
+    /// Throws libgit2's own error when its parser cannot read the commit. relflow reads such a
+    /// commit its own way, but libgit2 must read a commit to write on top of it (status, a new
+    /// commit): a release checks its parent first.
+    public func requireReadableByLibgit2(_ id: ObjectID) throws(GitError) {
+        var oid = id.gitOID
+        var handle: OpaquePointer?
+        let rc = git_commit_lookup(&handle, pointer, &oid)
+        if rc < 0 { throw GitError.last(rc, "read commit \(id.short())") }
+        git_commit_free(handle)
+    }
+
     /// Reads one commit with libgit2's parser (lenient about dates git cannot read either).
     func libgit2Commit(_ id: ObjectID) throws(GitError) -> Commit {
         var oid = id.gitOID

@@ -26,8 +26,23 @@ public struct LintRunner {
         return linter
     }
 
+    /// The most of one message relflow lints: 1 MiB. A longer one (a log pasted by mistake,
+    /// or a hook fed on purpose) is one error, found without reading it into lines.
+    public static let maximumMessageBytes = 1 << 20
+
+    static func tooLarge(_ text: String, commit: ObjectID?) -> LintResult? {
+        let size = text.utf8.count
+        guard size > maximumMessageBytes else { return nil }
+        let header = String(text.utf8.prefix { $0 != UInt8(ascii: "\n") }.prefix(200)) ?? ""
+        return LintResult(commit: commit, header: header, kind: .nonConventional, problems: [
+            LintProblem(line: 1, rule: "message-size", message: "the message is \(size) bytes; relflow lints at most \(maximumMessageBytes) bytes (1 MiB) of one message",
+                        hint: "keep logs and long output out of the message (a file in the commit, or the pull request)"),
+        ])
+    }
+
     /// Lints a message as `git commit` will record it from an edited file.
     public func lintMessage(_ text: String, commentChar: Character = "#", branch: String? = nil) -> LintResult {
+        if let tooLarge = Self.tooLarge(text, commit: nil) { return tooLarge }
         let lines = MessageLines(editedFile: text, commentChar: commentChar)
         let (parsed, problems) = linter(restrictedBy: branch).lint(lines, mode: .message)
         return LintResult(commit: nil, header: parsed.header, kind: parsed.kind, problems: problems)
@@ -61,6 +76,7 @@ public struct LintRunner {
     }
 
     func lint(_ commit: Commit) -> LintResult {
+        if let tooLarge = Self.tooLarge(commit.message, commit: commit.id) { return tooLarge }
         let (parsed, problems) = CommitLinter(rules: config.commits).lint(MessageLines(committed: commit.message), mode: .history)
         return LintResult(commit: commit.id, header: parsed.header, kind: parsed.kind, problems: problems)
     }

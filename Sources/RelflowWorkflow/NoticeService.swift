@@ -85,7 +85,7 @@ public struct NoticeService {
         let deliveredAt = current.flatMap { c in productionEntries.last { $0.event == .deliver && $0.tag == c.name && $0.details["status"] == "success" }?.time }
         var notice = ShippingNotice(
             project: BomService(context: context).projectName(), repository: builder.links?.base,
-            production: .init(tag: current?.name, version: current?.version.description, deliveredAt: deliveredAt),
+            production: .init(tag: current?.name, version: current?.version.description, deliveredAt: deliveredAt, commit: publish?.hex),
             upcoming: upcoming, expected: expected, gate: gate, breaking: section.breaking, groups: section.groups,
             dependencies: dependencies, earlyAccess: config.notice.earlyAccess, contributors: Self.contributors(of: commits))
         if config.chain.count > 1 {

@@ -60,6 +60,13 @@ public struct ReleaseService {
             throw .refused("releases are cut from '\(config.branches.main)', and this is '\(branch)'",
                            hint: "git switch \(config.branches.main) (hotfixes: relflow hotfix start)")
         }
+        // A commit libgit2 cannot parse (a date git cannot read) cannot be written on top of.
+        do {
+            try repo.requireReadableByLibgit2(headCommit)
+        } catch {
+            throw .repository("HEAD (\(headCommit.short())) cannot be the parent of a release commit: libgit2 cannot read it (\(error.message))",
+                              hint: "its author or committer line is malformed (git cat-file commit HEAD shows it); make a commit on top of it with git, e.g. git commit --allow-empty -m 'chore: before the release', then release")
+        }
         // A tree that cannot be read would make every file look changed: say what is true.
         try git { () throws(GitError) in try repo.requireObject(try repo.commit(headCommit).tree, "the tree of HEAD") }
         let dirty = try git { () throws(GitError) in try repo.hasUncommittedChanges() }
@@ -149,7 +156,16 @@ public struct ReleaseService {
     /// Steps 3 to 5, also what resumes an interrupted release.
     func finish(plan: Plan, commit: ObjectID, identity: Identity, time: Int64, resumed: Bool) async throws(RelflowError) -> Outcome {
         // 3. The work tree and index show the new changelog.
-        try git { () throws(GitError) in try repo.checkoutHead(paths: [plan.changelogPath]) }
+        do {
+            try repo.checkoutHead(paths: [plan.changelogPath])
+        } catch where error.isLocked {
+            // main has moved already: say so, name the lock, and how to finish.
+            let lock = repo.gitDirectory + "index.lock"
+            throw .repository("the release commit of \(plan.tag) is made and \(config.branches.main) is at it, but \(plan.changelogPath) cannot be updated in the work tree: the index is locked (\(lock))",
+                              hint: "another git command is running here, or one was killed and left the lock; if none is running, remove it (rm '\(lock)'), then run relflow release to finish \(plan.tag)")
+        } catch {
+            throw gitFailure(error)
+        }
         CrashPoint.reached("release-checkout")
         // 4. The annotated tag, signed when configured; created only if absent.
         let tagObject = try await ReleaseTagWriter.create(plan.tag, at: commit, notes: plan.notes, identity: identity, time: time,

@@ -80,21 +80,32 @@ public struct ReleaseTagIndex: Sendable {
     /// only as deep as the highest reachable release, whatever the number of tags. `exact`:
     /// no clock-skew cut-off before a "no" (`Reach.containsExactly`), for the server's refusals.
     public func highest(in reach: Reach, exact: Bool = false, where include: (ReleaseTag) -> Bool = { _ in true }) throws(RelflowError) -> ReleaseTag? {
-        try git { () throws(GitError) in
-            for tag in tags where include(tag) {
-                if try exact ? reach.containsExactly(tag.commit) : reach.contains(tag.commit) { return tag }
+        for tag in tags where include(tag) {
+            if try Self.asking(about: tag, { () throws(GitError) in try exact ? reach.containsExactly(tag.commit) : reach.contains(tag.commit) }) {
+                return tag
             }
-            return nil
+        }
+        return nil
+    }
+
+    /// A question about a tag's commit, where a commit that is not there is named as the tag's
+    /// (every command reads the release tags: one pointing at nothing must say which it is).
+    static func asking<T>(about tag: ReleaseTag, _ body: () throws(GitError) -> T) throws(RelflowError) -> T {
+        do {
+            return try body()
+        } catch where error.isNotFound {
+            throw .repository("the tag '\(tag.name)' points at \(tag.commit.short()), which is missing from this repository (\(error.message))",
+                              hint: "fetch it (git fetch origin --tags), or delete the tag if it is wrong (git tag -d \(tag.name)); git fsck names any other damage")
+        } catch {
+            throw gitFailure(error)
         }
     }
 
     /// The releases that `reach` contains, highest first (each question walks no further than it must).
     public func reachable(in reach: Reach) throws(RelflowError) -> [ReleaseTag] {
-        try git { () throws(GitError) in
-            var out: [ReleaseTag] = []
-            for tag in tags where try reach.contains(tag.commit) { out.append(tag) }
-            return out
-        }
+        var out: [ReleaseTag] = []
+        for tag in tags where try Self.asking(about: tag, { () throws(GitError) in try reach.contains(tag.commit) }) { out.append(tag) }
+        return out
     }
 
     public func tag(named name: String) -> ReleaseTag? { tags.first { $0.name == name } }
@@ -114,6 +125,11 @@ extension RepositoryContext {
     public func release(named name: String, in index: ReleaseTagIndex) throws(RelflowError) -> ReleaseTag {
         if let tag = index.tag(named: index.resolve(name, prefixes: config.tags.prefixes)) { return tag }
         let listing = "list the releases with: git tag --list '\(config.tags.prefix)*'"
+        // A name git refuses is a mistake in the command, not damage in the repository.
+        guard RefNames.isValid(name), !name.hasPrefix("-") else {
+            throw .usage("'\(name)' is not a tag name git accepts (no '..', '~^:?*[\\', spaces, '@{' or a leading '-')",
+                         hint: "name a release, e.g. \(config.tags.prefix)1.2.0 or 1.2.0; \(listing)")
+        }
         // The name as written if such a tag exists, else with a prefix (`1.2.0` → `v1.2.0`).
         var tagName = name
         var target = try git { () throws(GitError) in try repository.tagTarget(named: name) }

@@ -25,6 +25,9 @@ public struct StatusService {
         public var environments: [EnvironmentRow]
         public var pending: Pending
         public var hotfix: String?
+        /// The hotfix's tag, when it exists while its branch does: `hotfix finish` was
+        /// interrupted after tagging, and rerunning it completes the rest.
+        public var hotfixTagged: String?
         public var pendingBackports: [String]
         public var undelivered: [String]
         public var interruptedRelease: String?
@@ -105,8 +108,13 @@ public struct StatusService {
         let hotfixBranches = try git { () throws(GitError) in try repo.references(matching: "refs/heads/\(config.hotfix.branchPrefix)*") }
         let backports = try git { () throws(GitError) in try repo.references(matching: "refs/heads/backport/*") }
         let interrupted = try ReleaseService(context: context).interrupted()
+        let hotfixName = hotfixBranches.first.map { String($0.name.dropFirst("refs/heads/".count)) }
+        let hotfixTagged = hotfixName.flatMap { branch -> String? in
+            guard let version = SemVer(String(branch.dropFirst(config.hotfix.branchPrefix.count))) else { return nil }
+            return config.tags.prefixes.lazy.map { $0 + version.description }.first { index.tag(named: $0) != nil }
+        }
         return Report(production: production, environments: try environmentRows(index: index, entries: allEntries), pending: pending,
-                      hotfix: hotfixBranches.first.map { String($0.name.dropFirst("refs/heads/".count)) },
+                      hotfix: hotfixName, hotfixTagged: hotfixTagged,
                       pendingBackports: backports.map { String($0.name.dropFirst("refs/heads/".count)) },
                       undelivered: undelivered,
                       interruptedRelease: interrupted.map { "\($0.tag): the release commit is made; its \($0.missing) is missing — run relflow release to finish it" },

@@ -207,7 +207,9 @@ public struct VerifyService {
                 // 2. Every move of publish was a fast-forward, or a recorded rollback; and publish
                 // is where the ledger last put it.
                 if let interrupted = PromoteService.interruptedMove(entries: entries, publish: publish) {
-                    let command = interrupted.event == .rollback ? "relflow rollback \(interrupted.tag ?? "")" : "relflow promote \(interrupted.tag ?? "")"
+                    let command = interrupted.event == .rollback ? "relflow rollback \(interrupted.tag ?? "")"
+                        : interrupted.details["gate"] == "hotfix" ? "relflow hotfix finish (on the hotfix branch)"
+                        : "relflow promote \(interrupted.tag ?? "")"
                     violations.append(.init(invariant: 2, rule: "publish-move-interrupted", message: "the \(interrupted.event.rawValue) of \(interrupted.tag ?? "?") was recorded but \(config.branches.publish) was not moved (the run was interrupted; it is still at \(publish.short())): complete it with \(command)",
                                             hint: "complete it: \(command)"))
                 } else if let last = positions.last, last.commit != publish.hex {
@@ -215,8 +217,12 @@ public struct VerifyService {
                                             hint: "someone moved it outside relflow: compare with the server (git fetch origin; git log -1 origin/\(config.branches.publish)) and its reflog before moving anything; then promote or roll back to a release you trust with relflow"))
                 }
             } else if let last = positions.last {
+                // Only init's own entry, and no branch: init was stopped between the two.
+                let interruptedInit = positions.count == 1 && last.event.details["gate"] == "init"
                 violations.append(.init(invariant: 2, rule: "publish-deleted", message: "\(config.branches.publish) is gone, but the ledger last put it at \(last.commit.prefix(7))",
-                                        hint: "fetch it from the server: git fetch origin \(config.branches.publish):\(config.branches.publish); if the server lost it too, its administrator restores it"))
+                                        hint: interruptedInit
+                                            ? "relflow init recorded it and was stopped before it made the branch: run relflow init again to finish (or fetch it if the server has it: git fetch origin \(config.branches.publish):\(config.branches.publish))"
+                                            : "fetch it from the server: git fetch origin \(config.branches.publish):\(config.branches.publish); if the server lost it too, its administrator restores it"))
             }
             // A hotfix taken sideways by an environment before production is no rewrite either.
             let sidewaysHotfix = { (entry: LedgerEntry) in entry.details["gate"] == "hotfix" && env.name != config.production.name }

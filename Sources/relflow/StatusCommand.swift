@@ -53,7 +53,10 @@ struct StatusCommand: ParsableCommand {
         if let tag = q.gateTag, let gate = q.gate {
             Output.print("  \(tag) at the gate: \(gate.kind.rawValue), \(gate.allowed ? "may go now" : "must wait") — \(gate.reason)")
         }
-        if let hotfix = report.hotfix { Output.print(Output.bold("hotfix in progress: ") + hotfix) }
+        if let hotfix = report.hotfix {
+            Output.print(Output.bold("hotfix in progress: ") + hotfix
+                         + (report.hotfixTagged.map { " — \($0) is tagged: its finish was interrupted; rerun relflow hotfix finish on \(hotfix) to complete it" } ?? ""))
+        }
         for backport in report.pendingBackports { Output.print(Output.yellow("pending backport: ") + backport + " — merge it into \(config.branches.main)") }
         for tag in report.undelivered {
             Output.print(Output.yellow("undelivered: ") + tag + " is on \(config.branches.publish) without a successful delivery"

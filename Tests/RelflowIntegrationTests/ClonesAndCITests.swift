@@ -80,6 +80,8 @@ struct ClonesAndCITests {
         let killed = p.repo.relflow(["init"], env: ["RELFLOW_TEST_KILL_AT": "init-recorded"])
         #expect(killed.status != 0)
         #expect(p.repo.gitResult(["rev-parse", "--verify", "-q", "publish"]).status != 0)
+        let verify = p.relflow("verify")
+        #expect((verify.stdout + verify.stderr).contains("run relflow init again"), "\(verify)")
         #expect(p.relflow("init").status == 0)
         #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.0^{commit}")))
         #expect(try p.ledgerSummaries().filter { $0.hasPrefix("promote") }.count == 1)

@@ -136,4 +136,50 @@ struct EdgeCaseTests {
         let dangling = repo.relflow("lint", "-", stdin: Data("feat: ok\n".utf8))
         #expect(dangling.status == 2 && dangling.stderr.contains("link to a file that does not exist"), "\(dangling)")
     }
+
+    /// Rows 10, 13, 15, 16 and a message over the size bound: each error says what is true,
+    /// with the exit code of its kind.
+    @Test func errorsNameWhatIsWrong() throws {
+        let p = try Project(publisher: false)
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("init").status == 0)
+        // Row 13: a name git refuses is a usage error, not damage.
+        for args in [["gate", "v1..2"], ["approve", "a:b"], ["promote", "v0.1.0^{tree}"], ["hotfix", "start", "v1..2"]] {
+            let r = p.repo.relflow(args)
+            #expect(r.status == 2 && r.stderr.contains("is not a tag name git accepts") && !r.stderr.contains("fsck"), "\(args): \(r)")
+        }
+        // Row 16: publish at a commit no release tag names, in the notice.
+        try p.repo.commit("fix: stamp 2", files: ["timestamp.json": "{\"t\": 2}\n"])
+        try p.repo.git("branch", "-f", "publish", "HEAD")
+        let notice = p.relflow("notice")
+        #expect(notice.stdout.contains("a commit no release tag names") && !notice.stdout.contains("nothing yet"), "\(notice)")
+        try p.repo.git("branch", "-f", "publish", "v0.1.0")
+        // Row 10: a left index.lock stops the release after main moved: named, with the way on.
+        try Data().write(to: URL(fileURLWithPath: p.repo.path + "/.git/index.lock"))
+        let locked = p.relflow("release")
+        #expect(locked.status == 3 && locked.stderr.contains("index.lock") && locked.stderr.contains("run relflow release to finish")
+                && !locked.stderr.contains("fsck"), "\(locked)")
+        try FileManager.default.removeItem(atPath: p.repo.path + "/.git/index.lock")
+        #expect(p.relflow("release").status == 0)
+        #expect(try p.repo.git("status", "--porcelain") == "")
+        // A release tag whose commit is missing is named by the commands that read the tags.
+        let object = "object 89abcdef89abcdef89abcdef89abcdef89abcdef\ntype commit\ntag v9.0.0\ntagger A <a@x> 1700000000 +0000\n\nv9.0.0\n"
+        let tag = try p.repo.git(["hash-object", "-t", "tag", "-w", "--literally", "--stdin"], stdin: Data(object.utf8))
+        try p.repo.git("update-ref", "refs/tags/v9.0.0", tag)
+        let version = p.relflow("version")
+        #expect(version.status == 3 && version.stderr.contains("the tag 'v9.0.0' points at 89abcde, which is missing"), "\(version)")
+        try p.repo.git("update-ref", "-d", "refs/tags/v9.0.0")
+        // Row 15: HEAD with an author date git cannot parse: release names the commit.
+        let tree = try p.repo.git("rev-parse", "HEAD^{tree}")
+        let parent = try p.repo.git("rev-parse", "HEAD")
+        let raw = "tree \(tree)\nparent \(parent)\nauthor A <a@x> notadate +0000\ncommitter A <a@x> 1700000000 +0000\n\nfix: odd date\n"
+        let odd = try p.repo.git(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], stdin: Data(raw.utf8))
+        try p.repo.git("update-ref", "refs/heads/main", odd)
+        let dated = p.relflow("release", "--dry-run")
+        #expect(dated.status == 3 && dated.stderr.contains("HEAD (\(odd.prefix(7)))") && dated.stderr.contains("git commit --allow-empty"), "\(dated)")
+        // A message over 1 MiB is one error, not read line by line.
+        let huge = Data(("feat: a\n\n" + String(repeating: "x", count: 1 << 20)).utf8)
+        let lint = p.repo.relflow(["lint", "-"], stdin: huge)
+        #expect(lint.status == 1 && (lint.stdout + lint.stderr).contains("message-size"), "\(lint.status) \(lint.stdout.prefix(300)) \(lint.stderr.prefix(300))")
+    }
 }

@@ -71,6 +71,22 @@ struct HotfixAndHookTests {
         #expect(laptop.relflow("verify").status == 0)
     }
 
+    /// hotfix finish killed after its promote was recorded: status says to rerun hotfix finish
+    /// (not promote, whose publisher would not run as a hotfix), and the rerun completes it.
+    @Test func anInterruptedHotfixFinishIsNamedByStatus() throws {
+        let team = try Team()
+        #expect(team.repo.relflow("hotfix", "start").status == 0)
+        try team.repo.commit("fix: stop the crash", files: ["src/app.txt": "fixed\n"])
+        let killed = team.repo.relflow(["hotfix", "finish"], env: ["RELFLOW_TEST_KILL_AT": "promote-recorded"])
+        #expect(killed.status == 137, "\(killed)")
+        let status = team.repo.relflow("status")
+        #expect(status.stdout.contains("v0.1.1 is tagged: its finish was interrupted"), "\(status)")
+        #expect(status.stdout.contains("complete it with relflow hotfix finish"), "\(status)")
+        let rerun = team.repo.relflow("hotfix", "finish")
+        #expect(rerun.status == 0, "\(rerun)")
+        #expect(team.repo.relflow("verify").status == 0)
+    }
+
     @Test func aHotfixMayNotShipAFeature() throws {
         let team = try Team()
         #expect(team.repo.relflow("hotfix", "start").status == 0)

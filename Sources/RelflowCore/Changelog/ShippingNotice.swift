@@ -8,10 +8,13 @@ public struct ShippingNotice: Sendable, Codable {
         public var version: String?
         /// When it was last delivered successfully, ISO 8601 (from the ledger).
         public var deliveredAt: String?
-        public init(tag: String?, version: String?, deliveredAt: String?) {
+        /// The commit `publish` is at, when it is set: with no tag, a commit no release names.
+        public var commit: String?
+        public init(tag: String?, version: String?, deliveredAt: String?, commit: String? = nil) {
             self.tag = tag
             self.version = version
             self.deliveredAt = deliveredAt
+            self.commit = commit
         }
     }
 
@@ -116,6 +119,7 @@ public struct ShippingNotice: Sendable, Codable {
             return v
         }
         let production = self.production.tag.map { tag in tag + (self.production.deliveredAt.map { ", delivered \($0)" } ?? ", delivery not recorded") }
+            ?? self.production.commit.map { "\($0.prefix(7)), a commit no release tag names" }
             ?? "nothing yet"
         let upcoming = (self.upcoming.version.map { "\($0)" + (self.upcoming.tag == nil ? " (not tagged yet)" : "") } ?? "no release due")
             + " — \(self.upcoming.commits) commit\(self.upcoming.commits == 1 ? "" : "s") beyond production"
