@@ -27,22 +27,23 @@ public struct LintRunner {
     }
 
     /// The most of one message relflow lints: 1 MiB. A longer one (a log pasted by mistake,
-    /// or a hook fed on purpose) is one error, found without reading it into lines.
+    /// or a hook fed on purpose) is one error; only its first line is read, for its kind.
     public static let maximumMessageBytes = 1 << 20
 
-    static func tooLarge(_ text: String, commit: ObjectID?) -> LintResult? {
+    func tooLarge(_ text: String, commit: ObjectID?, branch: String? = nil) -> LintResult? {
         let size = text.utf8.count
-        guard size > maximumMessageBytes else { return nil }
-        let header = String(text.utf8.prefix { $0 != UInt8(ascii: "\n") }.prefix(200)) ?? ""
-        return LintResult(commit: commit, header: header, kind: .nonConventional, problems: [
-            LintProblem(line: 1, rule: "message-size", message: "the message is \(size) bytes; relflow lints at most \(maximumMessageBytes) bytes (1 MiB) of one message",
+        guard size > Self.maximumMessageBytes else { return nil }
+        let first = String(text.utf8.prefix { $0 != UInt8(ascii: "\n") }.prefix(4096)) ?? ""
+        let (parsed, problems) = linter(restrictedBy: branch).lint(MessageLines(committed: first + "\n"), mode: .history)
+        return LintResult(commit: commit, header: parsed.header, kind: parsed.kind, problems: problems + [
+            LintProblem(line: 1, rule: "message-size", message: "the message is \(size) bytes; relflow lints at most \(Self.maximumMessageBytes) bytes (1 MiB) of one message",
                         hint: "keep logs and long output out of the message (a file in the commit, or the pull request)"),
         ])
     }
 
     /// Lints a message as `git commit` will record it from an edited file.
     public func lintMessage(_ text: String, commentChar: Character = "#", branch: String? = nil) -> LintResult {
-        if let tooLarge = Self.tooLarge(text, commit: nil) { return tooLarge }
+        if let tooLarge = tooLarge(text, commit: nil, branch: branch) { return tooLarge }
         let lines = MessageLines(editedFile: text, commentChar: commentChar)
         let (parsed, problems) = linter(restrictedBy: branch).lint(lines, mode: .message)
         return LintResult(commit: nil, header: parsed.header, kind: parsed.kind, problems: problems)
@@ -76,7 +77,7 @@ public struct LintRunner {
     }
 
     func lint(_ commit: Commit) -> LintResult {
-        if let tooLarge = Self.tooLarge(commit.message, commit: commit.id) { return tooLarge }
+        if let tooLarge = tooLarge(commit.message, commit: commit.id) { return tooLarge }
         let (parsed, problems) = CommitLinter(rules: config.commits).lint(MessageLines(committed: commit.message), mode: .history)
         return LintResult(commit: commit.id, header: parsed.header, kind: parsed.kind, problems: problems)
     }
