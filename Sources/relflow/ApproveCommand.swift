@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct ApproveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
+        _superCommandName: "relflow",
         abstract: "Record your approval of a release in the ledger.",
         discussion: "The approver is your git identity; by default it must differ from the tagger (four-eyes)."
     )

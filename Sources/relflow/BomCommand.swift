@@ -6,6 +6,7 @@ import RelflowWorkflow
 struct BomCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bom",
+        _superCommandName: "relflow",
         abstract: "The bill of materials read from the lock files in the tree at REV, or what changed between two.",
         discussion: """
         Reads Package.resolved (v1–v3), package-lock.json (v2/v3), Cargo.lock, go.mod, pinned \

@@ -6,6 +6,7 @@ import RelflowWorkflow
 struct ChangelogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "changelog",
+        _superCommandName: "relflow",
         abstract: "Write the changelog of the whole history, of a range, or of what is not released yet.",
         discussion: """
         One section per release, newest first, Unreleased on top; groups in config order with \

@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct DeliverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deliver",
+        _superCommandName: "relflow",
         abstract: "Record a delivery of the release at publish done elsewhere (a CI deploy job)."
     )
     @OptionGroup var global: GlobalOptions

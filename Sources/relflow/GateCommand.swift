@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct GateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gate",
+        _superCommandName: "relflow",
         abstract: "Decide whether publish may move to TAG now: auto, review or delay.",
         discussion: "Exit 0 when the promotion may go now, 1 when not. TAG defaults to the latest release on main."
     )

@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
+        _superCommandName: "relflow",
         abstract: "The ledger, newest first: time, event, version, actor, result."
     )
     @OptionGroup var global: GlobalOptions

@@ -6,6 +6,7 @@ import RelflowWorkflow
 struct HookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hook",
+        _superCommandName: "relflow",
         abstract: "The entry point the installed hook shims call.",
         discussion: """
         commit-msg FILE: lint the message (on a hotfix branch, also the hotfix type rule). \

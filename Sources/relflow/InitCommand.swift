@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
+        _superCommandName: "relflow",
         abstract: "Set relflow up in this clone: .relflow.toml, publish at the latest release, client hooks.",
         discussion: "Running it again changes nothing that is already in place."
     )

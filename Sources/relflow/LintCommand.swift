@@ -6,6 +6,7 @@ import RelflowWorkflow
 struct LintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
+        _superCommandName: "relflow",
         abstract: "Check commit messages against Conventional Commits 1.0.0 and the config.",
         discussion: """
         RANGE is 'A..B' (the commits of B not in A, e.g. origin/main..HEAD) or one revision \

@@ -6,6 +6,7 @@ import RelflowWorkflow
 struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
+        _superCommandName: "relflow",
         abstract: "The four delivery measures (DORA) of an environment, from the ledger: frequency, lead time, failure rate, time to restore.",
         discussion: """
         Each figure comes with its performance band and the number of events it rests on. \

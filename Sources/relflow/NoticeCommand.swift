@@ -6,6 +6,7 @@ import RelflowWorkflow
 struct NoticeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notice",
+        _superCommandName: "relflow",
         abstract: "The advance shipping notice for what main holds beyond publish.",
         discussion: """
         Production and since when, the upcoming version, the expected deployment date, the gate \

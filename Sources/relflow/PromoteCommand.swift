@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct PromoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promote",
+        _superCommandName: "relflow",
         abstract: "Move publish forward to TAG if the gate allows, record it, and run the publisher.",
         discussion: """
         The move is a compare-and-swap of the ref; the publisher runs after it with the release \

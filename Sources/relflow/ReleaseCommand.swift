@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct ReleaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
+        _superCommandName: "relflow",
         abstract: "Cut a release on main: version, CHANGELOG.md section, release commit, annotated tag, ledger entry.",
         discussion: """
         Refuses a dirty tree, a branch other than main, a version that does not increase and an \

@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
+        _superCommandName: "relflow",
         abstract: "Move publish back to a release it held before, record it, and run the publisher.",
         discussion: "TAG defaults to the release delivered before the current one; it must have been on publish before, per the ledger."
     )

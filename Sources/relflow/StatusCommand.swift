@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
+        _superCommandName: "relflow",
         abstract: "One screen: production, what main holds beyond it, hotfixes, backports, deliveries, invariants."
     )
     @OptionGroup var global: GlobalOptions

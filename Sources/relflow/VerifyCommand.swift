@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
+        _superCommandName: "relflow",
         abstract: "Check the invariants of the release model over the whole ledger and repository.",
         discussion: "Exit 1 with each violation named."
     )

@@ -5,6 +5,7 @@ import RelflowWorkflow
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "version",
+        _superCommandName: "relflow",
         abstract: "Print the released version, or the next one.",
         discussion: """
         Without --next: the highest release tag reachable from the publish branch (from HEAD \
