@@ -35,11 +35,12 @@ public struct ReleaseTagIndex: Sendable {
         // The numbers in dense arrays: the comparison touches no reference-counted field
         // until two versions tie on all three.
         let majors = tags.map(\.version.major), minors = tags.map(\.version.minor), patches = tags.map(\.version.patch)
+        let prereleases = PrereleaseKeys(tags.map(\.version))
         let order = tags.indices.sorted { a, b in
             if majors[a] != majors[b] { return majors[a] > majors[b] }
             if minors[a] != minors[b] { return minors[a] > minors[b] }
             if patches[a] != patches[b] { return patches[a] > patches[b] }
-            let c = SemVer.compare(tags[a].version, tags[b].version)
+            let c = prereleases.compare(a, b) ?? SemVer.compare(tags[a].version, tags[b].version)
             return c != 0 ? c > 0 : tags[a].name < tags[b].name
         }
         self.tags = order.map { tags[$0] }

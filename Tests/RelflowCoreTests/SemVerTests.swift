@@ -84,6 +84,29 @@ struct SemVerTests {
 
     /// The byte parser against the grammar as first written on `Character`s, on random
     /// strings made of the characters that matter (and a few that must fail).
+    /// Pre-release keys order exactly as SemVer.compare does, on random pre-release lists
+    /// (numbers, words, huge numbers that fall back, releases).
+    @Test func prereleaseKeysOrderAsSemVerDoes() {
+        var generator = SystemRandomNumberGenerator()
+        let words = ["alpha", "beta", "rc", "nightly", "Alpha", "a-b", "x1", "0a", "9223372036854775808", "18446744073709551616",
+                     "0", "1", "2", "10", "11", "99", "9223372036854775807"]
+        let versions: [SemVer] = (0..<400).map { _ in
+            let count = Int.random(in: 0...3, using: &generator)
+            return SemVer(1, 2, 3, prerelease: (0..<count).map { _ in words.randomElement(using: &generator) ?? "rc" })
+        }
+        let keys = PrereleaseKeys(versions)
+        var keyed = 0
+        for _ in 0..<20_000 {
+            let a = Int.random(in: 0..<versions.count, using: &generator), b = Int.random(in: 0..<versions.count, using: &generator)
+            let expected = SemVer.compare(versions[a], versions[b])
+            if let got = keys.compare(a, b) {
+                keyed += 1
+                #expect(got == expected, "\(versions[a]) vs \(versions[b])")
+            }
+        }
+        #expect(keyed > 10_000)
+    }
+
     @Test func byteParserMatchesTheCharacterGrammar() {
         func reference(_ text: String) -> SemVer? {
             func isIdentifier(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "-") }
