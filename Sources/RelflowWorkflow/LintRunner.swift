@@ -30,10 +30,9 @@ public struct LintRunner {
     /// or a hook fed on purpose) is one error; only its first line is read, for its kind.
     public static let maximumMessageBytes = 1 << 20
 
-    func tooLarge(_ text: String, commit: ObjectID?, branch: String? = nil) -> LintResult? {
-        let size = text.utf8.count
+    func tooLarge(size: Int, firstLine: @autoclosure () -> String, commit: ObjectID?, branch: String? = nil) -> LintResult? {
         guard size > Self.maximumMessageBytes else { return nil }
-        let first = String(text.utf8.prefix { $0 != UInt8(ascii: "\n") }.prefix(4096)) ?? ""
+        let first = String(firstLine().utf8.prefix(4096)) ?? ""
         let (parsed, problems) = linter(restrictedBy: branch).lint(MessageLines(committed: first + "\n"), mode: .history)
         return LintResult(commit: commit, header: parsed.header, kind: parsed.kind, problems: problems + [
             LintProblem(line: 1, rule: "message-size", message: "the message is \(size) bytes; relflow lints at most \(Self.maximumMessageBytes) bytes (1 MiB) of one message",
@@ -43,8 +42,11 @@ public struct LintRunner {
 
     /// Lints a message as `git commit` will record it from an edited file.
     public func lintMessage(_ text: String, commentChar: Character = "#", branch: String? = nil) -> LintResult {
-        if let tooLarge = tooLarge(text, commit: nil, branch: branch) { return tooLarge }
+        // Measured as git will record it: without the comments and what follows the scissors
+        // line (`git commit -v` puts the whole diff there).
         let lines = MessageLines(editedFile: text, commentChar: commentChar)
+        let size = lines.lines.reduce(0) { $0 + $1.text.utf8.count + 1 }
+        if let tooLarge = tooLarge(size: size, firstLine: lines.lines.first?.text ?? "", commit: nil, branch: branch) { return tooLarge }
         let (parsed, problems) = linter(restrictedBy: branch).lint(lines, mode: .message)
         return LintResult(commit: nil, header: parsed.header, kind: parsed.kind, problems: problems)
     }
@@ -77,7 +79,8 @@ public struct LintRunner {
     }
 
     func lint(_ commit: Commit) -> LintResult {
-        if let tooLarge = tooLarge(commit.message, commit: commit.id) { return tooLarge }
+        if let tooLarge = tooLarge(size: commit.message.utf8.count, firstLine: String(commit.message.utf8.prefix { $0 != UInt8(ascii: "\n") }) ?? "",
+                                   commit: commit.id) { return tooLarge }
         let (parsed, problems) = CommitLinter(rules: config.commits).lint(MessageLines(committed: commit.message), mode: .history)
         return LintResult(commit: commit.id, header: parsed.header, kind: parsed.kind, problems: problems)
     }

@@ -1,7 +1,58 @@
 import Foundation
 import RelflowCore
 import Subprocess
+import Synchronization
 import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process group of the command running now (0: none). Publishers, health checks and
+/// notification commands run in a group of their own, so that one and everything it started
+/// stop together: at its timeout, or when the next deployment finds it left running by a
+/// killed relflow (`PublisherRecord`). A signal that stops relflow (Ctrl-C, TERM, HUP) is
+/// passed on to that group first, as when they shared relflow's group.
+private let runningGroup = Atomic<Int32>(0)
+private let forwardingInstalled = Atomic<Bool>(false)
+
+private func forwardThenStop(_ signal: Int32) {
+    let group = runningGroup.load(ordering: .relaxed)
+    if group > 0 { kill(-group, signal) }
+    _ = Glibc.signal(signal, SIG_DFL)
+    raise(signal)
+}
+
+/// The terminal, handed to the command's group while it runs, as a shell does for a job: a
+/// prompt (ssh asking for a passphrase) still reaches the user, and Ctrl-C stops the command
+/// (relflow records how it ended). Only when relflow holds the terminal's foreground.
+private struct TerminalHandover {
+    let fd: Int32
+    let previous: pid_t
+
+    init?(to group: pid_t) {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let previous = tcgetpgrp(fd)
+        guard previous == getpgrp(), tcsetpgrp(fd, group) == 0 else {
+            close(fd)
+            return nil
+        }
+        self.fd = fd
+        self.previous = previous
+    }
+
+    func giveBack() {
+        _ = tcsetpgrp(fd, previous)
+        close(fd)
+    }
+}
+
+private func installSignalForwarding() {
+    guard forwardingInstalled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+    for s in [SIGINT, SIGTERM, SIGHUP] { _ = Glibc.signal(s, forwardThenStop) }
+    // Taking the terminal back from the command's group happens from the background.
+    _ = Glibc.signal(SIGTTOU, SIG_IGN)
+}
 
 /// Runs the team's publisher: argv, never a shell; the release in environment variables;
 /// its output streamed to the terminal as it comes and its last lines kept for the ledger.
@@ -57,13 +108,23 @@ public enum Publisher {
         for (key, value) in variables(release) { overrides[Environment.Key(stringLiteral: key)] = value }
         let start = Date()
         let limit = timeout.seconds
+        var options = PlatformOptions()
+        options.processGroupID = 0  // a group of its own, led by the command
+        installSignalForwarding()
+        defer { runningGroup.store(0, ordering: .relaxed) }
         do {
             let result = try await Subprocess.run(
                 executable, arguments: Arguments(Array(command.dropFirst())),
-                environment: .inherit.updating(overrides), workingDirectory: FilePath(directory),
+                environment: .inherit.updating(overrides), workingDirectory: FilePath(directory), platformOptions: options,
                 input: .string(input), output: .sequence, error: .combinedWithOutput
             ) { execution -> (lines: [String], timedOut: Bool) in
-                started?(execution.processIdentifier.value)
+                let leader = execution.processIdentifier.value
+                runningGroup.store(leader, ordering: .relaxed)
+                let terminal = TerminalHandover(to: leader)
+                defer { terminal?.giveBack() }
+                // Had it read the terminal before it was its own, it stopped (SIGTTIN): go on.
+                if terminal != nil { kill(-leader, SIGCONT) }
+                started?(leader)
                 return try await withThrowingTaskGroup(of: (lines: [String], timedOut: Bool)?.self) { group in
                     group.addTask {
                         var tail: [String] = []
@@ -77,7 +138,8 @@ public enum Publisher {
                     group.addTask {
                         // Cancelled when the output ends first: then there is nothing to stop.
                         guard (try? await Task.sleep(nanoseconds: UInt64(max(limit, 1)) * 1_000_000_000)) != nil else { return nil }
-                        await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))])
+                        await execution.teardown(using: [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(5))])
+                        kill(-leader, SIGKILL)  // what it started goes too
                         return ([], true)
                     }
                     var lines: [String] = []

@@ -65,7 +65,11 @@ struct EdgeCaseTests {
         try """
         #!/bin/sh
         echo "start $RELFLOW_TAG" >> \(order)
-        if [ -n "$DEPLOY_KILL_RELFLOW" ]; then sleep 0.3; kill -9 $PPID; sleep 3; fi
+        if [ -n "$DEPLOY_KILL_RELFLOW" ]; then
+          sleep 0.3; kill -9 $PPID
+          (sleep 2; echo "child $RELFLOW_TAG" >> \(order)) &
+          sleep 1
+        fi
         echo "end $RELFLOW_TAG" >> \(order)
         """.write(toFile: p.deploy, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: p.deploy)
@@ -78,7 +82,8 @@ struct EdgeCaseTests {
         let rollback = p.relflow("rollback")
         #expect(rollback.status == 0 && rollback.stderr.contains("waiting for the publisher of v0.1.2"), "\(rollback)")
         let runs = try String(contentsOfFile: order, encoding: .utf8)
-        #expect(runs == "start v0.1.2\nend v0.1.2\nstart v0.1.1\nend v0.1.1\n", "\(runs)")
+        // What the orphan started (its process group) is waited for too.
+        #expect(runs == "start v0.1.2\nend v0.1.2\nchild v0.1.2\nstart v0.1.1\nend v0.1.1\n", "\(runs)")
         #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.1.1^{commit}")))
         #expect(!p.relflow("status").stdout.contains("publisher still running"))
     }
@@ -177,6 +182,12 @@ struct EdgeCaseTests {
         try p.repo.git("update-ref", "refs/heads/main", odd)
         let dated = p.relflow("release", "--dry-run")
         #expect(dated.status == 3 && dated.stderr.contains("HEAD (\(odd.prefix(7)))") && dated.stderr.contains("git commit --allow-empty"), "\(dated)")
+        // `git commit -v`: a short message above the scissors line and 2 MB of diff below is
+        // measured as git records it.
+        let verbose = "fix: small\n# ------------------------ >8 ------------------------\n" + String(repeating: "+diff line\n", count: 200_000)
+        try verbose.write(toFile: p.repo.root + "/COMMIT_EDITMSG", atomically: true, encoding: .utf8)
+        let scissors = p.relflow("lint", "--message-file", p.repo.root + "/COMMIT_EDITMSG")
+        #expect(scissors.status == 0, "\(scissors.stderr.prefix(300))")
         // A message over 1 MiB is one error, not read line by line.
         let huge = Data(("feat: a\n\n" + String(repeating: "x", count: 1 << 20)).utf8)
         let lint = p.repo.relflow(["lint", "-"], stdin: huge)

@@ -15,8 +15,10 @@ import Darwin
 /// publisher beside the orphan, and whichever ended last would decide what production runs.
 /// So whoever takes the lock next first waits for a recorded publisher that still runs, and
 /// stops it when the publisher's own `timeout` is up (TERM, then KILL five seconds later), as
-/// the interrupted relflow would have. The process is named by its pid and its start time
-/// (Linux's /proc/<pid>/stat), so a recycled pid is never waited for.
+/// the interrupted relflow would have. The publisher leads a process group of its own
+/// (`Publisher.run`): what it started is waited for and stopped with it. Its pid and start time
+/// (Linux's /proc/<pid>/stat) tell a recycled pid from it; the group's number cannot be reused
+/// while a process of the group lives.
 public struct PublisherRecord: Sendable, Codable, Equatable {
     public let pid: Int32
     /// Clock ticks after boot when the process started (0 where /proc is not there).
@@ -46,16 +48,19 @@ public struct PublisherRecord: Sendable, Codable, Equatable {
         _ = writeFileAtomically(path, String(decoding: data, as: UTF8.self) + "\n", mode: 0o644)
     }
 
-    /// True while the recorded process (that pid, started at that time) runs.
+    /// True while the recorded publisher or anything it started (its process group) runs.
     public var isRunning: Bool {
-        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard pid > 1 else { return false }
         #if os(Linux)
-        guard let stat = Self.stat(of: pid) else { return false }
-        if stat.state == UInt8(ascii: "Z") { return false }  // exited, waiting for its parent to reap it
-        return startTicks == 0 || stat.startTicks == startTicks
-        #else
-        return true
+        if startTicks != 0, let stat = Self.stat(of: pid) {
+            // The pid is in use: by the publisher (the same start time), or by a process that
+            // got the number once the publisher's group was gone.
+            if stat.startTicks != startTicks { return false }
+            if stat.state != UInt8(ascii: "Z") { return true }
+        }
         #endif
+        // The leader is gone (or a zombie): what it started may still run in its group.
+        return kill(-pid, 0) == 0 || errno == EPERM
     }
 
     /// Waits for the publisher recorded for `branch`, if it still runs, then removes the record.
@@ -68,15 +73,18 @@ public struct PublisherRecord: Sendable, Codable, Equatable {
         }
         if record.isRunning {
             waiting?("waiting for the publisher of \(record.tag) (pid \(record.pid)), still running after the relflow that started it was interrupted")
-            let deadline = record.startedAt.clampedAdding(max(record.timeoutSeconds, 1))
+            // Whole seconds: a second more, so that it never stops one before its time.
+            let deadline = record.startedAt.clampedAdding(max(record.timeoutSeconds, 1)).clampedAdding(1)
             var terminatedAt: Int64?
             while record.isRunning {
                 let now = Int64(Date().timeIntervalSince1970)
                 if let sent = terminatedAt {
-                    if now >= sent + 5 { kill(record.pid, SIGKILL) }
+                    if now >= sent + 5 { kill(-record.pid, SIGKILL) }
+                    // Killed and still listed: a zombie nobody reaps. It deploys nothing more.
+                    if now >= sent + 10 { break }
                 } else if now >= deadline {
                     waiting?("its timeout (\(ConfigDuration.format(record.timeoutSeconds))) is up: stopping it")
-                    kill(record.pid, SIGTERM)
+                    kill(-record.pid, SIGTERM)
                     terminatedAt = now
                 }
                 usleep(50_000)
