@@ -20,9 +20,18 @@ extension Repository {
         return Array(UnsafeRawBufferPointer(start: content, count: size))
     }
 
-    /// The target of the symbolic link at `path` in the tree of `commit`, as git stores it
-    /// (the link's text); nil when that path holds no link (a file, a folder, nothing).
-    public func linkTarget(at path: String, inCommit commit: ObjectID) throws(GitError) -> String? {
+    /// What a path of a tree holds.
+    public enum TreeEntry: Equatable, Sendable {
+        case file
+        /// A symbolic link, with its text as git stores it.
+        case link(String)
+        case folder
+        case submodule
+    }
+
+    /// What `path` is in the tree of `commit`; nil when there is nothing there (or a part of
+    /// the path on the way is not a folder).
+    public func entry(at path: String, inCommit commit: ObjectID) throws(GitError) -> TreeEntry? {
         let tree = try commitTree(commit)
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
@@ -30,9 +39,14 @@ extension Repository {
         if rc == GIT_ENOTFOUND.rawValue { return nil }
         try check(rc, "find '\(path)' in \(commit.short())")
         defer { git_tree_entry_free(entry) }
-        guard git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK else { return nil }
-        guard let bytes = try blob(at: path, inCommit: commit) else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        switch git_tree_entry_filemode(entry) {
+        case GIT_FILEMODE_LINK:
+            let bytes = try blob(at: path, inCommit: commit) ?? []
+            return .link(String(decoding: bytes, as: UTF8.self))
+        case GIT_FILEMODE_TREE: return .folder
+        case GIT_FILEMODE_COMMIT: return .submodule
+        default: return .file
+        }
     }
 
     /// The paths that differ between the trees of two commits (added, removed or changed),

@@ -140,11 +140,19 @@ public struct RelflowConfig: Sendable, Equatable {
             if path.isEmpty { return "is empty" }
             if path.hasPrefix("/") { return "is an absolute path; the changelog is a file of the repository" }
             if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) { return "holds a control character" }
+            if path.contains("\\") { return "holds a backslash, which git refuses to check out on some systems" }
             let components = path.split(separator: "/", omittingEmptySubsequences: false)
             if components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
                 return "is not a plain path inside the repository (no '.', '..' or empty parts)"
             }
-            if components.first.map({ $0.lowercased() == ".git" }) == true { return "is inside .git" }
+            // git refuses `.git` in any part of a path, in any case, with trailing dots or
+            // spaces, and its NTFS short name `git~1`.
+            for component in components {
+                var name = Substring(component.lowercased())
+                while let last = name.last, last == "." || last == " " { name = name.dropLast() }
+                if name == ".git" || name == "git~1" { return "is inside .git (or names it the way git refuses)" }
+            }
+            if path == ConfigLoader.fileName { return "is relflow's own configuration" }
             return nil
         }
     }

@@ -83,34 +83,52 @@ public enum ChangelogFile {
 
 extension ChangelogFile {
     /// The file a release writes its changelog to: `path`, or where it leads when the
-    /// repository stores it as a symbolic link (`CHANGELOG.md -> docs/CHANGELOG.md`), so the
-    /// release writes through the link as an editor would, and the link stays a link. A link
-    /// that leads out of the repository, into `.git`, or round in circles is refused.
+    /// repository stores it (or a folder on its way) as a symbolic link
+    /// (`CHANGELOG.md -> docs/CHANGELOG.md`), so the release writes through the link as an
+    /// editor would, and the link stays a link. A link that leads out of the repository, into
+    /// `.git`, to a folder, or round in circles is refused (exit 2), as is a path that is a
+    /// folder or a submodule.
     static func resolvedPath(_ path: String, in repo: Repository, commit: ObjectID) throws(RelflowError) -> String {
-        var current = path
-        for _ in 0..<8 {
-            guard let target = try git({ () throws(GitError) in try repo.linkTarget(at: current, inCommit: commit) }) else { return current }
-            guard !target.hasPrefix("/") else {
-                throw .usage("\(current) is a link to '\(target)', outside the repository; a release writes its changelog only inside it",
-                             hint: "point [changelog] file at the file itself, or make the link relative")
-            }
-            var parts = current.split(separator: "/").dropLast().map(String.init)
-            for part in target.split(separator: "/") where part != "." {
-                if part == ".." {
-                    guard !parts.isEmpty else {
-                        throw .usage("\(current) is a link to '\(target)', outside the repository; a release writes its changelog only inside it",
-                                     hint: "point [changelog] file at the file itself")
-                    }
-                    parts.removeLast()
-                } else {
-                    parts.append(String(part))
-                }
-            }
-            current = parts.joined(separator: "/")
-            if let problem = RelflowConfig.Changelog.pathProblem(current) {
-                throw .usage("\(path) leads to '\(current)', which \(problem)", hint: "point [changelog] file at the file itself")
-            }
+        func refuse(_ what: String) -> RelflowError {
+            .usage("[changelog] file '\(path)' \(what)", hint: "point [changelog] file at a file of the repository (or a link to one inside it)")
         }
-        throw .usage("\(path) is a link that leads to more links (more than 8)", hint: "point [changelog] file at the file itself")
+        var parts = path.split(separator: "/").map(String.init)
+        var hops = 0
+        var i = 0
+        while i < parts.count {
+            let prefix = parts[0...i].joined(separator: "/")
+            let entry = try git { () throws(GitError) in try repo.entry(at: prefix, inCommit: commit) }
+            switch entry {
+            case .link(let target)?:
+                hops += 1
+                guard hops <= 8 else { throw refuse("leads through more than 8 links") }
+                guard !target.hasPrefix("/") else { throw refuse("leads to '\(target)', an absolute path: a release writes its changelog only inside the repository") }
+                var resolved = Array(parts[0..<i])
+                for part in target.split(separator: "/") where part != "." {
+                    if part == ".." {
+                        guard !resolved.isEmpty else { throw refuse("leads to '\(target)', outside the repository") }
+                        resolved.removeLast()
+                    } else {
+                        resolved.append(String(part))
+                    }
+                }
+                parts = resolved + parts[(i + 1)...]
+                if let problem = RelflowConfig.Changelog.pathProblem(parts.joined(separator: "/")) {
+                    throw refuse("leads to '\(parts.joined(separator: "/"))', which \(problem)")
+                }
+                i = 0
+                continue
+            case .folder?:
+                if i == parts.count - 1 { throw refuse("is a folder in the repository" + (prefix == path ? "" : " ('\(prefix)')")) }
+            case .submodule?:
+                throw refuse("is in a submodule ('\(prefix)')")
+            case .file?:
+                if i < parts.count - 1 { throw refuse("goes through '\(prefix)', which is a file") }
+            case nil:
+                break
+            }
+            i += 1
+        }
+        return parts.joined(separator: "/")
     }
 }

@@ -112,8 +112,15 @@ public struct ReleaseService {
         let document = ChangelogDocument(repository: builder.links?.base, releases: [builder.build([section]).releases[0]])
         var notes = ChangelogRenderer.defaultMarkdown(document, header: false)
         notes += try ReleaseService.dependencyNotes(context: context, from: latest?.commit, to: headCommit)
+        let changelogPath = try ChangelogFile.resolvedPath(config.changelog.file, in: repo, commit: headCommit)
+        // A file git does not track (ignored, say) would be overwritten and committed.
+        if try git({ () throws(GitError) in try repo.entry(at: changelogPath, inCommit: headCommit) }) == nil,
+           let workdir = repo.workingDirectory, fileExists(workdir + changelogPath) {
+            throw .refused("the changelog goes to '\(changelogPath)', which git does not track but the work tree holds (untracked or ignored): a release would overwrite it",
+                           hint: "commit it first (git add -f '\(changelogPath)'), or move it away")
+        }
         return Plan(version: version, tag: tag, previousTag: latest?.name, notes: notes,
-                    changelogPath: try ChangelogFile.resolvedPath(config.changelog.file, in: repo, commit: headCommit), head: headCommit)
+                    changelogPath: changelogPath, head: headCommit)
     }
 
     /// The dependency changes since the previous release, as a notes section ("" when none).

@@ -124,7 +124,11 @@ extension RepositoryContext {
     /// The release a user names (`v1.2.0` or `1.2.0`), or an error that says what is true:
     /// no such tag, a tag of a tree, a tag whose object is missing, a name outside the pattern.
     public func release(named name: String, in index: ReleaseTagIndex) throws(RelflowError) -> ReleaseTag {
-        if let tag = index.tag(named: index.resolve(name, prefixes: config.tags.prefixes)) { return tag }
+        if let tag = index.tag(named: index.resolve(name, prefixes: config.tags.prefixes)) {
+            // Every command that names a release reads its commit next: say which tag lacks it.
+            try ReleaseTagIndex.asking(about: tag) { () throws(GitError) in try repository.requireObject(tag.commit, "commit") }
+            return tag
+        }
         let listing = "list the releases with: git tag --list '\(config.tags.prefix)*'"
         // A name git refuses is a mistake in the command, not damage in the repository.
         guard RefNames.isValid(name), !name.hasPrefix("-") else {

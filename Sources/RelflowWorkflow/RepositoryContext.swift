@@ -76,6 +76,11 @@ public final class RepositoryContext {
         }
         if let workdir = repository.workingDirectory {
             let path = workdir + ConfigLoader.fileName
+            // Only a file (or a link to one): a FIFO would hang the read, a device never ends.
+            var target = stat()
+            if stat(path, &target) == 0, (target.st_mode & S_IFMT) != S_IFREG, (target.st_mode & S_IFMT) != S_IFDIR {
+                throw .usage("'\(path)' is not a regular file", hint: "make \(ConfigLoader.fileName) a file, or remove it to use the defaults")
+            }
             if let bytes = readFileBytes(path) {
                 return (try ConfigLoader.load(bytes: bytes, source: ConfigLoader.fileName), ConfigLoader.fileName)
             }

@@ -106,6 +106,15 @@ struct EdgeCaseTests {
         #expect(try p.repo.git("status", "--porcelain") == "")
         #expect(p.relflow("verify").status == 0)
 
+        // Links to a folder or to the configuration are refused before anything is written.
+        for target in ["docs", ".relflow.toml"] {
+            try FileManager.default.removeItem(atPath: p.repo.path + "/CHANGELOG.md")
+            try FileManager.default.createSymbolicLink(atPath: p.repo.path + "/CHANGELOG.md", withDestinationPath: target)
+            try p.repo.git("add", "-A")
+            try p.repo.git("commit", "-q", "-m", "fix: link to \(target)")
+            let r = p.relflow("release")
+            #expect(r.status == 2 && r.stderr.contains("[changelog] file"), "\(target): \(r)")
+        }
         try FileManager.default.removeItem(atPath: p.repo.path + "/CHANGELOG.md")
         try FileManager.default.createSymbolicLink(atPath: p.repo.path + "/CHANGELOG.md", withDestinationPath: "../../outside.md")
         try p.repo.git("add", "-A")
@@ -127,7 +136,14 @@ struct EdgeCaseTests {
                             ("[changelog]\nfile = \"../outside.md\"\n", "[changelog] file"),
                             ("[changelog]\nfile = \"/tmp/abs.md\"\n", "[changelog] file"),
                             ("[changelog]\nfile = \"\"\n", "[changelog] file"),
-                            ("[changelog]\nfile = \".git/config\"\n", "[changelog] file")] {
+                            ("[changelog]\nfile = \".git/config\"\n", "[changelog] file"),
+                            ("[changelog]\nfile = \"docs/.GIT/x.md\"\n", "[changelog] file"),
+                            ("[changelog]\nfile = \"GIT~1/x.md\"\n", "[changelog] file"),
+                            ("[changelog]\nfile = \"a\\\\b.md\"\n", "[changelog] file"),
+                            ("[changelog]\nfile = \".relflow.toml\"\n", "[changelog] file"),
+                            ("[hotfix]\nbranch_prefix = \"\"\n", "branch_prefix"),
+                            ("[hotfix]\nbranch_prefix = \"main\"\n", "branch_prefix"),
+                            ("[hotfix]\nbranch_prefix = \"publish/\"\n", "branch_prefix")] {
             try repo.write(".relflow.toml", toml)
             let r = repo.relflow("status")
             #expect(r.status == 2 && r.stderr.contains(key), "\(toml): \(r)")
@@ -140,6 +156,11 @@ struct EdgeCaseTests {
         try FileManager.default.createSymbolicLink(atPath: repo.path + "/.relflow.toml", withDestinationPath: "missing.toml")
         let dangling = repo.relflow("lint", "-", stdin: Data("feat: ok\n".utf8))
         #expect(dangling.status == 2 && dangling.stderr.contains("link to a file that does not exist"), "\(dangling)")
+        // A FIFO would hang the read.
+        try FileManager.default.removeItem(atPath: repo.path + "/.relflow.toml")
+        #expect(runProcess("/usr/bin/mkfifo", [repo.path + "/.relflow.toml"]).status == 0)
+        let fifo = runProcess("/usr/bin/timeout", ["10", RelflowBinary.path, "lint", "-"], cwd: repo.path, environment: repo.environment, stdin: Data("feat: ok\n".utf8))
+        #expect(fifo.status == 2 && fifo.stderr.contains("is not a regular file"), "\(fifo)")
     }
 
     /// Rows 10, 13, 15, 16 and a message over the size bound: each error says what is true,
@@ -171,8 +192,10 @@ struct EdgeCaseTests {
         let object = "object 89abcdef89abcdef89abcdef89abcdef89abcdef\ntype commit\ntag v9.0.0\ntagger A <a@x> 1700000000 +0000\n\nv9.0.0\n"
         let tag = try p.repo.git(["hash-object", "-t", "tag", "-w", "--literally", "--stdin"], stdin: Data(object.utf8))
         try p.repo.git("update-ref", "refs/tags/v9.0.0", tag)
-        let version = p.relflow("version")
-        #expect(version.status == 3 && version.stderr.contains("the tag 'v9.0.0' points at 89abcde, which is missing"), "\(version)")
+        for args in [["version"], ["gate", "v9.0.0"], ["approve", "v9.0.0"]] {
+            let r = p.repo.relflow(args)
+            #expect(r.status == 3 && r.stderr.contains("the tag 'v9.0.0' points at 89abcde, which is missing"), "\(args): \(r)")
+        }
         try p.repo.git("update-ref", "-d", "refs/tags/v9.0.0")
         // Row 15: HEAD with an author date git cannot parse: release names the commit.
         let tree = try p.repo.git("rev-parse", "HEAD^{tree}")
