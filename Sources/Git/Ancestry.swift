@@ -100,7 +100,8 @@ public final class Ancestry {
     /// margin every later cut-off uses, so a history with a skewed clock is walked further
     /// instead of being misjudged.
     func observe(child: Int64, parent: Int64) {
-        if parent - child > skew { skew = parent - child }
+        let (ahead, overflow) = parent.subtractingReportingOverflow(child)
+        if overflow || ahead > skew { skew = overflow ? .max : ahead }
     }
 
     /// The committer time of a commit.
@@ -156,7 +157,7 @@ public final class Ancestry {
         var oldestListed = Int64.max
         while let (n, t) = heap.peek() {
             // Only hidden commits left: go on just far enough for clock skew to be harmless.
-            if interestingQueued == 0 && t < oldestListed - skew { break }
+            if interestingQueued == 0 && t < oldestListed.subtractingClamped(skew) { break }
             _ = heap.pop()
             let f = flag(n)
             for p in try parents(n) { observe(child: t, parent: try time(p)) }
@@ -214,14 +215,21 @@ public final class Reach {
         let target = ancestry.node(commit)
         if seen.contains(target) { return true }
         let time = try ancestry.time(target)
-        while let (n, t) = heap.peek(), t >= time - ancestry.skew {
-            _ = heap.pop()
-            for p in try ancestry.parents(n) where seen.insert(p).inserted {
-                let pt = try ancestry.time(p)
-                ancestry.observe(child: t, parent: pt)
-                heap.push(p, time: pt)
-                if p == target { return true }
-            }
+        while let (_, t) = heap.peek(), t >= time.subtractingClamped(ancestry.skew) {
+            if try walkNext(looking: target) { return true }
+        }
+        return false
+    }
+
+    /// Takes the newest commit off the walk and queues its parents; true when one is `target`.
+    private func walkNext(looking target: Int32) throws(GitError) -> Bool {
+        guard let (n, t) = heap.peek() else { return false }
+        _ = heap.pop()
+        for p in try ancestry.parents(n) where seen.insert(p).inserted {
+            let pt = try ancestry.time(p)
+            ancestry.observe(child: t, parent: pt)
+            heap.push(p, time: pt)
+            if p == target { return true }
         }
         return false
     }
@@ -234,14 +242,8 @@ public final class Reach {
     public func containsExactly(_ commit: ObjectID) throws(GitError) -> Bool {
         if try contains(commit) { return true }
         let target = ancestry.node(commit)
-        while let (n, t) = heap.peek() {
-            _ = heap.pop()
-            for p in try ancestry.parents(n) where seen.insert(p).inserted {
-                let pt = try ancestry.time(p)
-                ancestry.observe(child: t, parent: pt)
-                heap.push(p, time: pt)
-                if p == target { return true }
-            }
+        while !heap.isEmpty {
+            if try walkNext(looking: target) { return true }
         }
         return false
     }
@@ -289,5 +291,13 @@ struct TimeHeap {
             }
         }
         return top.node
+    }
+}
+
+extension Int64 {
+    /// `self − other`, held at the bottom of the range: commit times come from anyone's clock.
+    func subtractingClamped(_ other: Int64) -> Int64 {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other > 0 ? .min : .max) : difference
     }
 }

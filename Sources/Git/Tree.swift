@@ -4,6 +4,21 @@ extension Repository {
     /// The bytes of the file at `path` in the tree of `commit`, nil when there is no such file.
     /// Reads the object database directly: no checkout, works in bare repositories.
     public func blob(at path: String, inCommit commit: ObjectID) throws(GitError) -> [UInt8]? {
+        try withTreeEntry(at: path, inCommit: commit) { (entry) throws(GitError) -> [UInt8]? in
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+            var blob: OpaquePointer?
+            try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "read '\(path)' in \(commit.short())")
+            defer { git_blob_free(blob) }
+            let size = Int(git_blob_rawsize(blob))
+            guard size > 0, let content = git_blob_rawcontent(blob) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: content, count: size))
+        }
+    }
+
+    /// `body` with the entry at `path` in the tree of `commit` (freed after it); nil when
+    /// there is nothing there.
+    private func withTreeEntry<T>(at path: String, inCommit commit: ObjectID,
+                                  _ body: (OpaquePointer?) throws(GitError) -> T?) throws(GitError) -> T? {
         let tree = try commitTree(commit)
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
@@ -11,13 +26,7 @@ extension Repository {
         if rc == GIT_ENOTFOUND.rawValue { return nil }
         try check(rc, "find '\(path)' in \(commit.short())")
         defer { git_tree_entry_free(entry) }
-        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
-        var blob: OpaquePointer?
-        try check(git_blob_lookup(&blob, pointer, git_tree_entry_id(entry)), "read '\(path)' in \(commit.short())")
-        defer { git_blob_free(blob) }
-        let size = Int(git_blob_rawsize(blob))
-        guard size > 0, let content = git_blob_rawcontent(blob) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: content, count: size))
+        return try body(entry)
     }
 
     /// What a path of a tree holds.
@@ -32,19 +41,14 @@ extension Repository {
     /// What `path` is in the tree of `commit`; nil when there is nothing there (or a part of
     /// the path on the way is not a folder).
     public func entry(at path: String, inCommit commit: ObjectID) throws(GitError) -> TreeEntry? {
-        let tree = try commitTree(commit)
-        defer { git_tree_free(tree) }
-        var entry: OpaquePointer?
-        let rc = git_tree_entry_bypath(&entry, tree, path)
-        if rc == GIT_ENOTFOUND.rawValue { return nil }
-        try check(rc, "find '\(path)' in \(commit.short())")
-        defer { git_tree_entry_free(entry) }
-        switch git_tree_entry_filemode(entry) {
-        case GIT_FILEMODE_LINK:
+        let mode = try withTreeEntry(at: path, inCommit: commit) { (entry) throws(GitError) -> git_filemode_t? in git_tree_entry_filemode(entry) }
+        switch mode {
+        case nil: return nil
+        case GIT_FILEMODE_LINK?:
             let bytes = try blob(at: path, inCommit: commit) ?? []
             return .link(String(decoding: bytes, as: UTF8.self))
-        case GIT_FILEMODE_TREE: return .folder
-        case GIT_FILEMODE_COMMIT: return .submodule
+        case GIT_FILEMODE_TREE?: return .folder
+        case GIT_FILEMODE_COMMIT?: return .submodule
         default: return .file
         }
     }
