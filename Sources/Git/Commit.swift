@@ -144,16 +144,22 @@ extension Commit {
         var committer: Signature?
         var encoding: String?
         var sawBlank = false
+        var lastWasTreeOrParent = false
         while i < n {
             let end = bytes.index(of: 10, from: i) ?? n
             if end == i { i += 1; sawBlank = true; break }
             let line = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
-            if line.hasPrefix("tree ") {
-                guard tree == nil, line.count == 45, let t = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[5..<45])) else { return nil }
+            // git's shape: `tree` first, then the `parent` lines; anything else goes to libgit2
+            // (which, like git, ignores a `parent` line further down).
+            if tree == nil {
+                guard line.hasPrefix("tree "), line.count == 45, let t = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[5..<45])) else { return nil }
                 tree = t
+                lastWasTreeOrParent = true
             } else if line.hasPrefix("parent ") {
-                guard author == nil, line.count == 47, let p = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47])) else { return nil }
+                guard lastWasTreeOrParent, line.count == 47, let p = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47])) else { return nil }
                 parents.append(p)
+            } else if line.hasPrefix("tree ") {
+                return nil
             } else if line.hasPrefix("author ") {
                 guard author == nil, let a = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[7...]), lenient: lenient) else { return nil }
                 author = a
@@ -164,6 +170,7 @@ extension Commit {
                 encoding = String(decoding: UnsafeRawBufferPointer(rebasing: line[9...]), as: UTF8.self)
             }
             // Other headers (gpgsig, mergetag and their continuation lines) are not needed.
+            if !line.hasPrefix("tree ") && !line.hasPrefix("parent ") { lastWasTreeOrParent = false }
             if end >= n { i = n; break }
             i = end + 1
         }

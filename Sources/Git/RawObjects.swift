@@ -62,19 +62,26 @@ struct CommitHeader {
         self.committerTime = committerTime
     }
 
-    /// Parses `tree …`, `parent …` lines and the committer line; nil when the bytes are not a
-    /// well-formed commit header.
+    /// Parses the parents and the committer line; nil when the bytes are not a well-formed
+    /// commit header. The parents are git's: the `parent` lines right after `tree`, and no
+    /// other (a `parent` line further down is ignored by git and libgit2, so here too: a
+    /// history must be the one git walks).
     init?(_ bytes: UnsafeRawBufferPointer) {
         var i = 0
         let n = bytes.count
         var sawCommitter = false
+        var line0 = true
+        var parentsOver = false
         while i < n {
             var end = i
             while end < n && bytes[end] != 10 { end += 1 }
             if end == i { break }  // the blank line before the message
             let line = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
-            if line.starts(with: "parent ".utf8) {
-                guard line.count >= 47, let id = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47])) else { return nil }
+            if line0 {
+                guard line.starts(with: "tree ".utf8), line.count == 45 else { return nil }
+                line0 = false
+            } else if !parentsOver, line.starts(with: "parent ".utf8) {
+                guard line.count == 47, let id = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47])) else { return nil }
                 parents.append(id)
             } else if line.starts(with: "committer ".utf8) {
                 // `committer Name <email> 1700000000 +0000`: the time follows the last '>'.
@@ -93,6 +100,8 @@ struct CommitHeader {
                 committerTime = negative ? -value : value
                 sawCommitter = true
                 break
+            } else {
+                parentsOver = true
             }
             i = end + 1
         }

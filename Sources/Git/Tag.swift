@@ -96,7 +96,14 @@ extension Repository {
             // A tag whose object is missing (a damaged or partial clone): keep it, unpeeled.
             return Tag(name: name, target: target, commit: nil, annotation: nil)
         }
-        try check(rc, "read tag '\(name)'")
+        if rc < 0 {
+            let error = GitError.last(rc, "read tag '\(name)'")
+            // A tag object libgit2 cannot parse (hand-made: a second `object` line before its
+            // tagger): names no commit, so it is not a release; one pushed tag must not stop
+            // every command. Damage is still an error.
+            if !error.isDamage { return Tag(name: name, target: target, commit: nil, annotation: nil) }
+            throw error
+        }
         defer { git_object_free(object) }
         var annotation: Tag.Annotation?
         if git_object_type(object) == GIT_OBJECT_TAG {
@@ -128,24 +135,36 @@ struct RawTag {
     var tagger: Signature?
     var message: String
 
+    /// The header as git reads it (`parse_tag_buffer`): `object`, `type` and `tag` in that
+    /// order (else nil), the tagger only when it is the fourth line, and any later header line
+    /// ignored — so a second `object` line names nothing, as for git.
     init?(_ bytes: UnsafeRawBufferPointer) {
         var i = 0
         let n = bytes.count
         var target: ObjectID?
         var type = ""
         var tagger: Signature?
+        var field = 0  // the header lines read so far
         while i < n {
             var end = i
             while end < n && bytes[end] != 10 { end += 1 }
             if end == i { i += 1; break }
             let line = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
-            if line.starts(with: "object ".utf8), line.count >= 47 {
+            switch field {
+            case 0:
+                guard line.starts(with: "object ".utf8), line.count == 47 else { return nil }
                 target = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47]))
-            } else if line.starts(with: "type ".utf8) {
+            case 1:
+                guard line.starts(with: "type ".utf8) else { return nil }
                 type = String(decoding: UnsafeRawBufferPointer(rebasing: line[5...]), as: UTF8.self)
-            } else if line.starts(with: "tagger ".utf8) {
-                tagger = Signature(rawLine: UnsafeRawBufferPointer(rebasing: line[7...]))
+            case 2:
+                guard line.starts(with: "tag ".utf8) else { return nil }
+            case 3:
+                if line.starts(with: "tagger ".utf8) { tagger = Signature(rawLine: UnsafeRawBufferPointer(rebasing: line[7...])) }
+            default:
+                break
             }
+            field += 1
             i = end + 1
             if i >= n { break }
         }

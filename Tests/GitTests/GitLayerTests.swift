@@ -37,6 +37,26 @@ struct GitLayerTests {
         #expect(GitLibrary.skipsCABundle)
     }
 
+    /// Objects shaped to make relflow and git disagree: a `parent` line further down a commit
+    /// (git and libgit2 ignore it) and a tag with two `object` lines (they take the first).
+    /// relflow's readers see what git sees.
+    @Test func oddlyShapedObjectsReadAsGitReadsThem() throws {
+        let (repo, ids) = try sampleRepository()
+        guard let a = ids["A"], let c = ids["C"] else { Issue.record("no sample commits"); return }
+        let tree = try repo.git("rev-parse", "\(c)^{tree}")
+        let raw = "tree \(tree)\nparent \(c)\nauthor A <a@x> 1700000000 +0000\nparent \(a)\ncommitter A <a@x> 1700000000 +0000\n\nfix: late parent\n"
+        let odd = try repo.git(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], stdin: Data(raw.utf8))
+        let r = try Repository.discover(from: repo.path)
+        let reach = try Ancestry(r).reach(from: try #require(ObjectID(hex: odd)))
+        let gitSays = repo.gitResult(["merge-base", "--is-ancestor", a, odd]).status == 0
+        #expect(try reach.containsExactly(try #require(ObjectID(hex: a))) == gitSays)
+        let tag = "object \(a)\ntype commit\ntag v9.0.0\nobject \(c)\ntagger A <a@x> 1700000000 +0000\n\nv9.0.0\n"
+        let tagID = try repo.git(["hash-object", "-t", "tag", "-w", "--literally", "--stdin"], stdin: Data(tag.utf8))
+        try repo.git("update-ref", "refs/tags/v9.0.0", tagID)
+        let listed = try r.tags().first { $0.name == "v9.0.0" }
+        #expect(listed?.commit?.hex == (try repo.git("rev-parse", "v9.0.0^{commit}")))
+    }
+
     @Test func opensWorkTreeFromSubfolderAndBare() throws {
         let (repo, _) = try sampleRepository()
         try FileManager.default.createDirectory(atPath: repo.path + "/deep/er", withIntermediateDirectories: true)

@@ -310,6 +310,27 @@ extension EnvironmentServerTests {
         #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)")
         #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
     }
+
+    /// A pusher who hangs up once the refs are in keeps git from running post-receive: the
+    /// receipts of the ledger entries are written by pre-receive too, and an entry the server
+    /// has no receipt of counts from now, never from the date written in it.
+    @Test func aSoakIsNotPassedByHangingUpBeforePostReceive() throws {
+        let c = try Chain(soak: "1h")
+        let remote = try c.serve()
+        // What the hang-up leaves: no post-receive.
+        try FileManager.default.removeItem(atPath: remote + "/hooks/post-receive")
+        c.clock = Int64(Date().timeIntervalSince1970) - 7_200
+        var r = c.relflow("promote", "--to", "staging", "--push", "origin")
+        #expect(r.status == 0, "\(r)")
+        c.clock = nil
+        r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)")
+        // And with no receipt at all (a server that lost its records): still refused.
+        try FileManager.default.removeItem(atPath: remote + "/relflow/receipts")
+        r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]"), "\(r)")
+        #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
+    }
 }
 
 @Suite("environments: notifications")

@@ -27,6 +27,9 @@ public struct ServerGuard {
     /// The refusals (none: the push may go in; post-receive then records what arrived).
     public struct Judgement: Sendable {
         public var refusals: [Refusal] = []
+        /// The ledger commits this push brings, when it is accepted: their receipt is recorded
+        /// at once, so that a pusher who hangs up before post-receive runs gains nothing.
+        var ledgerCommits: [ObjectID] = []
     }
 
     static let emptyTree = ObjectID(hex: "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
@@ -58,6 +61,11 @@ public struct ServerGuard {
         let (config, source) = try store.load()
         let now = Clock.now()
         let judgement = ServerGuard(repository: repository, config: config, store: store, now: now).judge(updates)
+        // When each entry arrived counts for soaks: recorded now, not only by post-receive,
+        // which git does not run when the pusher has gone (the refs are in by then).
+        if judgement.refusals.isEmpty, !judgement.ledgerCommits.isEmpty {
+            try store.recordReceipts(judgement.ledgerCommits.map { ("ledger", $0) }, at: now)
+        }
         return (judgement, source)
     }
 
@@ -149,6 +157,7 @@ public struct ServerGuard {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkHotfix(update, state: &state) }
             }
         }
+        if judgement.refusals.isEmpty { judgement.ledgerCommits = state.newEntryIDs }
         return judgement
     }
 
@@ -381,7 +390,7 @@ public struct ServerGuard {
         let ancestry = Ancestry(repository)
         // Versions only go up along history.
         let below = try git { () throws(GitError) in try ancestry.reach(from: commit) }
-        if let higher = try index.highest(in: below, where: { $0.name != name && !($0.version < version) }) {
+        if let higher = try index.highest(in: below, exact: true, where: { $0.name != name && !($0.version < version) }) {
             return [Refusal(ref: update.ref, rule: "tag-version",
                             message: "\(name) does not increase on \(higher.name), which its commit already contains",
                             fix: "release with relflow release, which picks the next version")]
@@ -514,14 +523,15 @@ public struct ServerGuard {
         let envName = config.activeEnvironment ?? config.production.name
         guard let env = config.environment(named: envName), config.predecessor(of: env) != nil else { return [] }
         // Entries about a release come after its release entry: read back to there.
-        // Each entry counts from when this server received it (when it recorded that), and an
-        // entry of this very push from now: a backdated delivery or health result cannot make
-        // a soak time pass.
+        // Each entry counts from when this server received it, and an entry of this very push
+        // (or one the server has no receipt of) from now: a backdated delivery or health
+        // result cannot make a soak time pass.
         let received = store.receipts()
         var entries: [LedgerEntry] = []
         try state.forEachExistingCommit { id, e in
             var e = e
-            if let at = received[id.hex], at > e.timestamp { e.timestamp = at }
+            let at = received[id.hex] ?? now
+            if at > e.timestamp { e.timestamp = at }
             entries.append(e)
             return !(e.event == .release && e.tag == tag.name)
         }

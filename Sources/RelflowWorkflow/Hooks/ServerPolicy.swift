@@ -120,6 +120,15 @@ public struct ServerPolicyStore {
     public func seed(repository: Repository, config: RelflowConfig, at time: Int64) throws(RelflowError) {
         let index = try ReleaseTagIndex.read(repository, prefixes: config.tags.prefixes)
         try recordReceipts(index.tags.map { ($0.name, $0.target) }, at: time)
+        // The entries there count as received now too (a soak judged on this server starts
+        // from its own records, never from a date written in an entry).
+        var cursor = try git { () throws(GitError) in try repository.reference(Ledger.reference) }
+        var ledger: [(name: String, object: ObjectID)] = []
+        while let id = cursor, ledger.count < 100_000 {
+            ledger.append(("ledger", id))
+            cursor = try git { () throws(GitError) in try repository.commit(id) }.parents.first
+        }
+        try recordReceipts(ledger, at: time)
         var known = publishLog()
         var lines = ""
         if let publish = try git({ () throws(GitError) in try repository.reference("refs/heads/" + config.branches.publish) }),
