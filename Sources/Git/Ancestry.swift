@@ -85,6 +85,14 @@ public final class Ancestry {
         return times[Int(n)]
     }
 
+    /// Where a commit goes in a walk, newest first: its committer time, or, when that says
+    /// 1970 or before (a date git could not parse reads as 0), its child's — a wrong clock
+    /// of that kind must not end a walk early and hide every release below it.
+    func walkTime(_ n: Int32, child: Int64) throws(GitError) -> Int64 {
+        let t = try time(n)
+        return t > 0 ? t : child
+    }
+
     /// A copy, never a slice: a slice would keep `parentList` shared while the caller loads
     /// the parents it iterates, and every append would then copy the whole list (a metrics
     /// walk of 200,000 commits spent half its time in those copies).
@@ -144,14 +152,14 @@ public final class Ancestry {
             let n = node(id)
             guard flag(n) & 1 == 0 else { continue }
             setFlag(n, 3)
-            heap.push(n, time: try time(n))
+            heap.push(n, time: try walkTime(n, child: .max))
         }
         for id in tips {
             let n = node(id)
             guard flag(n) & 1 == 0 else { continue }
             setFlag(n, 1)
             interestingQueued += 1
-            heap.push(n, time: try time(n))
+            heap.push(n, time: try walkTime(n, child: .max))
         }
         var listed: [Int32] = []
         var oldestListed = Int64.max
@@ -166,7 +174,7 @@ public final class Ancestry {
                     let pf = flag(p)
                     if pf & 1 == 0 {
                         setFlag(p, 3)
-                        heap.push(p, time: try time(p))
+                        heap.push(p, time: try walkTime(p, child: t))
                     } else if pf & 2 == 0 {
                         try hide(p)
                     }
@@ -179,7 +187,7 @@ public final class Ancestry {
                 for p in try parents(n) where flag(p) & 1 == 0 {
                     setFlag(p, 1)
                     interestingQueued += 1
-                    heap.push(p, time: try time(p))
+                    heap.push(p, time: try walkTime(p, child: t))
                 }
             }
         }
@@ -201,11 +209,11 @@ public final class Reach {
         seen.insert(n)
         // The tip's own parents are always looked at: a tip older than its parents (a clock
         // set wrong) shows its skew before any cut-off is trusted.
-        let t = try ancestry.time(n)
+        let t = try ancestry.walkTime(n, child: .max)
         for p in try ancestry.parents(n) where seen.insert(p).inserted {
             let pt = try ancestry.time(p)
             ancestry.observe(child: t, parent: pt)
-            heap.push(p, time: pt)
+            heap.push(p, time: pt > 0 ? pt : t)
         }
     }
 
@@ -228,7 +236,7 @@ public final class Reach {
         for p in try ancestry.parents(n) where seen.insert(p).inserted {
             let pt = try ancestry.time(p)
             ancestry.observe(child: t, parent: pt)
-            heap.push(p, time: pt)
+            heap.push(p, time: pt > 0 ? pt : t)
             if p == target { return true }
         }
         return false

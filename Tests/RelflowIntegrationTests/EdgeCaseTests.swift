@@ -216,4 +216,22 @@ struct EdgeCaseTests {
         let lint = p.repo.relflow(["lint", "-"], stdin: huge)
         #expect(lint.status == 1 && (lint.stdout + lint.stderr).contains("message-size"), "\(lint.status) \(lint.stdout.prefix(300)) \(lint.stderr.prefix(300))")
     }
+
+    /// A commit whose dates git cannot parse (it reads them as 1970) between a release and
+    /// HEAD: the walk goes on through it, so the release is still found (it said "previous:
+    /// none" and would have listed the whole history again).
+    @Test func aCommitWithoutADateHidesNoRelease() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        #expect(repo.relflow("release").status == 0)
+        let tree = try repo.git("rev-parse", "HEAD^{tree}")
+        let parent = try repo.git("rev-parse", "HEAD")
+        let raw = "tree \(tree)\nparent \(parent)\nauthor A <a@x> notadate +0000\ncommitter A <a@x> notadate +0000\n\nfix: odd date\n"
+        let odd = try repo.git(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], stdin: Data(raw.utf8))
+        try repo.git("reset", "-q", "--hard", odd)
+        try repo.commit("fix: b", files: ["b": "1"])
+        #expect(repo.relflow("version").stdout == "0.1.0\n")
+        let dry = repo.relflow("release", "--dry-run")
+        #expect(dry.status == 0 && (dry.stdout + dry.stderr).contains("would release v0.1.1 (previous: v0.1.0)"), "\(dry)")
+    }
 }
