@@ -331,6 +331,30 @@ extension EnvironmentServerTests {
         #expect(r.status != 0 && r.stderr.contains("[environment-chain]"), "\(r)")
         #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
     }
+
+    /// A push that pre-receive accepted and git never applied (the pusher hung up while the
+    /// hook spoke) left receipts; the same entries pushed an hour later count from then.
+    @Test func anAcceptanceThatNeverLandedDoesNotTimeTheSoak() throws {
+        let c = try Chain(soak: "1h")
+        let remote = try c.serve()
+        try FileManager.default.removeItem(atPath: remote + "/hooks/post-receive")
+        c.clock = Int64(Date().timeIntervalSince1970) - 7_200
+        #expect(c.relflow("promote", "--to", "staging").status == 0)
+        c.clock = nil
+        let serverTip = try c.repo.git(["rev-parse", "refs/relflow/ledger"], cwd: remote)
+        let pending = try c.repo.git("rev-list", "\(serverTip)..refs/relflow/ledger").split(separator: "\n")
+        #expect(!pending.isEmpty)
+        let early = Int64(Date().timeIntervalSince1970) - 7_200
+        let lines = pending.map { "\(early) \($0) ledger\n" }.joined()
+        let handle = try #require(FileHandle(forWritingAtPath: remote + "/relflow/receipts"))
+        handle.seekToEndOfFile()
+        handle.write(Data(lines.utf8))
+        try handle.close()
+        let push = c.repo.gitResult(["push", "-q", "--atomic", "origin", "publish-staging", "refs/relflow/ledger"])
+        #expect(push.status == 0, "\(push)")
+        let r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)")
+    }
 }
 
 @Suite("environments: notifications")

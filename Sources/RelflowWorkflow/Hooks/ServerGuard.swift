@@ -64,7 +64,7 @@ public struct ServerGuard {
         // When each entry arrived counts for soaks: recorded now, not only by post-receive,
         // which git does not run when the pusher has gone (the refs are in by then).
         if judgement.refusals.isEmpty, !judgement.ledgerCommits.isEmpty {
-            try store.recordReceipts(judgement.ledgerCommits.map { ("ledger", $0) }, at: now)
+            try store.recordReceipts(judgement.ledgerCommits.map { ("ledger", $0) }, at: now, again: true)
         }
         return (judgement, source)
     }

@@ -61,23 +61,27 @@ public struct ServerPolicyStore {
         }
     }
 
-    /// When the server first received each release tag object: `[tag object id: seconds]`.
+    /// When the server received each release tag object and ledger commit:
+    /// `[object id: seconds]`, the last line about an object winning (see `recordReceipts`).
     public func receipts() -> [String: Int64] {
         guard let text = readFile(receiptsPath) else { return [:] }
         var out: [String: Int64] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")
             guard parts.count >= 2, let time = Int64(parts[0]) else { continue }
-            let id = String(parts[1])
-            if out[id] == nil { out[id] = time }
+            out[String(parts[1])] = time
         }
         return out
     }
 
-    /// Records that the server received these tag objects now (first receipt wins).
-    public func recordReceipts(_ tags: [(name: String, object: ObjectID)], at time: Int64) throws(RelflowError) {
-        let known = receipts()
-        let lines = tags.filter { known[$0.object.hex] == nil }.map { "\(time) \($0.object.hex) \($0.name)\n" }.joined()
+    /// Records that the server received these objects now. Only objects it has no receipt of
+    /// yet, unless `again`: pre-receive times the ledger commits of a push it accepts, which
+    /// are not on the server yet, so an earlier line about them comes from a push that was
+    /// accepted and then never applied (the pusher hung up first); the arrival that counts is
+    /// this one.
+    public func recordReceipts(_ objects: [(name: String, object: ObjectID)], at time: Int64, again: Bool = false) throws(RelflowError) {
+        let known = again ? [:] : receipts()
+        let lines = objects.filter { known[$0.object.hex] == nil }.map { "\(time) \($0.object.hex) \($0.name)\n" }.joined()
         try append(lines, to: receiptsPath)
     }
 
