@@ -13,12 +13,13 @@ mkdir -p "$dir.tmp"
 shared="c m dl rt pthread z"
 libs_for() {
     out=""
-    for flag in $(pkg-config --static --libs "$@"); do
+    flags=$(pkg-config --static --libs "$@" 2>/dev/null) || { echo "make: pkg-config knows no static $*: relflow links libgit2 as a shared library" >&2; return 1; }
+    for flag in $flags; do
         case "$flag" in
         -l*)
             name=${flag#-l}
             case " $shared " in *" $name "*) out="$out $flag"; continue ;; esac
-            archive=$(${CC:-cc} -print-file-name="lib$name.a")
+            archive=$(${CC:-cc} -print-file-name="lib$name.a" 2>/dev/null || true)
             if [ ! -f "$archive" ]; then
                 echo "make: lib$name.a not found: relflow links libgit2 as a shared library" >&2
                 return 1
