@@ -59,8 +59,10 @@ public struct GateService {
         } else {
             result = (try git { () throws(GitError) in try repo.allPaths(inCommit: to) }, [])
         }
+        // The changelog relflow writes is left out of the gate, as text: made a link, a
+        // submodule or an executable, it counts like any other path.
         let own = Set([config.changelog.file])
-        return (result.paths.filter { !own.contains($0) }, result.special)
+        return (result.paths.filter { !own.contains($0) || result.special.contains($0) }, result.special)
     }
 
     public func evaluate(_ name: String?, hotfix: Bool = false, ledger: [LedgerEntry]? = nil) throws(RelflowError) -> Evaluation {

@@ -332,6 +332,24 @@ extension EnvironmentServerTests {
         #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
     }
 
+    /// Receipts of pushes that never landed, sent again and again, do not pile up: past 1 MiB
+    /// the file keeps the line that counts for what the server holds.
+    @Test func receiptsOfPushesThatNeverLandedArePruned() throws {
+        let c = try Chain(soak: "1h")
+        let remote = try c.serve()
+        let junk = (0..<20_000).map { i in "1700000000 \(String(format: "%040x", i + 1)) ledger\n" }.joined()
+        let handle = try #require(FileHandle(forWritingAtPath: remote + "/relflow/receipts"))
+        handle.seekToEndOfFile()
+        handle.write(Data(junk.utf8))
+        try handle.close()
+        #expect(c.relflow("promote", "--to", "staging", "--push", "origin").status == 0)
+        let receipts = try String(contentsOfFile: remote + "/relflow/receipts", encoding: .utf8)
+        #expect(receipts.utf8.count < 1 << 20 && !receipts.contains(String(format: "%040x", 7)))
+        let tip = try c.repo.git(["rev-parse", "refs/relflow/ledger"], cwd: remote)
+        let tag = try c.repo.git("rev-parse", "v0.1.0")
+        #expect(receipts.contains(tip) && receipts.contains(tag))
+    }
+
     /// A push that pre-receive accepted and git never applied (the pusher hung up while the
     /// hook spoke) left receipts; the same entries pushed an hour later count from then.
     @Test func anAcceptanceThatNeverLandedDoesNotTimeTheSoak() throws {

@@ -143,6 +143,30 @@ struct ServerEnforcementTests {
         try refused(team, ["--atomic", "origin", "publish", "refs/relflow/ledger"], rule: "gate")
     }
 
+    /// The changelog relflow writes is left out of the gate as text only: made a link (to
+    /// anything), it is judged like any other path.
+    @Test func aChangelogMadeALinkIsNotLeftOutOfTheGate() throws {
+        let team = try Team()
+        let repo = team.repo
+        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        let grace = try team.clone("grace")
+        grace.identity = (name: "Grace Hopper", email: "grace@example.com")
+        #expect(grace.relflow("approve", "v0.2.0").status == 0)
+        try grace.git("push", "-q", "origin", "refs/relflow/ledger")
+        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        #expect(repo.relflow("promote", "v0.2.0", "--push", "origin", "--no-publish").status == 0)
+        try? FileManager.default.removeItem(atPath: repo.path + "/CHANGELOG.md")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/CHANGELOG.md", withDestinationPath: "/etc/shadow")
+        try repo.git("add", "-A")
+        try repo.commit("fix: the changelog elsewhere")
+        try repo.git("tag", "-a", "-m", "v0.2.1", "v0.2.1", "HEAD")
+        try repo.write(".relflow.toml", "[gate]\nauto_paths = [\"timestamp.json\"]\nauto_special = true\n")
+        // The same path comparison judges on the server: a link is no changelog text.
+        let gate = repo.relflow("gate", "v0.2.1")
+        #expect(gate.status == 1 && gate.stdout.contains("CHANGELOG.md"), "\(gate)")
+        try repo.git("checkout", "-q", "--", ".relflow.toml")
+    }
+
     // MARK: 3. Rollbacks
 
     @Test func rollbacksOnlyGoWhereProductionWas() throws {
@@ -252,6 +276,14 @@ struct ServerEnforcementTests {
         try refused(team, ["origin", "HEAD:refs/heads/v0.1.0"], rule: "protected-name")
         try refused(team, ["origin", "HEAD:refs/relflow/policy"], rule: "policy-root")
         try refused(team, ["origin", "HEAD:refs/relflow/other"], rule: "protected-name")
+        // Refs that would keep a protected branch, a release or the ledger from being written
+        // (a ref cannot be both a file and a folder): git would fail that update after the
+        // hook said yes to the rest of the push.
+        try refused(team, ["origin", "HEAD:refs/heads/publish/x"], rule: "protected-name")
+        try refused(team, ["origin", "HEAD:refs/tags/v0.3.0/x"], rule: "protected-name")
+        try refused(team, ["origin", "HEAD:refs/relflow/ledger/x"], rule: "protected-name")
+        try repo.git("push", "-q", "--no-verify", "origin", "HEAD:refs/heads/topic")
+        try refused(team, ["origin", "HEAD:refs/heads/topic/x"], rule: "ref-conflict")
         // Squatting a future release: no release entry records it.
         try repo.git("tag", "-a", "-m", "mine", "v9.0.0", "HEAD")
         try refused(team, ["origin", "v9.0.0"], rule: "tag-unrecorded")

@@ -30,6 +30,8 @@ public struct ServerGuard {
         /// The ledger commits this push brings, when it is accepted: their receipt is recorded
         /// at once, so that a pusher who hangs up before post-receive runs gains nothing.
         var ledgerCommits: [ObjectID] = []
+        /// The release tags it creates (a gate `delay` counts from their receipt), likewise.
+        var releaseTags: [(name: String, object: ObjectID)] = []
     }
 
     static let emptyTree = ObjectID(hex: "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
@@ -63,8 +65,9 @@ public struct ServerGuard {
         let judgement = ServerGuard(repository: repository, config: config, store: store, now: now).judge(updates)
         // When each entry arrived counts for soaks: recorded now, not only by post-receive,
         // which git does not run when the pusher has gone (the refs are in by then).
-        if judgement.refusals.isEmpty, !judgement.ledgerCommits.isEmpty {
-            try store.recordReceipts(judgement.ledgerCommits.map { ("ledger", $0) }, at: now, again: true)
+        if judgement.refusals.isEmpty, !(judgement.ledgerCommits.isEmpty && judgement.releaseTags.isEmpty) {
+            try store.recordReceipts(judgement.ledgerCommits.map { ("ledger", $0) } + judgement.releaseTags, at: now, again: true)
+            try store.compactReceipts(repository: repository, keeping: judgement.ledgerCommits + judgement.releaseTags.map(\.object))
         }
         return (judgement, source)
     }
@@ -116,6 +119,8 @@ public struct ServerGuard {
             }
         }
         if !judgement.refusals.isEmpty { return judgement }
+        judgement.refusals += checkRefsGitWouldFail(updates)
+        if !judgement.refusals.isEmpty { return judgement }
         var state = PushState(guardian: self, updates: updates)
         // The signed policy first: it says whose signatures every entry needs.
         if let policy = updates.first(where: { $0.ref == TrustChain.reference }) {
@@ -157,7 +162,13 @@ public struct ServerGuard {
                 judgement.refusals += guarded(update.ref) { () throws(RelflowError) in try checkHotfix(update, state: &state) }
             }
         }
-        if judgement.refusals.isEmpty { judgement.ledgerCommits = state.newEntryIDs }
+        if judgement.refusals.isEmpty {
+            judgement.ledgerCommits = state.newEntryIDs
+            judgement.releaseTags = updates.compactMap { u in
+                guard u.old == nil, let new = u.new, releaseVersion(ofRef: u.ref) != nil else { return nil }
+                return (String(u.ref.dropFirst("refs/tags/".count)), new)
+            }
+        }
         return judgement
     }
 
@@ -172,6 +183,42 @@ public struct ServerGuard {
 
     // MARK: - Names
 
+    /// Refs git would refuse to write after this hook said yes: a name git rejects, or a name
+    /// that clashes with another ref as a file with a folder (`publish-staging` and
+    /// `publish-staging/x`). git would then apply the rest of a non-atomic push without it (an
+    /// entry recording a move into staging that never happened), or fail an atomic one after
+    /// the receipts were taken. Refused here, the whole push goes in or nothing does.
+    func checkRefsGitWouldFail(_ updates: [Update]) -> [Refusal] {
+        var refusals: [Refusal] = []
+        let created = Set(updates.filter { $0.new != nil && $0.old == nil }.map(\.ref))
+        let deleted = Set(updates.filter { $0.new == nil }.map(\.ref))
+        // A protected name is refused as such (checkName), with the fix that fits it.
+        for update in updates where update.new != nil && checkName(update).isEmpty {
+            let ref = update.ref
+            guard Repository.isValidReferenceName(ref) else {
+                refusals.append(Refusal(ref: ref, rule: "ref-name", message: "git does not accept '\(ref)' as a ref name",
+                                        fix: "push refs with valid names (git check-ref-format)"))
+                continue
+            }
+            guard update.old == nil else { continue }
+            // A ref above it (refs/heads/a for refs/heads/a/b), or one below it.
+            let parts = ref.split(separator: "/").map(String.init)
+            var above: String?
+            for k in 2..<max(2, parts.count) {
+                let prefix = parts[0..<k].joined(separator: "/")
+                if created.contains(prefix) || ((try? repository.reference(prefix)) ?? nil) != nil && !deleted.contains(prefix) { above = prefix }
+            }
+            let below = ((try? repository.references(matching: ref + "/*")) ?? []).map(\.name).filter { !deleted.contains($0) }
+                + created.filter { $0.hasPrefix(ref + "/") }
+            if let clash = above ?? below.first {
+                refusals.append(Refusal(ref: ref, rule: "ref-conflict",
+                                        message: "\(ref) cannot be created while \(clash) exists (a ref cannot be both a file and a folder)",
+                                        fix: "delete \(clash) first (git push origin --delete \(clash.hasPrefix("refs/heads/") ? String(clash.dropFirst("refs/heads/".count)) : clash)), or choose another name"))
+            }
+        }
+        return refusals
+    }
+
     /// Refs that would shadow what the model protects: `git checkout publish` or
     /// `git archive publish` must give production, nothing else.
     func checkName(_ update: Update) -> [Refusal] {
@@ -181,6 +228,20 @@ public struct ServerGuard {
         if ref.hasPrefix("refs/remotes/") {
             return refuse("a server holds no remote-tracking refs; this one could shadow a branch in clones",
                           "push branches to refs/heads/ (git push origin BRANCH)")
+        }
+        for protected in config.chain.map(\.branch) + [config.branches.main] where ref.hasPrefix("refs/heads/\(protected)/") {
+            return refuse("a branch under '\(protected)/' would keep the protected branch \(protected) from being created or recreated",
+                          "choose another branch name")
+        }
+        if ref.hasPrefix("refs/tags/") {
+            let parts = ref.dropFirst("refs/tags/".count).split(separator: "/")
+            for k in 1..<max(1, parts.count) where config.tags.version(ofTag: parts[0..<k].joined(separator: "/")) != nil {
+                return refuse("a tag under the release tag name '\(parts[0..<k].joined(separator: "/"))' would keep that release from being tagged",
+                              "choose another tag name")
+            }
+        }
+        if ref.hasPrefix(Ledger.reference + "/") || ref.hasPrefix(TrustChain.reference + "/") {
+            return refuse("refs/relflow/ holds only relflow's own refs", "push only refs/relflow/ledger and refs/relflow/policy there")
         }
         for protected in config.chain.map(\.branch) + [config.branches.main] {
             if ref == "refs/tags/" + protected {

@@ -145,6 +145,33 @@ public struct ServerPolicyStore {
         try append(lines, to: publishLogPath)
     }
 
+    /// Keeps `receipts` small: pushes that pre-receive accepted and git never applied (sent
+    /// again and again) add lines about objects the server does not hold. Past 1 MiB the file
+    /// is rewritten with the line that counts for each release tag and ledger commit the
+    /// server holds, and for `keeping` (the push being judged).
+    public func compactReceipts(repository: Repository, keeping: [ObjectID]) throws(RelflowError) {
+        var info = stat()
+        guard stat(receiptsPath, &info) == 0, info.st_size > 1 << 20 else { return }
+        var held = Set(keeping.map(\.hex))
+        for (_, target) in try git({ () throws(GitError) in try repository.references(matching: "refs/tags/*") }) { held.insert(target.hex) }
+        var cursor = try git { () throws(GitError) in try repository.reference(Ledger.reference) }
+        while let id = cursor, held.insert(id.hex).inserted {
+            cursor = try git { () throws(GitError) in try repository.commit(id) }.parents.first
+        }
+        guard let text = readFile(receiptsPath) else { return }
+        var last: [String: Substring] = [:]
+        var order: [String] = []
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2, held.contains(String(parts[1])) else { continue }
+            if last.updateValue(line, forKey: String(parts[1])) == nil { order.append(String(parts[1])) }
+        }
+        let compacted = order.compactMap { last[$0].map { $0 + "\n" } }.joined()
+        guard writeFileAtomically(receiptsPath, compacted, mode: 0o644) else {
+            throw .repository("cannot rewrite '\(receiptsPath)'", hint: "check the disk and the permissions of the repository")
+        }
+    }
+
     private func append(_ lines: String, to path: String) throws(RelflowError) {
         guard !lines.isEmpty else { return }
         guard makeDirectories(folder) else { throw .repository("cannot create '\(folder)'", hint: "check the permissions of the repository") }
