@@ -302,13 +302,20 @@ extension EnvironmentServerTests {
     @Test func aBackdatedHealthResultDoesNotMakeTheSoakPass() throws {
         let c = try Chain(soak: "1h")
         let remote = try c.serve()
+        try backdatedStagingThenProductionIsRefused(c)
+        #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
+    }
+
+    /// Staging promoted by a client whose clock says two hours ago, pushed; then production,
+    /// which the server must refuse: the soak has not passed by its own records.
+    func backdatedStagingThenProductionIsRefused(_ c: Chain, sourceLocation: SourceLocation = #_sourceLocation) throws {
         c.clock = Int64(Date().timeIntervalSince1970) - 7_200
         var r = c.relflow("promote", "--to", "staging", "--push", "origin")
-        #expect(r.status == 0, "\(r)")
+        #expect(r.status == 0, "\(r)", sourceLocation: sourceLocation)
         c.clock = nil
         r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
-        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)")
-        #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
+        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)",
+                sourceLocation: sourceLocation)
     }
 
     /// A pusher who hangs up once the refs are in keeps git from running post-receive: the
@@ -319,15 +326,10 @@ extension EnvironmentServerTests {
         let remote = try c.serve()
         // What the hang-up leaves: no post-receive.
         try FileManager.default.removeItem(atPath: remote + "/hooks/post-receive")
-        c.clock = Int64(Date().timeIntervalSince1970) - 7_200
-        var r = c.relflow("promote", "--to", "staging", "--push", "origin")
-        #expect(r.status == 0, "\(r)")
-        c.clock = nil
-        r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
-        #expect(r.status != 0 && r.stderr.contains("[environment-chain]") && r.stderr.contains("soaks in staging until"), "\(r)")
+        try backdatedStagingThenProductionIsRefused(c)
         // And with no receipt at all (a server that lost its records): still refused.
         try FileManager.default.removeItem(atPath: remote + "/relflow/receipts")
-        r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
+        let r = c.relflow("promote", "--to", "production", "--push", "origin", "--no-publish")
         #expect(r.status != 0 && r.stderr.contains("[environment-chain]"), "\(r)")
         #expect(c.repo.gitResult(["rev-parse", "--verify", "-q", "publish"], cwd: remote).status != 0)
     }

@@ -117,18 +117,27 @@ struct ServerEnforcementTests {
         #expect(try repo.git("rev-parse", "refs/relflow/ledger") == ledger)
     }
 
+    /// v0.2.0 waits at the gate: Grace approves it and it is promoted, pushed, so that the
+    /// next release is judged alone. Returns Grace's clone, which the caller keeps (the
+    /// clone's folder goes with it).
+    func promoteV020Honestly(_ team: Team, sourceLocation: SourceLocation = #_sourceLocation) throws -> TestRepo {
+        let repo = team.repo
+        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        let grace = try team.clone("grace")
+        grace.identity = (name: "Grace Hopper", email: "grace@example.com")
+        #expect(grace.relflow("approve", "v0.2.0").status == 0, sourceLocation: sourceLocation)
+        try grace.git("push", "-q", "origin", "refs/relflow/ledger")
+        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
+        #expect(repo.relflow("promote", "v0.2.0", "--push", "origin", "--no-publish").status == 0, sourceLocation: sourceLocation)
+        return grace
+    }
+
     /// Symlinks, submodules and mode changes under an auto glob are judged by what they are.
     @Test func specialPathsAreNeverAutoByName() throws {
         let team = try Team()
         let repo = team.repo
-        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
-        // v0.2.0 waits; promote it honestly first so that the next release is judged alone.
-        let grace = try team.clone("grace")
-        grace.identity = (name: "Grace Hopper", email: "grace@example.com")
-        #expect(grace.relflow("approve", "v0.2.0").status == 0)
-        try grace.git("push", "-q", "origin", "refs/relflow/ledger")
-        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
-        #expect(repo.relflow("promote", "v0.2.0", "--push", "origin", "--no-publish").status == 0)
+        let grace = try promoteV020Honestly(team)
+        defer { withExtendedLifetime(grace) {} }
         // timestamp.json becomes a symlink to the app: auto by name, not by nature.
         try FileManager.default.removeItem(atPath: repo.path + "/timestamp.json")
         try FileManager.default.createSymbolicLink(atPath: repo.path + "/timestamp.json", withDestinationPath: "src/app.txt")
@@ -148,13 +157,8 @@ struct ServerEnforcementTests {
     @Test func aChangelogMadeALinkIsNotLeftOutOfTheGate() throws {
         let team = try Team()
         let repo = team.repo
-        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
-        let grace = try team.clone("grace")
-        grace.identity = (name: "Grace Hopper", email: "grace@example.com")
-        #expect(grace.relflow("approve", "v0.2.0").status == 0)
-        try grace.git("push", "-q", "origin", "refs/relflow/ledger")
-        try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
-        #expect(repo.relflow("promote", "v0.2.0", "--push", "origin", "--no-publish").status == 0)
+        let grace = try promoteV020Honestly(team)
+        defer { withExtendedLifetime(grace) {} }
         try? FileManager.default.removeItem(atPath: repo.path + "/CHANGELOG.md")
         try FileManager.default.createSymbolicLink(atPath: repo.path + "/CHANGELOG.md", withDestinationPath: "/etc/shadow")
         try repo.git("add", "-A")
