@@ -61,14 +61,16 @@ extension Repository {
 
     /// The changed paths, and those of them that are not plain files changing content: a
     /// symlink, a submodule, or a change of mode (a file made executable) on either side.
-    public func changedPathKinds(from old: ObjectID, to new: ObjectID) throws(GitError) -> (paths: [String], special: Set<String>) {
-        let oldTree = try treeHandle(of: old)
+    /// `old` nil: against the empty tree (every path of `new` is added, links and submodules
+    /// among them are special).
+    public func changedPathKinds(from old: ObjectID?, to new: ObjectID) throws(GitError) -> (paths: [String], special: Set<String>) {
+        let oldTree = try old.map { (id) throws(GitError) in try treeHandle(of: id) } ?? nil
         defer { git_tree_free(oldTree) }
         let newTree = try treeHandle(of: new)
         defer { git_tree_free(newTree) }
         var diff: OpaquePointer?
         try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil),
-                  "compare \(old.short()) with \(new.short())")
+                  "compare \(old?.short() ?? "nothing") with \(new.short())")
         defer { git_diff_free(diff) }
         var paths = Set<String>()
         var special = Set<String>()

@@ -53,12 +53,8 @@ public struct GateService {
 
     /// The same, for any repository and policy (the server judges with its own policy).
     static func changedPathKinds(_ repo: Repository, config: RelflowConfig, from: ObjectID?, to: ObjectID) throws(RelflowError) -> (paths: [String], special: Set<String>) {
-        let result: (paths: [String], special: Set<String>)
-        if let from {
-            result = try git { () throws(GitError) in try repo.changedPathKinds(from: from, to: to) }
-        } else {
-            result = (try git { () throws(GitError) in try repo.allPaths(inCommit: to) }, [])
-        }
+        // A first promotion compares with nothing: links and submodules are special there too.
+        let result = try git { () throws(GitError) in try repo.changedPathKinds(from: from, to: to) }
         // The changelog relflow writes is left out of the gate, as text: made a link, a
         // submodule or an executable, it counts like any other path.
         let own = Set([config.changelog.file])

@@ -113,11 +113,8 @@ public struct VerifyService {
             let gate = current.policy.gate
             let special: Set<String>
             let paths: [String]
-            if let previous = move.previous.flatMap(ObjectID.init(hex:)) {
-                (paths, special) = try GateService.changedPathKinds(repo, config: context.config, from: previous, to: tag.commit)
-            } else {
-                (paths, special) = (try git { () throws(GitError) in try repo.allPaths(inCommit: tag.commit) }, [])
-            }
+            (paths, special) = try GateService.changedPathKinds(repo, config: context.config,
+                                                                 from: move.previous.flatMap(ObjectID.init(hex:)), to: tag.commit)
             let globs = gate.autoPaths.map(PathGlob.init)
             let outside = paths.filter { path in special.contains(path) || !globs.contains { glob in glob.matches(path) } }
             if !outside.isEmpty {

@@ -34,17 +34,16 @@ struct HookCommand: ParsableCommand {
             global.configureOutput()
             try HookCommand.commitMsg(file: file)
         case "pre-push", "pre-receive":
-            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            let lines = input.split(whereSeparator: \.isNewline).map(String.init)
+            let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            let updates = try PushPolicy.Update.parseHookInput(input, prePush: name == "pre-push")
             if name == "pre-push" {
-                try check(lines.compactMap(PushPolicy.Update.parse(prePushLine:)), clientSide: true)
+                try check(updates, clientSide: true)
             } else {
-                try judgeOnServer(lines.compactMap(PushPolicy.Update.parse(preReceiveLine:)))
+                try judgeOnServer(updates)
             }
         case "post-receive":
             global.configureOutput()
-            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            let updates = input.split(whereSeparator: \.isNewline).compactMap { PushPolicy.Update.parse(preReceiveLine: String($0)) }
+            let updates = try PushPolicy.Update.parseHookInput([UInt8](FileHandle.standardInput.readDataToEndOfFile()), prePush: false)
             let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
             try ServerGuard.recordAccepted(updates, path: global.repo, fromEnvironment: inGitHook)
         case "update":

@@ -57,6 +57,18 @@ struct GitLayerTests {
         #expect(listed?.commit?.hex == (try repo.git("rev-parse", "v9.0.0^{commit}")))
     }
 
+    /// Compared with nothing (a first promotion), links and submodules are special paths too.
+    @Test func aTreeComparedWithNothingNamesItsLinks() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a.txt": "1"])
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/link", withDestinationPath: "/etc/shadow")
+        try repo.git("add", "-A")
+        let head = try repo.commit("fix: link")
+        let r = try Repository.discover(from: repo.path)
+        let kinds = try r.changedPathKinds(from: nil, to: try #require(ObjectID(hex: head)))
+        #expect(kinds.paths == ["a.txt", "link"] && kinds.special == ["link"])
+    }
+
     @Test func opensWorkTreeFromSubfolderAndBare() throws {
         let (repo, _) = try sampleRepository()
         try FileManager.default.createDirectory(atPath: repo.path + "/deep/er", withIntermediateDirectories: true)

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import RelflowCore
+import RelflowWorkflow
 import TestSupport
 #if canImport(Glibc)
 import Glibc
@@ -288,6 +290,15 @@ struct ServerEnforcementTests {
         try refused(team, ["origin", "HEAD:refs/relflow/ledger/x"], rule: "protected-name")
         try repo.git("push", "-q", "--no-verify", "origin", "HEAD:refs/heads/topic")
         try refused(team, ["origin", "HEAD:refs/heads/topic/x"], rule: "ref-conflict")
+        // A deletion in the same push may come after the creation: still a clash.
+        try refused(team, ["origin", "HEAD:refs/heads/topic/x", ":refs/heads/topic"], rule: "ref-conflict")
+        // Names that read as something else: a line separator (Swift splits lines there; git
+        // does not), case variants and remote-like tags of the protected names.
+        try refused(team, ["origin", "HEAD:refs/heads/publish\u{2028}x"], rule: "ref-name")
+        try refused(team, ["origin", "HEAD:refs/heads/Publish/x"], rule: "protected-name")
+        try refused(team, ["origin", "HEAD:refs/tags/MAIN"], rule: "protected-name")
+        try refused(team, ["origin", "HEAD:refs/tags/origin/publish"], rule: "protected-name")
+        try refused(team, ["origin", "HEAD:refs/tags/V0.3.0"], rule: "protected-name")
         // Squatting a future release: no release entry records it.
         try repo.git("tag", "-a", "-m", "mine", "v9.0.0", "HEAD")
         try refused(team, ["origin", "v9.0.0"], rule: "tag-unrecorded")
@@ -441,5 +452,23 @@ struct ServerEnforcementTests {
         let r = plain.relflow("verify")
         #expect(r.status == 1 && (r.stdout + r.stderr).contains("ledger-missing"), "\(r)")
         #expect((r.stdout + r.stderr).contains("git fetch origin 'refs/relflow/*:refs/relflow/*'"), "\(r)")
+    }
+}
+
+@Suite("what git gives a hook on stdin")
+struct HookInputTests {
+    /// Split on the newline byte only: a ref name holding U+2028 or U+0085 is one ref, not a
+    /// protected one followed by junk; a line that is not exactly `<old> <new> <ref>` (or not
+    /// UTF-8) refuses the push instead of being skipped.
+    @Test func linesAreReadExactly() throws {
+        let zero = String(repeating: "0", count: 40), id = String(repeating: "a", count: 40)
+        let input = Array("\(zero) \(id) refs/heads/publish\u{2028}x\n\(zero) \(id) refs/heads/main\u{85}y\n".utf8)
+        let updates = try PushPolicy.Update.parseHookInput(input, prePush: false)
+        #expect(updates.map(\.ref) == ["refs/heads/publish\u{2028}x", "refs/heads/main\u{85}y"])
+        #expect(updates.allSatisfy { $0.old == nil && $0.new?.hex == id })
+        for bad in ["\(zero) \(id)\n", "\(zero) nothex refs/heads/x\n", "\(zero)  \(id) refs/heads/x\n", "\(zero) \(id) refs/heads/a b\n"] {
+            #expect(throws: RelflowError.self) { try PushPolicy.Update.parseHookInput(Array(bad.utf8), prePush: false) }
+        }
+        #expect(throws: RelflowError.self) { try PushPolicy.Update.parseHookInput(Array("\(zero) \(id) refs/heads/".utf8) + [0xFF, 10], prePush: false) }
     }
 }

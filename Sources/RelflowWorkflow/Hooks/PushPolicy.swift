@@ -19,24 +19,46 @@ public struct PushPolicy {
             self.new = new
         }
 
-        /// `<old> <new> <ref>` (pre-receive) with git's all-zero id for "none".
+        /// The lines git gives a hook on stdin, read exactly: split on the newline byte only (a
+        /// ref name may hold U+2028 or U+0085, which Swift counts as line breaks: split there,
+        /// the hook would judge a ref git never writes), each line valid UTF-8 and of the
+        /// exact shape; any other line refuses the push.
+        public static func parseHookInput(_ bytes: [UInt8], prePush: Bool) throws(RelflowError) -> [Update] {
+            var updates: [Update] = []
+            for line in bytes.split(separator: 10, omittingEmptySubsequences: true) {
+                guard let text = String(validating: line, as: UTF8.self),
+                      let update = prePush ? parse(prePushLine: text) : parse(preReceiveLine: text) else {
+                    throw .refused("git gave the hook a line relflow cannot read exactly: \(String(decoding: line.prefix(200), as: UTF8.self).debugDescription)",
+                                   hint: "push refs whose names are UTF-8 text; report this if git wrote the line")
+                }
+                updates.append(update)
+            }
+            return updates
+        }
+
+        /// `<old> <new> <ref>` (pre-receive) with git's all-zero id for "none"; nil for any
+        /// other shape (ids of 40 hex digits, one space between the fields, no space in the ref).
         public static func parse(preReceiveLine line: String) -> Update? {
-            let parts = line.split(separator: " ")
-            guard parts.count >= 3 else { return nil }
-            return Update(ref: String(parts[2]), old: nonZero(String(parts[0])), new: nonZero(String(parts[1])))
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 3, !parts[2].isEmpty, let old = id(parts[0]), let new = id(parts[1]) else { return nil }
+            return Update(ref: String(parts[2]), old: old, new: new)
+        }
+
+        /// A 40-hex id (`.some(nil)` for git's all-zero "none"); nil when it is not one.
+        static func id(_ text: Substring) -> ObjectID??  {
+            guard text.utf8.count == 40 else { return nil }
+            if text.utf8.allSatisfy({ $0 == UInt8(ascii: "0") }) { return .some(nil) }
+            guard let id = ObjectID(hex: String(text)) else { return nil }
+            return .some(id)
         }
 
         /// `<local ref> <local id> <remote ref> <remote id>` (pre-push).
         public static func parse(prePushLine line: String) -> Update? {
-            let parts = line.split(separator: " ")
-            guard parts.count >= 4 else { return nil }
-            return Update(ref: String(parts[2]), old: nonZero(String(parts[3])), new: nonZero(String(parts[1])))
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 4, !parts[2].isEmpty, let old = id(parts[3]), let new = id(parts[1]) else { return nil }
+            return Update(ref: String(parts[2]), old: old, new: new)
         }
 
-        /// The id, or nil for git's all-zero "none".
-        public static func nonZero(_ hex: String) -> ObjectID? {
-            hex.allSatisfy { $0 == "0" } ? nil : ObjectID(hex: hex)
-        }
     }
 
     public struct Refusal: Sendable, Equatable {

@@ -191,7 +191,7 @@ public struct ServerGuard {
     func checkRefsGitWouldFail(_ updates: [Update]) -> [Refusal] {
         var refusals: [Refusal] = []
         let created = Set(updates.filter { $0.new != nil && $0.old == nil }.map(\.ref))
-        let deleted = Set(updates.filter { $0.new == nil }.map(\.ref))
+        // A ref deleted by the same push still counts: git may apply the creation first.
         // A protected name is refused as such (checkName), with the fix that fits it.
         for update in updates where update.new != nil && checkName(update).isEmpty {
             let ref = update.ref
@@ -200,16 +200,25 @@ public struct ServerGuard {
                                         fix: "push refs with valid names (git check-ref-format)"))
                 continue
             }
+            // Characters that show as something else or nothing: line and paragraph
+            // separators, other spaces, format and control characters.
+            if let odd = ref.unicodeScalars.first(where: { s in
+                s.properties.generalCategory == .lineSeparator || s.properties.generalCategory == .paragraphSeparator
+                    || s.properties.generalCategory == .format || s.properties.generalCategory == .control
+                    || (s.properties.generalCategory == .spaceSeparator) }) {
+                refusals.append(Refusal(ref: ref, rule: "ref-name", message: "\(ref.debugDescription) holds U+\(String(odd.value, radix: 16, uppercase: true)), which shows as something else or nothing",
+                                        fix: "name refs with visible characters"))
+                continue
+            }
             guard update.old == nil else { continue }
             // A ref above it (refs/heads/a for refs/heads/a/b), or one below it.
             let parts = ref.split(separator: "/").map(String.init)
             var above: String?
             for k in 2..<max(2, parts.count) {
                 let prefix = parts[0..<k].joined(separator: "/")
-                if created.contains(prefix) || ((try? repository.reference(prefix)) ?? nil) != nil && !deleted.contains(prefix) { above = prefix }
+                if created.contains(prefix) || ((try? repository.reference(prefix)) ?? nil) != nil { above = prefix }
             }
-            let below = ((try? repository.references(matching: ref + "/*")) ?? []).map(\.name).filter { !deleted.contains($0) }
-                + created.filter { $0.hasPrefix(ref + "/") }
+            let below = ((try? repository.references(matching: ref + "/*")) ?? []).map(\.name) + created.filter { $0.hasPrefix(ref + "/") }
             if let clash = above ?? below.first {
                 refusals.append(Refusal(ref: ref, rule: "ref-conflict",
                                         message: "\(ref) cannot be created while \(clash) exists (a ref cannot be both a file and a folder)",
@@ -229,12 +238,26 @@ public struct ServerGuard {
             return refuse("a server holds no remote-tracking refs; this one could shadow a branch in clones",
                           "push branches to refs/heads/ (git push origin BRANCH)")
         }
-        for protected in config.chain.map(\.branch) + [config.branches.main] where ref.hasPrefix("refs/heads/\(protected)/") {
-            return refuse("a branch under '\(protected)/' would keep the protected branch \(protected) from being created or recreated",
-                          "choose another branch name")
+        for protected in config.chain.map(\.branch) + [config.branches.main] {
+            let lowered = ref.lowercased()
+            if lowered.hasPrefix("refs/heads/\(protected.lowercased())/") {
+                return refuse("a branch under '\(protected)/' (in any case) would keep the protected branch \(protected) from being created or recreated",
+                              "choose another branch name")
+            }
+            // `Publish`, `MAIN`, `origin/publish`: a tag git resolves before the branch (or
+            // before origin's) wherever scripts and people write that name.
+            if lowered.hasPrefix("refs/tags/"), lowered == "refs/tags/" + protected.lowercased() || lowered.hasSuffix("/" + protected.lowercased()) {
+                return refuse("a tag named like the branch \(protected) (\(ref.dropFirst("refs/tags/".count))) would shadow it where git resolves names (origin/\(protected) too)",
+                              "choose another tag name")
+            }
         }
         if ref.hasPrefix("refs/tags/") {
-            let parts = ref.dropFirst("refs/tags/".count).split(separator: "/")
+            let name = String(ref.dropFirst("refs/tags/".count))
+            if config.tags.version(ofTag: name) == nil, config.tags.version(ofTag: name.lowercased()) != nil {
+                return refuse("'\(name)' differs from a release tag name only in case (one name on case-insensitive file systems)",
+                              "choose another tag name (release tags are made by relflow release)")
+            }
+            let parts = name.split(separator: "/")
             for k in 1..<max(1, parts.count) where config.tags.version(ofTag: parts[0..<k].joined(separator: "/")) != nil {
                 return refuse("a tag under the release tag name '\(parts[0..<k].joined(separator: "/"))' would keep that release from being tagged",
                               "choose another tag name")
