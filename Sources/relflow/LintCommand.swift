@@ -44,8 +44,18 @@ struct LintCommand: ParsableCommand {
             source = messageFile
         } else if range == "-" {
             let context = try global.optionalContext()
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            results = [LintRunner(config: context?.config ?? RelflowConfig()).lintMessage(String(decoding: data, as: UTF8.self))]
+            // At most 16 MiB are read: past 1 MiB the message is refused anyway (message-size),
+            // and a pipe that never ends must not fill the memory.
+            var data = Data()
+            let limit = 16 << 20
+            do {
+                while data.count <= limit, let chunk = try FileHandle.standardInput.read(upToCount: 1 << 16), !chunk.isEmpty {
+                    data.append(chunk)
+                }
+            } catch {
+                throw RelflowError.usage("cannot read the message from standard input: \(error.localizedDescription)", hint: "pipe the message in, e.g. git log -1 --format=%B | relflow lint -")
+            }
+            results = [LintRunner(config: context?.config ?? RelflowConfig()).lintMessage(String(decoding: data.prefix(limit + 1), as: UTF8.self))]
             source = "<stdin>"
         } else {
             let context = try global.context()
