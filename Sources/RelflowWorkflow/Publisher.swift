@@ -15,11 +15,11 @@ import Glibc
 private let runningGroup = Atomic<Int32>(0)
 private let forwardingInstalled = Atomic<Bool>(false)
 
-private func forwardThenStop(_ signal: Int32) {
+private func forwardThenStop(_ number: Int32) {
     let group = runningGroup.load(ordering: .relaxed)
-    if group > 0 { kill(-group, signal) }
-    _ = Glibc.signal(signal, SIG_DFL)
-    raise(signal)
+    if group > 0 { kill(-group, number) }
+    _ = signal(number, SIG_DFL)
+    raise(number)
 }
 
 /// The terminal, handed to the command's group while it runs, as a shell does for a job: a
@@ -47,11 +47,24 @@ private struct TerminalHandover {
     }
 }
 
+/// Waits until `pid` has exited (a zombie for its parent to reap, or gone); at once where
+/// /proc cannot tell, or when the task is cancelled.
+private func waitForExit(_ pid: Int32) async {
+    var delay: UInt64 = 1_000_000
+    while let stat = PublisherRecord.stat(of: pid), stat.state != UInt8(ascii: "Z") {
+        do { try await Task.sleep(nanoseconds: delay) } catch { return }
+        delay = min(delay * 2, 50_000_000)
+    }
+}
+
 private func installSignalForwarding() {
     guard forwardingInstalled.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-    for s in [SIGINT, SIGTERM, SIGHUP] { _ = Glibc.signal(s, forwardThenStop) }
+    // The global is made here, not first in a handler (its lazy initialisation is not
+    // async-signal-safe).
+    runningGroup.store(0, ordering: .relaxed)
+    for s in [SIGINT, SIGTERM, SIGHUP] { _ = signal(s, forwardThenStop) }
     // Taking the terminal back from the command's group happens from the background.
-    _ = Glibc.signal(SIGTTOU, SIG_IGN)
+    _ = signal(SIGTTOU, SIG_IGN)
 }
 
 /// Runs the team's publisher: argv, never a shell; the release in environment variables;
@@ -133,6 +146,9 @@ public enum Publisher {
                             tail.append(line)
                             if tail.count > 40 { tail.removeFirst(tail.count - 40) }
                         }
+                        // Its output may end before it does (`exec >log`, then a prompt): it
+                        // keeps the terminal and its timeout until it exits.
+                        await waitForExit(leader)
                         return (tail, false)
                     }
                     group.addTask {

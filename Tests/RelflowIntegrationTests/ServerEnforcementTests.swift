@@ -470,5 +470,8 @@ struct HookInputTests {
             #expect(throws: RelflowError.self) { try PushPolicy.Update.parseHookInput(Array(bad.utf8), prePush: false) }
         }
         #expect(throws: RelflowError.self) { try PushPolicy.Update.parseHookInput(Array("\(zero) \(id) refs/heads/".utf8) + [0xFF, 10], prePush: false) }
+        // pre-push: the local side is what was typed, spaces and all.
+        let typed = try PushPolicy.Update.parseHookInput(Array("main@{1 hour ago} \(id) refs/heads/x \(zero)\n".utf8), prePush: true)
+        #expect(typed.map(\.ref) == ["refs/heads/x"] && typed.first?.new?.hex == id && typed.first?.old == nil)
     }
 }

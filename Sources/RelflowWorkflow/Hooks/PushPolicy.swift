@@ -54,9 +54,13 @@ public struct PushPolicy {
 
         /// `<local ref> <local id> <remote ref> <remote id>` (pre-push).
         public static func parse(prePushLine line: String) -> Update? {
+            // The local side is what was typed (`main@{1 hour ago}` holds spaces): the last
+            // three fields are git's own.
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 4, !parts[2].isEmpty, let old = id(parts[3]), let new = id(parts[1]) else { return nil }
-            return Update(ref: String(parts[2]), old: old, new: new)
+            guard parts.count >= 4 else { return nil }
+            let n = parts.count
+            guard !parts[n - 2].isEmpty, let old = id(parts[n - 1]), let new = id(parts[n - 3]) else { return nil }
+            return Update(ref: String(parts[n - 2]), old: old, new: new)
         }
 
     }

@@ -119,7 +119,7 @@ public struct ServerGuard {
             }
         }
         if !judgement.refusals.isEmpty { return judgement }
-        judgement.refusals += checkRefsGitWouldFail(updates)
+        judgement.refusals += guarded("refs") { () throws(RelflowError) in try checkRefsGitWouldFail(updates) }
         if !judgement.refusals.isEmpty { return judgement }
         var state = PushState(guardian: self, updates: updates)
         // The signed policy first: it says whose signatures every entry needs.
@@ -188,7 +188,7 @@ public struct ServerGuard {
     /// `publish-staging/x`). git would then apply the rest of a non-atomic push without it (an
     /// entry recording a move into staging that never happened), or fail an atomic one after
     /// the receipts were taken. Refused here, the whole push goes in or nothing does.
-    func checkRefsGitWouldFail(_ updates: [Update]) -> [Refusal] {
+    func checkRefsGitWouldFail(_ updates: [Update]) throws(RelflowError) -> [Refusal] {
         var refusals: [Refusal] = []
         let created = Set(updates.filter { $0.new != nil && $0.old == nil }.map(\.ref))
         // A ref deleted by the same push still counts: git may apply the creation first.
@@ -214,11 +214,14 @@ public struct ServerGuard {
             // A ref above it (refs/heads/a for refs/heads/a/b), or one below it.
             let parts = ref.split(separator: "/").map(String.init)
             var above: String?
-            for k in 2..<max(2, parts.count) {
+            // refs/heads/a for refs/heads/a/b (from the third part: refs/heads itself is no ref).
+            for k in 3..<max(3, parts.count) {
                 let prefix = parts[0..<k].joined(separator: "/")
-                if created.contains(prefix) || ((try? repository.reference(prefix)) ?? nil) != nil { above = prefix }
+                let exists = try git { () throws(GitError) in try repository.reference(prefix) } != nil
+                if created.contains(prefix) || exists { above = prefix }
             }
-            let below = ((try? repository.references(matching: ref + "/*")) ?? []).map(\.name) + created.filter { $0.hasPrefix(ref + "/") }
+            let below = (try git { () throws(GitError) in try repository.references(matching: ref + "/*") }).map(\.name)
+                + created.filter { $0.hasPrefix(ref + "/") }
             if let clash = above ?? below.first {
                 refusals.append(Refusal(ref: ref, rule: "ref-conflict",
                                         message: "\(ref) cannot be created while \(clash) exists (a ref cannot be both a file and a folder)",

@@ -62,14 +62,16 @@ public struct ServerPolicyStore {
     }
 
     /// When the server received each release tag object and ledger commit:
-    /// `[object id: seconds]`, the last line about an object winning (see `recordReceipts`).
+    /// `[object id: seconds]`, the latest line about an object counting (see `recordReceipts`):
+    /// a later time only ever delays a delay or a soak.
     public func receipts() -> [String: Int64] {
         guard let text = readFile(receiptsPath) else { return [:] }
         var out: [String: Int64] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")
             guard parts.count >= 2, let time = Int64(parts[0]) else { continue }
-            out[String(parts[1])] = time
+            let id = String(parts[1])
+            out[id] = max(out[id] ?? time, time)
         }
         return out
     }
@@ -82,6 +84,10 @@ public struct ServerPolicyStore {
     public func recordReceipts(_ objects: [(name: String, object: ObjectID)], at time: Int64, again: Bool = false) throws(RelflowError) {
         let known = again ? [:] : receipts()
         let lines = objects.filter { known[$0.object.hex] == nil }.map { "\(time) \($0.object.hex) \($0.name)\n" }.joined()
+        guard !lines.isEmpty else { return }
+        guard makeDirectories(folder) else { throw .repository("cannot create '\(folder)'", hint: "check the permissions of the repository") }
+        let lock = try ReceiptsLock(path: receiptsPath + ".lock")
+        defer { withExtendedLifetime(lock) {} }
         try append(lines, to: receiptsPath)
     }
 
@@ -151,7 +157,12 @@ public struct ServerPolicyStore {
     /// server holds, and for `keeping` (the push being judged).
     public func compactReceipts(repository: Repository, keeping: [ObjectID]) throws(RelflowError) {
         var info = stat()
-        guard stat(receiptsPath, &info) == 0, info.st_size > 1 << 20 else { return }
+        // Past 1 MiB, and past twice what the last compaction left (a ledger long enough to
+        // need more is not walked again on every push).
+        let left = Int64(readFile(receiptsPath + ".compacted").flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0)
+        guard stat(receiptsPath, &info) == 0, Int64(info.st_size) > max(1 << 20, 2 * left) else { return }
+        let lock = try ReceiptsLock(path: receiptsPath + ".lock")
+        defer { withExtendedLifetime(lock) {} }
         var held = Set(keeping.map(\.hex))
         for (_, target) in try git({ () throws(GitError) in try repository.references(matching: "refs/tags/*") }) { held.insert(target.hex) }
         var cursor = try git { () throws(GitError) in try repository.reference(Ledger.reference) }
@@ -167,8 +178,24 @@ public struct ServerPolicyStore {
             if last.updateValue(line, forKey: String(parts[1])) == nil { order.append(String(parts[1])) }
         }
         let compacted = order.compactMap { last[$0].map { $0 + "\n" } }.joined()
-        guard writeFileAtomically(receiptsPath, compacted, mode: 0o644) else {
+        guard writeFileAtomically(receiptsPath, compacted, mode: 0o644),
+              writeFileAtomically(receiptsPath + ".compacted", "\(compacted.utf8.count)\n", mode: 0o644) else {
             throw .repository("cannot rewrite '\(receiptsPath)'", hint: "check the disk and the permissions of the repository")
+        }
+    }
+
+    /// Appends and the rewrite of the receipts take turns (flock), so that no line written
+    /// meanwhile is lost by a rewrite.
+    final class ReceiptsLock {
+        private let fd: Int32
+        init(path: String) throws(RelflowError) {
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .repository("cannot open '\(path)'", hint: "check the permissions of the repository") }
+            while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        deinit {
+            flock(fd, LOCK_UN)
+            close(fd)
         }
     }
 
