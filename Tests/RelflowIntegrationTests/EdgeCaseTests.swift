@@ -234,4 +234,22 @@ struct EdgeCaseTests {
         let dry = repo.relflow("release", "--dry-run")
         #expect(dry.status == 0 && (dry.stdout + dry.stderr).contains("would release v0.1.1 (previous: v0.1.0)"), "\(dry)")
     }
+
+    /// A publisher whose output ends before it does (`exec >/dev/null`, then work or a prompt)
+    /// still has its timeout: it is stopped, and the delivery recorded as timed out.
+    @Test func aPublisherThatClosesItsOutputStillTimesOut() throws {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("relflow-quiet-\(UUID().uuidString).sh").path
+        try "#!/bin/sh\nexec >/dev/null 2>&1\nsleep 30\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        let p = try Project(publisher: false, extraConfig: "[publisher]\ncommand = [\"\(script)\"]\ntimeout = \"2s\"\n")
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("init").status == 0)
+        try p.repo.commit("fix: stamp 1", files: ["timestamp.json": "{\"t\": 1}\n"])
+        #expect(p.relflow("release").status == 0)
+        let start = Date()
+        let r = p.relflow("promote")
+        #expect(r.status == 4 && (r.stdout + r.stderr).contains("timed out"), "\(r)")
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
 }

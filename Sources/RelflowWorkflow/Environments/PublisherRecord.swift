@@ -59,8 +59,18 @@ public struct PublisherRecord: Sendable, Codable, Equatable {
             if stat.state != UInt8(ascii: "Z") { return true }
         }
         #endif
-        // The leader is gone (or a zombie): what it started may still run in its group.
-        return kill(-pid, 0) == 0 || errno == EPERM
+        // The leader is gone (or a zombie): what it started may still run in its group (a
+        // group of another user's is not the publisher's).
+        return kill(-pid, 0) == 0
+    }
+
+    /// Whether the group may be signalled: the leader is the recorded process, or gone (then
+    /// the group's number cannot have been reused while a member lives). Without its start
+    /// time (no /proc) a live pid might be anyone's: it is only waited for.
+    var mayBeSignalled: Bool {
+        guard startTicks != 0 else { return Self.stat(of: pid) == nil }
+        guard let stat = Self.stat(of: pid) else { return true }
+        return stat.startTicks == startTicks
     }
 
     /// Waits for the publisher recorded for `branch`, if it still runs, then removes the record.
@@ -71,6 +81,9 @@ public struct PublisherRecord: Sendable, Codable, Equatable {
             if fileExists(path) { unlink(path) }
             return
         }
+        // A publisher that runs relflow itself (`relflow deliver` at its end) must not wait for
+        // its own group.
+        if record.pid == getpgrp() { return }
         if record.isRunning {
             waiting?("waiting for the publisher of \(record.tag) (pid \(record.pid)), still running after the relflow that started it was interrupted")
             // Whole seconds: a second more, so that it never stops one before its time.
@@ -79,12 +92,12 @@ public struct PublisherRecord: Sendable, Codable, Equatable {
             while record.isRunning {
                 let now = Int64(Date().timeIntervalSince1970)
                 if let sent = terminatedAt {
-                    if now >= sent + 5 { kill(-record.pid, SIGKILL) }
+                    if now >= sent + 5, record.mayBeSignalled { kill(-record.pid, SIGKILL) }
                     // Killed and still listed: a zombie nobody reaps. It deploys nothing more.
                     if now >= sent + 10 { break }
                 } else if now >= deadline {
                     waiting?("its timeout (\(ConfigDuration.format(record.timeoutSeconds))) is up: stopping it")
-                    kill(-record.pid, SIGTERM)
+                    if record.mayBeSignalled { kill(-record.pid, SIGTERM) }
                     terminatedAt = now
                 }
                 usleep(50_000)
