@@ -109,7 +109,7 @@ public final class Ancestry {
     /// instead of being misjudged.
     func observe(child: Int64, parent: Int64) {
         let (ahead, overflow) = parent.subtractingReportingOverflow(child)
-        if overflow || ahead > skew { skew = overflow ? .max : ahead }
+        if overflow { if parent > child { skew = .max } } else if ahead > skew { skew = ahead }
     }
 
     /// The committer time of a commit.

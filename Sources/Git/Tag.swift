@@ -270,16 +270,18 @@ extension Repository {
             }
             if packed.sorted { return (refs, packed.fullyPeeled) }
         } else {
-            let overridden = Set(loose.map(\.name))
+            // Names compared as bytes, as git does (Swift's == would take two Unicode
+            // normalisations of a name for one).
+            let overridden = Set(loose.map { Array($0.name.utf8) })
             refs = loose
-            for i in packed.names.indices where !overridden.contains(packed.names[i]) {
+            for i in packed.names.indices where !overridden.contains(Array(packed.names[i].utf8)) {
                 refs.append(TagReference(name: packed.names[i], target: packed.targets[i], peeled: packed.peeled[i], packed: true))
             }
         }
-        // git's order, by name (Swift compares ASCII and NFC names by their bytes); indices are
-        // sorted, not the references, which are large to move.
-        let names = refs.map(\.name)
-        let order = names.indices.sorted { names[$0] < names[$1] }
+        // git's order, by the bytes of the name; indices are sorted, not the references, which
+        // are large to move.
+        let names = refs.map { Array($0.name.utf8) }
+        let order = names.indices.sorted { names[$0].lexicographicallyPrecedes(names[$1]) }
         refs = order.map { refs[$0] }
         return (refs, packed.fullyPeeled)
     }

@@ -32,7 +32,7 @@ public struct LintRunner {
 
     func tooLarge(size: Int, firstLine: @autoclosure () -> String, commit: ObjectID?, branch: String? = nil) -> LintResult? {
         guard size > Self.maximumMessageBytes else { return nil }
-        let first = String(firstLine().utf8.prefix(4096)) ?? ""
+        let first = String(decoding: firstLine().utf8.prefix(4096), as: UTF8.self)
         let (parsed, problems) = linter(restrictedBy: branch).lint(MessageLines(committed: first + "\n"), mode: .history)
         return LintResult(commit: commit, header: parsed.header, kind: parsed.kind, problems: problems + [
             LintProblem(line: 1, rule: "message-size", message: "the message is \(size) bytes; relflow lints at most \(Self.maximumMessageBytes) bytes (1 MiB) of one message",

@@ -27,15 +27,15 @@ libs_for() {
             out="$out -l:lib$name.a"
             ;;
         -pthread) out="$out -lpthread" ;;
-        -L*) ;;
+        -L*) out="$out $flag" ;;
         *) out="$out $flag" ;;
         esac
     done
     echo "$out"
 }
 write() { # name version libs
-    printf 'Name: %s\nDescription: %s, linked statically (make build)\nVersion: %s\nLibs:%s\nCflags:\n' \
-        "$1" "$1" "$2" "$3" > "$dir.tmp/$1.pc"
+    printf 'Name: %s\nDescription: %s, linked statically (make build)\nVersion: %s\nLibs:%s\nCflags: %s\n' \
+        "$1" "$1" "$2" "$3" "$(pkg-config --cflags "$1")" > "$dir.tmp/$1.pc"
 }
 if git2=$(libs_for libgit2 libssh2) && deflate=$(libs_for libdeflate); then
     write libgit2 "$(pkg-config --modversion libgit2)" "$git2"
