@@ -120,7 +120,9 @@ public struct StatusService {
                       interruptedRelease: interrupted.map { "\($0.tag): the release commit is made; its \($0.missing) is missing — run relflow release to finish it" },
                       leftLocks: LeftLock.find(in: repo),
                       runningPublishers: config.chain.compactMap { env in
-                          PublisherRecord.read(PublisherRecord.path(repository: repo, branch: env.branch)).flatMap { $0.isRunning ? $0 : nil }
+                          // Left running: its relflow is gone (nobody holds the deployment lock).
+                          guard !DeployLock.isHeld(repository: repo, branch: env.branch) else { return nil }
+                          return PublisherRecord.read(PublisherRecord.path(repository: repo, branch: env.branch)).flatMap { $0.isRunning ? $0 : nil }
                       },
                       setup: context.fetchesRelflowRefs ? nil
                           : "git fetch does not bring relflow's ledger into this clone: run relflow init once (it adds the refspec and fetches)",

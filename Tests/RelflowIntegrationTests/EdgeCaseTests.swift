@@ -252,4 +252,26 @@ struct EdgeCaseTests {
         #expect(r.status == 4 && (r.stdout + r.stderr).contains("timed out"), "\(r)")
         #expect(Date().timeIntervalSince(start) < 20)
     }
+
+    /// A publisher running under its live relflow is no orphan: status does not say so.
+    @Test func aPublisherRunningNormallyIsNotCalledLeftRunning() throws {
+        let p = try Project.inProduction()
+        try p.repo.commit("fix: stamp 2", files: ["timestamp.json": "{\"t\": 2}\n"])
+        #expect(p.relflow("release").status == 0)
+        let promote = Process()
+        promote.executableURL = URL(fileURLWithPath: RelflowBinary.path)
+        promote.arguments = ["promote"]
+        promote.currentDirectoryURL = URL(fileURLWithPath: p.repo.path)
+        promote.environment = p.repo.environment.merging(["DEPLOY_SLEEP": "3"]) { _, b in b }
+        promote.standardOutput = FileHandle.nullDevice
+        promote.standardError = FileHandle.nullDevice
+        try promote.run()
+        let record = p.repo.path + "/.git/relflow/deploy-publish.publisher"
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: record) && Date() < deadline { usleep(20_000) }
+        let status = p.relflow("status")
+        #expect(!status.stdout.contains("publisher still running"), "\(status)")
+        promote.waitUntilExit()
+        #expect(promote.terminationStatus == 0)
+    }
 }

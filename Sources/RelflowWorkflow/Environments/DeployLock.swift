@@ -23,11 +23,26 @@ public final class DeployLock {
     /// Takes the lock for the branch `publish`, waiting for whoever holds it (`waiting` is
     /// told once who that is).
     public convenience init(repository: Repository, branch: String, command: String, waiting: ((String) -> Void)? = nil) throws(RelflowError) {
-        let safe = String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-        try self.init(repository: repository, file: "deploy-\(safe).lock", what: "the deployment in progress on \(branch)",
+        try self.init(repository: repository, file: DeployLock.fileName(branch: branch), what: "the deployment in progress on \(branch)",
                       command: command, waiting: waiting)
         // The lock went with a killed relflow; its publisher may not have (PublisherRecord).
         PublisherRecord.awaitOrphan(repository: repository, branch: branch, waiting: waiting)
+    }
+
+    /// Whether a process holds the deployment lock of `branch` now (asked without waiting).
+    public static func isHeld(repository: Repository, branch: String) -> Bool {
+        let fd = open(repository.commonDirectory + "relflow/" + fileName(branch: branch), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
+    static func fileName(branch: String) -> String {
+        "deploy-" + String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" }) + ".lock"
     }
 
     /// Takes the release lock: one `release` or `hotfix finish` at a time in this repository.
