@@ -88,6 +88,12 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
     return true
 }
 
+/// `name` as a file name: ASCII letters, digits and `._-` kept, anything else `_` (a branch or
+/// tag may hold '/').
+func safeFileName(_ name: String) -> String {
+    String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+}
+
 public func fileExists(_ path: String) -> Bool {
     var st = stat()
     return stat(path, &st) == 0

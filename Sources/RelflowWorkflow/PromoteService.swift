@@ -135,7 +135,7 @@ public struct PromoteService {
                            hint: "run relflow status to see what is in production")
         }
         // A tag may hold '/' (prefix "release/"): the file name keeps only safe characters.
-        let safeName = String(tag.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        let safeName = safeFileName(tag.name)
         let notesFile = NSTemporaryDirectory() + "relflow-notes-\(getpid())-\(safeName).md"
         defer { unlink(notesFile) }
         guard writeFileAtomically(notesFile, (try tag.annotated(in: repo)).message ?? "\(tag.name)\n", mode: 0o600) else {

@@ -42,7 +42,7 @@ public final class DeployLock {
     }
 
     static func fileName(branch: String) -> String {
-        "deploy-" + String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" }) + ".lock"
+        "deploy-\(safeFileName(branch)).lock"
     }
 
     /// Takes the release lock: one `release` or `hotfix finish` at a time in this repository.

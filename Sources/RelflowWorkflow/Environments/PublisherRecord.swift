@@ -30,8 +30,7 @@ public struct PublisherRecord: Sendable, Codable, Equatable {
 
     /// The record's file for an environment's branch.
     public static func path(repository: Repository, branch: String) -> String {
-        let safe = String(branch.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-        return repository.commonDirectory + "relflow/deploy-\(safe).publisher"
+        repository.commonDirectory + "relflow/deploy-\(safeFileName(branch)).publisher"
     }
 
     /// The record at `path`, nil when there is none (or it cannot be read: it is only advice).
