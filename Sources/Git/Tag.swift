@@ -295,9 +295,37 @@ extension Repository {
 
 /// Loose ref files under a folder of refs/.
 enum LooseRefs {
+    /// From this many loose refs on, the files are read on two threads: each costs three
+    /// system calls (open, read, close), 10–15 µs on a virtual machine.
+    static let parallelFrom = 256
+
     /// Adds every loose ref under `folder` (names relative to it); false when one is not a
     /// plain `<40 hex>` file with a name git accepts (the caller then asks libgit2).
-    static func collect(folder: String, prefix: String = "", into out: inout [Repository.TagReference]) -> Bool {
+    static func collect(folder: String, into out: inout [Repository.TagReference]) -> Bool {
+        var files: [(path: String, name: String)] = []
+        guard list(folder: folder, prefix: "", into: &files) else { return false }
+        guard !files.isEmpty else { return true }
+        let paths = files.map(\.path)
+        let ids = UnsafeMutableBufferPointer<ObjectID?>.allocate(capacity: files.count)
+        ids.initialize(repeating: nil)
+        defer { ids.deallocate() }
+        let slots = SendableBuffer(ids)
+        let threads = files.count >= parallelFrom ? 2 : 1
+        let size = (files.count + threads - 1) / threads
+        let read: @Sendable (Int) -> Void = { worker in
+            for i in (worker * size)..<min(paths.count, (worker + 1) * size) { slots.buffer[i] = target(path: paths[i]) }
+        }
+        if threads == 1 { read(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: read) }
+        out.reserveCapacity(out.count + files.count)
+        for i in files.indices {
+            guard let id = ids[i] else { return false }
+            out.append(Repository.TagReference(name: files[i].name, target: id, peeled: nil, packed: false))
+        }
+        return true
+    }
+
+    /// The ref files under `folder`, with names git accepts; false on anything unusual.
+    private static func list(folder: String, prefix: String, into files: inout [(path: String, name: String)]) -> Bool {
         guard let dir = opendir(folder) else { return errno == ENOENT || errno == ENOTDIR }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
@@ -313,20 +341,47 @@ enum LooseRefs {
                 isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
             }
             if isDirectory {
-                guard collect(folder: path, prefix: prefix + name + "/", into: &out) else { return false }
+                guard list(folder: path, prefix: prefix + name + "/", into: &files) else { return false }
                 continue
             }
             // A lock file is a ref being written, not a ref (libgit2 and git skip them).
             if name.hasSuffix(".lock") { continue }
             let short = prefix + name
-            guard Repository.isValidReferenceName("refs/tags/" + short),
-                  let bytes = LocalFile.bytes(path), bytes.count >= 40,
-                  bytes.count == 40 || bytes[40] == UInt8(ascii: "\n"),
-                  let id = bytes.withUnsafeBytes({ ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: $0[0..<40])) }) else { return false }
-            out.append(Repository.TagReference(name: short, target: id, peeled: nil, packed: false))
+            guard Repository.isValidReferenceName("refs/tags/" + short) else { return false }
+            files.append((path, short))
         }
         return true
     }
+
+    /// The id a loose ref file holds: 40 hex digits, then its end or a newline; nil otherwise
+    /// (a symbolic ref, a directory, an unreadable file). Reads only the first 41 bytes, in
+    /// one call for a usual ref file.
+    static func target(path: String) -> ObjectID? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer -> ObjectID? in
+            guard let base = buffer.baseAddress else { return nil }
+            var filled = 0
+            while filled < 41 {
+                let n = read(fd, base + filled, 64 - filled)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return nil
+                }
+                if n == 0 { break }
+                filled += n
+            }
+            guard filled >= 40, filled == 40 || buffer[40] == UInt8(ascii: "\n") else { return nil }
+            return ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<40]))
+        }
+    }
+}
+
+/// A buffer written at disjoint indices by several threads.
+private struct SendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }
 
 extension Repository {

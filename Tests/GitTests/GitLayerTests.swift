@@ -192,6 +192,52 @@ struct GitLayerTests {
         #expect(try r.tag(named: "missing") == nil)
     }
 
+    /// Hundreds of loose tags (read on two threads), some in folders, some packed and one
+    /// packed tag overridden by a loose file, and a ref being written (`.lock`): the same
+    /// listing as git's.
+    @Test func readsManyLooseTagsAsGitListsThem() throws {
+        let (repo, ids) = try sampleRepository()
+        var script = ""
+        for i in 0..<40 { script += "create refs/tags/packed/p\(i) \(ids["A"]!)\n" }
+        script += "create refs/tags/over \(ids["A"]!)\n"
+        _ = try repo.git(["update-ref", "--stdin"], stdin: Data(script.utf8))
+        try repo.git("pack-refs", "--all")
+        script = "update refs/tags/over \(ids["B"]!)\n"
+        for i in 0..<(LooseRefs.parallelFrom + 50) { script += "create refs/tags/\(i % 3 == 0 ? "r/" : "")t\(i) \(i % 2 == 0 ? ids["C"]! : ids["S1"]!)\n" }
+        _ = try repo.git(["update-ref", "--stdin"], stdin: Data(script.utf8))
+        try repo.tag("annotated-loose")
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/refs/tags/t1.lock"))
+        let r = try Repository.open(at: repo.path)
+        let listed = try r.tags()
+        let git = try repo.git("for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(objectname) %(*objectname)")
+            .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(listed.map(\.name) == git.map { $0[0] })
+        for (tag, line) in zip(listed, git) {
+            #expect(tag.target.hex == line[1], "\(tag.name)")
+            #expect(tag.commit?.hex == (line.count > 2 ? line[2] : line[1]), "\(tag.name)")
+        }
+        #expect(listed.first { $0.name == "over" }?.target.hex == ids["B"])
+    }
+
+    /// What a loose ref file may hold: 40 hex digits, then nothing or a newline (and anything
+    /// after it); anything else is not read here.
+    @Test func looseRefFilesAreReadAsGitWritesThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("refs-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let hex = String(repeating: "ab", count: 20)
+        let cases: [(String, Bool)] = [(hex + "\n", true), (hex, true), (hex + "\nmore text\n" + String(repeating: "x", count: 200), true),
+                                       (String(hex.dropLast()), false), (hex + " ", false), ("ref: refs/heads/main\n", false),
+                                       ("", false), (String(repeating: "zz", count: 20) + "\n", false)]
+        for (i, (text, readable)) in cases.enumerated() {
+            let path = folder + "/r\(i)"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            #expect((LooseRefs.target(path: path)?.hex == hex) == readable, "\(text.debugDescription)")
+        }
+        #expect(LooseRefs.target(path: folder) == nil)
+        #expect(LooseRefs.target(path: folder + "/missing") == nil)
+    }
+
     @Test func compareAndSwapReferenceUpdates() throws {
         let (repo, ids) = try sampleRepository()
         let r = try Repository.open(at: repo.path)
