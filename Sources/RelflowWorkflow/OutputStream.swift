@@ -66,7 +66,30 @@ public final class DocumentOutput {
         bytes.withUnsafeBufferPointer { write($0) }
     }
 
+    /// Text not written yet: thousands of small releases would otherwise cost a system call
+    /// each (10–15 µs on a virtual machine, more than rendering them).
+    private var pending: [UInt8] = []
+    private static let pendingLimit = 1 << 16
+
     private func write(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard !failed else { return }
+        if pending.count + buffer.count < Self.pendingLimit {
+            if pending.capacity < Self.pendingLimit { pending.reserveCapacity(Self.pendingLimit) }
+            pending.append(contentsOf: buffer)
+            return
+        }
+        flush()
+        writeNow(buffer)
+    }
+
+    /// Writes what is pending.
+    private func flush() {
+        guard !pending.isEmpty else { return }
+        pending.withUnsafeBufferPointer { writeNow($0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func writeNow(_ buffer: UnsafeBufferPointer<UInt8>) {
         guard !failed, let base = buffer.baseAddress else { return }
         var offset = 0
         while offset < buffer.count {
@@ -82,6 +105,7 @@ public final class DocumentOutput {
 
     /// Closes the file and puts it in place; a failed write leaves the old file untouched.
     public func finish() throws(RelflowError) {
+        flush()
         guard let path, let temporary else {
             if fd != 1 {
                 close(fd)
