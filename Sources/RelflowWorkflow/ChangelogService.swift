@@ -82,7 +82,7 @@ public struct ChangelogService {
                 let release = builder.build(plan.release(i), dropping: plan.droppedPicks)
                 switch format {
                 case .defaultMarkdown:
-                    return Array(ChangelogRenderer.defaultMarkdown(ChangelogDocument(repository: repository, releases: [release]), header: false).utf8)
+                    return ChangelogRenderer.defaultMarkdownBytes(ChangelogDocument(repository: repository, releases: [release]), header: false)
                 case .json:
                     return ChangelogJSON.releaseBytes(release, afterAnother: i > 0)
                 }

@@ -62,6 +62,11 @@ public struct ChangelogRenderer: Sendable {
         DefaultMarkdown.render(document, header: header)
     }
 
+    /// The default Markdown of `document`, as UTF-8.
+    public static func defaultMarkdownBytes(_ document: ChangelogDocument, header: Bool) -> [UInt8] {
+        DefaultMarkdown.bytes(document, header: header)
+    }
+
     /// Renders into `sink` piece by piece (the default Markdown), or in one piece.
     public func render(_ document: ChangelogDocument, format: Format, template: String? = nil, header: Bool = true,
                        to sink: (String) -> Void) throws(RelflowError) {
