@@ -136,7 +136,126 @@ public enum ConventionalCommitParser {
     /// `keepBody: false` leaves `body` empty (the footers are still read): for a history's
     /// worth of commits whose bodies will not be shown.
     public static func parse(_ message: String, keepBody: Bool = true) -> ParsedMessage {
-        parse(MessageLines(committed: message), keepBody: keepBody)
+        if let quick = parsePlain(message, keepBody: keepBody) { return quick }
+        return parse(MessageLines(committed: message), keepBody: keepBody)
+    }
+
+    /// The parse of the usual committed message — a well-formed header, body lines that are
+    /// nothing but text — on its bytes, without a `String` per line; nil for anything else
+    /// (a line that might be a footer, a breaking change, a cherry-pick or revert mark), which
+    /// the full parse decides. Equal to the full parse wherever it answers: a test holds them
+    /// equal on generated messages.
+    static func parsePlain(_ message: String, keepBody: Bool) -> ParsedMessage? {
+        var message = message
+        return message.withUTF8 { bytes -> ParsedMessage? in
+            let n = bytes.count
+            // Lines as MessageLines(committed:) makes them: split on \n, trailing white space
+            // dropped; line numbers from 1 at the first byte.
+            func lineEnd(_ start: Int) -> Int {
+                var i = start
+                while i < n && bytes[i] != 0x0A { i += 1 }
+                return i
+            }
+            func trimmedEnd(_ start: Int, _ end: Int) -> Int {
+                var stop = end
+                while stop > start {
+                    switch bytes[stop - 1] {
+                    case 0x20, 0x09, 0x0D, 0x0B, 0x0C: stop -= 1
+                    default: return stop
+                    }
+                }
+                return stop
+            }
+            // The header: the first line that is not empty once trimmed.
+            var start = 0
+            var number = 1
+            var headerStart = -1, headerStop = 0
+            while start <= n {
+                let end = lineEnd(start)
+                let stop = trimmedEnd(start, end)
+                if stop > start {
+                    headerStart = start
+                    headerStop = stop
+                    start = end + 1
+                    break
+                }
+                if end >= n { return nil }
+                start = end + 1
+                number += 1
+            }
+            guard headerStart >= 0 else { return nil }
+            let headerNumber = number
+            let headerBytes = UnsafeBufferPointer(rebasing: bytes[headerStart..<headerStop])
+            guard let header = wellFormedHeader(bytes: headerBytes) else { return nil }
+            // The body lines: each must be plain text.
+            var secondLineIsText = false
+            var sawFirst = false
+            var paragraphs: [(Int, Int)] = []  // ranges of lines of text, for the body
+            var bodyText = ""
+            while start < n {
+                let end = lineEnd(start)
+                let stop = trimmedEnd(start, end)
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<stop])
+                if !sawFirst {
+                    sawFirst = true
+                    secondLineIsText = !line.isEmpty
+                }
+                if !line.isEmpty {
+                    guard isPlainBodyLine(line) else { return nil }
+                    if keepBody { paragraphs.append((start, stop)) }
+                } else if keepBody, paragraphs.last.map({ $0.0 >= 0 }) == true {
+                    paragraphs.append((-1, -1))
+                }
+                start = end + 1
+            }
+            // A trailing run of empty lines is not part of the message (MessageLines drops it).
+            if keepBody {
+                while let last = paragraphs.last, last.0 < 0 { paragraphs.removeLast() }
+                var body: [UInt8] = []
+                var previousWasBreak = false
+                for (k, range) in paragraphs.enumerated() {
+                    if range.0 < 0 {
+                        previousWasBreak = true
+                        continue
+                    }
+                    if k > 0 { body.append(0x0A); if previousWasBreak { body.append(0x0A) } }
+                    previousWasBreak = false
+                    body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range.0..<range.1]))
+                }
+                bodyText = String(decoding: body, as: UTF8.self)
+            }
+            var problems: [LintProblem] = []
+            if secondLineIsText {
+                problems.append(LintProblem(line: headerNumber + 1, rule: "body-leading-blank",
+                                            message: "the body must begin one blank line after the header",
+                                            hint: "leave line \(headerNumber + 1) empty"))
+            }
+            let commit = ConventionalCommit(type: header.type, scope: header.scope, bang: header.bang, description: header.description,
+                                            body: bodyText, footers: [], breakingNotes: [])
+            return ParsedMessage(kind: .conventional, header: "", commit: commit, problems: problems,
+                                 revertedCommits: [], cherryPickedFrom: [])
+        }
+    }
+
+    /// A body line that the full parse reads as text and nothing else: not possibly a footer
+    /// (`Token: `, `Token #`), nor `BREAKING CHANGE` in any case, nor a cherry-pick mark, nor
+    /// `This reverts commit`. Errs towards "no" (the full parse then decides).
+    static func isPlainBodyLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = line.first else { return true }
+        if first == UInt8(ascii: "b") || first == UInt8(ascii: "B") || first == UInt8(ascii: "(") { return false }
+        if first == UInt8(ascii: "T"), line.starts(with: "This reverts commit ".utf8) { return false }
+        // A footer's token: letters, digits and '-', then ':' or ' #'.
+        guard (first >= 65 && first <= 90) || (first >= 97 && first <= 122) else { return true }
+        var i = 1
+        while i < line.count {
+            let b = line[i]
+            guard (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 else { break }
+            i += 1
+        }
+        guard i < line.count else { return true }
+        if line[i] == 58 { return false }  // ':'
+        if line[i] == 32, i + 1 < line.count, line[i + 1] == 35 { return false }  // ' #'
+        return true
     }
 
     public static func parse(_ message: MessageLines, keepBody: Bool = true) -> ParsedMessage {
@@ -268,6 +387,41 @@ public enum ConventionalCommitParser {
             return problem(i + 1, "header-format", "more than one space after ':'", "the description follows ': ' directly")
         }
         return .success(Header(type: type, scope: scope, bang: bang, description: description))
+    }
+
+    /// `wellFormedHeader` of the header's UTF-8.
+    static func wellFormedHeader(bytes: UnsafeBufferPointer<UInt8>) -> Header? {
+        let n = bytes.count
+        func isLetter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+        func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self) }
+        var i = 0
+        guard i < n, isLetter(bytes[i]) else { return nil }
+        while i < n {
+            let b = bytes[i]
+            guard isLetter(b) || (b >= 48 && b <= 57) || b == 45 || b == 95 else { break }
+            i += 1
+        }
+        let typeEnd = i
+        guard i < n else { return nil }
+        var scope: String?
+        if bytes[i] == 40 {  // (
+            let open = i + 1
+            var j = open
+            while j < n, bytes[j] != 41, bytes[j] != 40 { j += 1 }
+            guard j < n, bytes[j] == 41, j > open else { return nil }
+            let first = bytes[open], last = bytes[j - 1]
+            guard first != 32, first != 9, last != 32, last != 9 else { return nil }
+            scope = text(open, j)
+            i = j + 1
+        }
+        var bang = false
+        if i < n, bytes[i] == 33 { bang = true; i += 1 }
+        guard i < n, bytes[i] == 58 else { return nil }  // :
+        i += 1
+        guard i < n, bytes[i] == 32 else { return nil }
+        i += 1
+        guard i < n, bytes[i] != 32, bytes[i] != 9 else { return nil }
+        return Header(type: text(0, typeEnd), scope: scope, bang: bang, description: text(i, n))
     }
 
     /// The common case, on bytes: `type(scope)!: description` that breaks no rule. Anything

@@ -263,3 +263,66 @@ struct VersionPolicyTests {
         #expect(try VersionPolicy.nextPrerelease(of: target, identifier: "beta", existing: existing).description == "1.4.0-beta.8")
     }
 }
+
+@Suite("The parser's quick path for plain messages")
+struct PlainMessageParseTests {
+    /// Messages made of pieces that sit on either side of every rule the quick path checks.
+    static func messages(count: Int) -> [String] {
+        let headers = ["feat: add it", "fix(api): mend the pool", "feat(ui)!: drop the old menu", "refactor(a b): x",
+                       "Merge branch 'main'", "fixup! feat: x", "Revert \"feat: x\"", "docs:  two spaces", "feat(): empty",
+                       "chore: é accents ✓", "  feat: leading space", "feat : spaced", "WIP stuff", "", "\n\nfeat: after blanks",
+                       "perf(core)!: faster\t ", "feat(x(y)): nested", "Feat: upper", "fix: trailing\r"]
+        let lines = ["", "", "It was slow before.", "This changes how it works.", "but not here", "Because of X",
+                     "BREAKING CHANGE: the API moved", "breaking change: lower", "Refs: #12", "Closes #4", "Fixes #x",
+                     "Signed-off-by: Dev <d@x>", "(cherry picked from commit 0123456789abcdef)", "(a note in parentheses)",
+                     "This reverts commit 0123456789abcdef.", "Token-with-dash: value", "Reviewed by: Someone",
+                     "http://example.com/x", "  indented: text", "tail spaces   ", "ünïcode line", "a\r", "Co-authored-by: A <a@b>",
+                     "word #not", "x:", "Tab\there", "\u{212A}elvin", "BREAKİNG CHANGE: dotted"]
+        var generator = SeededGenerator(seed: 16)
+        var out: [String] = []
+        for _ in 0..<count {
+            var text = headers.randomElement(using: &generator)!
+            let body = Int.random(in: 0...6, using: &generator)
+            for _ in 0..<body { text += "\n" + lines.randomElement(using: &generator)! }
+            if Bool.random(using: &generator) { text += "\n" }
+            out.append(text)
+        }
+        return out
+    }
+
+    @Test func quickPathAgreesWithTheFullParse() {
+        var answered = 0
+        for message in Self.messages(count: 20_000) {
+            for keepBody in [true, false] {
+                let full = ConventionalCommitParser.parse(MessageLines(committed: message), keepBody: keepBody)
+                guard let quick = ConventionalCommitParser.parsePlain(message, keepBody: keepBody) else { continue }
+                answered += 1
+                #expect(quick == full, "\(message.debugDescription) keepBody: \(keepBody)")
+                #expect(quick.commit == full.commit && quick.header == full.header && quick.problems == full.problems)
+            }
+        }
+        // The usual message takes the quick path (else it is no use).
+        #expect(answered > 4_000)
+    }
+
+    @Test func usualMessagesTakeTheQuickPath() throws {
+        let plain = "refactor(api): query session header page\n\nThis changes how query session header page works.\nIt was slow before.\n"
+        let quick = try #require(ConventionalCommitParser.parsePlain(plain, keepBody: true))
+        #expect(quick.commit?.body == "This changes how query session header page works.\nIt was slow before.")
+        #expect(ConventionalCommitParser.parsePlain("feat: x\n\nBREAKING CHANGE: y", keepBody: true) == nil)
+        #expect(ConventionalCommitParser.parsePlain("feat: x\n\nRefs: #1", keepBody: false) == nil)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so that a failure is the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
