@@ -141,10 +141,11 @@ public enum ConventionalCommitParser {
     }
 
     /// The parse of the usual committed message — a well-formed header, body lines that are
-    /// nothing but text — on its bytes, without a `String` per line; nil for anything else
-    /// (a line that might be a footer, a breaking change, a cherry-pick or revert mark), which
-    /// the full parse decides. Equal to the full parse wherever it answers: a test holds them
-    /// equal on generated messages.
+    /// nothing but text, and a last paragraph of plain footers (`Closes #12`,
+    /// `Co-authored-by: …`) — on its bytes, without a `String` per line; nil for anything
+    /// else (a breaking change, a cherry-pick or revert mark, a footer in the body, a footer
+    /// that runs on over lines), which the full parse decides. Equal to the full parse
+    /// wherever it answers: a test holds them equal on generated messages.
     static func parsePlain(_ message: String, keepBody: Bool) -> ParsedMessage? {
         var message = message
         return message.withUTF8 { bytes -> ParsedMessage? in
@@ -166,6 +167,7 @@ public enum ConventionalCommitParser {
                 }
                 return stop
             }
+            func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self) }
             // The header: the first line that is not empty once trimmed.
             var start = 0
             var number = 1
@@ -185,42 +187,56 @@ public enum ConventionalCommitParser {
             }
             guard headerStart >= 0 else { return nil }
             let headerNumber = number
-            let headerBytes = UnsafeBufferPointer(rebasing: bytes[headerStart..<headerStop])
-            guard let header = wellFormedHeader(bytes: headerBytes) else { return nil }
-            // The body lines: each must be plain text.
+            guard let header = wellFormedHeader(bytes: UnsafeBufferPointer(rebasing: bytes[headerStart..<headerStop])) else { return nil }
+            // The lines after the header that hold text, with where each paragraph starts.
+            var lines: [PlainLine] = []
             var secondLineIsText = false
             var sawFirst = false
-            var paragraphs: [(Int, Int)] = []  // ranges of lines of text, for the body
-            var bodyText = ""
+            var blankBefore = false
             while start < n {
                 let end = lineEnd(start)
                 let stop = trimmedEnd(start, end)
-                let line = UnsafeBufferPointer(rebasing: bytes[start..<stop])
+                number += 1
                 if !sawFirst {
                     sawFirst = true
-                    secondLineIsText = !line.isEmpty
+                    secondLineIsText = stop > start
                 }
-                if !line.isEmpty {
-                    guard isPlainBodyLine(line) else { return nil }
-                    if keepBody { paragraphs.append((start, stop)) }
-                } else if keepBody, paragraphs.last.map({ $0.0 >= 0 }) == true {
-                    paragraphs.append((-1, -1))
+                if stop > start {
+                    guard var line = PlainLine(UnsafeBufferPointer(rebasing: bytes[start..<stop]), offset: start, number: number) else { return nil }
+                    line.startsParagraph = blankBefore || lines.isEmpty
+                    lines.append(line)
+                    blankBefore = false
+                } else {
+                    blankBefore = true
                 }
                 start = end + 1
             }
-            // A trailing run of empty lines is not part of the message (MessageLines drops it).
-            if keepBody {
-                while let last = paragraphs.last, last.0 < 0 { paragraphs.removeLast() }
+            // The footers: the last paragraph when its first line is one, and then every one of
+            // its lines must be (a line that is not would continue the footer before it).
+            var bodyEnd = lines.count
+            if let last = lines.lastIndex(where: \.startsParagraph), lines[last].isFooter {
+                guard lines[last...].allSatisfy(\.isFooter) else { return nil }
+                bodyEnd = last
+            }
+            // A footer inside the body (a warning), or a footer paragraph before the last one:
+            // the full parse.
+            guard !lines[..<bodyEnd].contains(where: \.isFooter) else { return nil }
+            var footers: [Footer] = []
+            if bodyEnd < lines.count {
+                // `revert:` commits name what they revert in `Refs:`: the full parse.
+                guard asciiLowercased(header.type) != "revert" else { return nil }
+                footers.reserveCapacity(lines.count - bodyEnd)
+                for line in lines[bodyEnd...] {
+                    footers.append(Footer(token: text(line.start, line.tokenEnd), separator: line.colon ? ": " : " #",
+                                          value: text(line.valueStart, line.stop), line: line.number))
+                }
+            }
+            var bodyText = ""
+            if keepBody && bodyEnd > 0 {
                 var body: [UInt8] = []
-                var previousWasBreak = false
-                for (k, range) in paragraphs.enumerated() {
-                    if range.0 < 0 {
-                        previousWasBreak = true
-                        continue
-                    }
-                    if k > 0 { body.append(0x0A); if previousWasBreak { body.append(0x0A) } }
-                    previousWasBreak = false
-                    body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range.0..<range.1]))
+                for k in 0..<bodyEnd {
+                    if k > 0 { body.append(0x0A); if lines[k].startsParagraph { body.append(0x0A) } }
+                    body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lines[k].start..<lines[k].stop]))
                 }
                 bodyText = String(decoding: body, as: UTF8.self)
             }
@@ -231,31 +247,52 @@ public enum ConventionalCommitParser {
                                             hint: "leave line \(headerNumber + 1) empty"))
             }
             let commit = ConventionalCommit(type: header.type, scope: header.scope, bang: header.bang, description: header.description,
-                                            body: bodyText, footers: [], breakingNotes: [])
+                                            body: bodyText, footers: footers, breakingNotes: [])
             return ParsedMessage(kind: .conventional, header: "", commit: commit, problems: problems,
                                  revertedCommits: [], cherryPickedFrom: [])
         }
     }
 
-    /// A body line that the full parse reads as text and nothing else: not possibly a footer
-    /// (`Token: `, `Token #`), nor `BREAKING CHANGE` in any case, nor a cherry-pick mark, nor
-    /// `This reverts commit`. Errs towards "no" (the full parse then decides).
-    static func isPlainBodyLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = line.first else { return true }
-        if first == UInt8(ascii: "b") || first == UInt8(ascii: "B") || first == UInt8(ascii: "(") { return false }
-        if first == UInt8(ascii: "T"), line.starts(with: "This reverts commit ".utf8) { return false }
-        // A footer's token: letters, digits and '-', then ':' or ' #'.
-        guard (first >= 65 && first <= 90) || (first >= 97 && first <= 122) else { return true }
-        var i = 1
-        while i < line.count {
-            let b = line[i]
-            guard (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 else { break }
-            i += 1
+    /// A line after the header, as the quick parse sees it: text, or a footer that the full
+    /// parse would read the same way. Nil when it might be anything else (`BREAKING CHANGE`
+    /// in any case, a cherry-pick or revert mark, a footer whose value starts oddly).
+    struct PlainLine {
+        var start: Int
+        var stop: Int
+        var number: Int
+        var startsParagraph = false
+        /// For a footer: where its token ends and its value starts, and its separator.
+        var tokenEnd = -1
+        var valueStart = -1
+        var colon = false
+        var isFooter: Bool { valueStart >= 0 }
+
+        init?(_ line: UnsafeBufferPointer<UInt8>, offset: Int, number: Int) {
+            start = offset
+            stop = offset + line.count
+            self.number = number
+            guard let first = line.first else { return }
+            if first == UInt8(ascii: "b") || first == UInt8(ascii: "B") || first == UInt8(ascii: "(") { return nil }
+            if first == UInt8(ascii: "T"), line.starts(with: "This reverts commit ".utf8) { return nil }
+            // A footer's token: letters, digits and '-', then ': ' or ' #'.
+            guard (first >= 65 && first <= 90) || (first >= 97 && first <= 122) else { return }
+            var i = 1
+            while i < line.count {
+                let b = line[i]
+                guard (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 else { break }
+                i += 1
+            }
+            // Anything else after the token (`http://`, `word #`, `x:` at the end) is text.
+            guard i + 2 < line.count else { return }
+            let isColon = line[i] == 58
+            guard (isColon && line[i + 1] == 32) || (line[i] == 32 && line[i + 1] == 35) else { return }
+            // Its value must start with a visible ASCII character: then it is not blank, and it
+            // is a footer for the full parse too. Anything else: the full parse decides.
+            guard line[i + 2] > 0x20, line[i + 2] < 0x7F else { return nil }
+            tokenEnd = offset + i
+            valueStart = offset + i + 2
+            colon = isColon
         }
-        guard i < line.count else { return true }
-        if line[i] == 58 { return false }  // ':'
-        if line[i] == 32, i + 1 < line.count, line[i + 1] == 35 { return false }  // ' #'
-        return true
     }
 
     public static func parse(_ message: MessageLines, keepBody: Bool = true) -> ParsedMessage {

@@ -277,11 +277,14 @@ struct PlainMessageParseTests {
                      "Signed-off-by: Dev <d@x>", "(cherry picked from commit 0123456789abcdef)", "(a note in parentheses)",
                      "This reverts commit 0123456789abcdef.", "Token-with-dash: value", "Reviewed by: Someone",
                      "http://example.com/x", "  indented: text", "tail spaces   ", "ünïcode line", "a\r", "Co-authored-by: A <a@b>",
-                     "word #not", "x:", "Tab\there", "\u{212A}elvin", "BREAKİNG CHANGE: dotted"]
+                     "word #not", "x:", "Tab\there", "\u{212A}elvin", "BREAKİNG CHANGE: dotted", "Closes #", "Closes # 12",
+                     "Closes #\u{00A0}", "Refs:\u{3000}", "Note: \u{00A0}", "Refs: a, b", "Fixes #12", "x #1", "Co-authored-by: B <b@c>",
+                     "Acked-by: someone", "Refs: 0123456789abcdef", "Reverts: abcdef1234", "a: b", "A-: b", "1x: not a token", "-x: no", "Multi: line", " continued"]
         var generator = SeededGenerator(seed: 16)
         var out: [String] = []
         for _ in 0..<count {
-            var text = headers.randomElement(using: &generator)!
+            let types = ["feat: add it", "fix(api): mend the pool", "revert: feat: x", "Revert: y"]
+        var text = (Bool.random(using: &generator) ? types : headers).randomElement(using: &generator)!
             let body = Int.random(in: 0...6, using: &generator)
             for _ in 0..<body { text += "\n" + lines.randomElement(using: &generator)! }
             if Bool.random(using: &generator) { text += "\n" }
@@ -310,7 +313,9 @@ struct PlainMessageParseTests {
         let quick = try #require(ConventionalCommitParser.parsePlain(plain, keepBody: true))
         #expect(quick.commit?.body == "This changes how query session header page works.\nIt was slow before.")
         #expect(ConventionalCommitParser.parsePlain("feat: x\n\nBREAKING CHANGE: y", keepBody: true) == nil)
-        #expect(ConventionalCommitParser.parsePlain("feat: x\n\nRefs: #1", keepBody: false) == nil)
+        #expect(ConventionalCommitParser.parsePlain("feat: x\n\nRefs: #1\n  more", keepBody: false) == nil)
+        let footed = try #require(ConventionalCommitParser.parsePlain("fix: y\n\nText.\n\nCloses #5512\nCo-authored-by: A <a@b>", keepBody: true))
+        #expect(footed.commit?.footers.map(\.token) == ["Closes", "Co-authored-by"] && footed.commit?.body == "Text.")
     }
 }
 
