@@ -25,47 +25,82 @@ extension Repository {
     public func readHistory<T: Sendable>(seeds: [ObjectID], boundary: Set<ObjectID> = [],
                                          threads: Int = Repository.historyThreads,
                                          makeTransform: @escaping @Sendable () -> (Commit) -> T) throws(GitError) -> [[T]] {
+        let reading = startReadingHistory(from: seeds, boundary: boundary, threads: threads, makeTransform: makeTransform)
+        return try reading.finish()
+    }
+
+    /// Starts reading the history of `tips` in the background and returns at once: the caller
+    /// reads the release tags meanwhile and hands their commits over as more seeds
+    /// (`HistoryReading.finish(addingSeeds:)`), so that the tags cost no time of their own.
+    /// Until then, one thread walks from the tips.
+    public func startReadingHistory<T: Sendable>(from tips: [ObjectID], boundary: Set<ObjectID> = [],
+                                                 threads: Int = Repository.historyThreads,
+                                                 makeTransform: @escaping @Sendable () -> (Commit) -> T) -> HistoryReading<T> {
         let gitDirectory = self.gitDirectory
-        let state = SharedWalk(seeds: seeds)
+        let state = SharedWalk(seeds: tips)
         let chunkSize = 4096
         // This handle's packs, shared by all threads (each maps its own windows of them);
         // afterwards the index pages the read made resident are let go.
         let packs = packSet
         packReader?.releaseWindows()
-        defer { packs?.releaseResidentPages() }
         let results = WorkerResults<T>(count: threads)
-        DispatchQueue.concurrentPerform(iterations: threads) { worker in
-            do throws(GitError) {
-                let repository = try Repository.open(at: gitDirectory)
-                let reader = packs.flatMap { PackReader($0) }
-                let odb = try ObjectDatabase(repository, packs: reader)
-                let transform = makeTransform()
-                // Fixed-size chunks: a growing array would hold up to twice its contents.
-                var chunks: [[T]] = []
-                var out: [T] = []
-                out.reserveCapacity(chunkSize)
-                while let seed = state.nextSeed() {
-                    var stack = [seed]
-                    while let id = stack.popLast() {
-                        guard state.claim(id) else { continue }
-                        let commit = try repository.commit(id, from: odb)
-                        out.append(transform(commit))
-                        if out.count == chunkSize {
-                            chunks.append(out)
-                            out = []
-                            out.reserveCapacity(chunkSize)
+        let reading = HistoryReading<T>(state: state, results: results)
+        DispatchQueue.global(qos: .userInitiated).async {
+            defer { packs?.releaseResidentPages() }
+            DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                do throws(GitError) {
+                    let repository = try Repository.open(at: gitDirectory)
+                    let reader = packs.flatMap { PackReader($0) }
+                    let odb = try ObjectDatabase(repository, packs: reader)
+                    let transform = makeTransform()
+                    // Fixed-size chunks: a growing array would hold up to twice its contents.
+                    var chunks: [[T]] = []
+                    var out: [T] = []
+                    out.reserveCapacity(chunkSize)
+                    while let seed = state.nextSeed() {
+                        var stack = [seed]
+                        while let id = stack.popLast() {
+                            guard state.claim(id) else { continue }
+                            let commit = try repository.commit(id, from: odb)
+                            out.append(transform(commit))
+                            if out.count == chunkSize {
+                                chunks.append(out)
+                                out = []
+                                out.reserveCapacity(chunkSize)
+                            }
+                            if boundary.contains(id) { continue }
+                            for parent in commit.parents.reversed() where !state.isSeed(parent) { stack.append(parent) }
                         }
-                        if boundary.contains(id) { continue }
-                        for parent in commit.parents.reversed() where !state.isSeed(parent) { stack.append(parent) }
                     }
+                    if !out.isEmpty { chunks.append(out) }
+                    results.set(worker, .success(chunks))
+                } catch {
+                    state.stop()
+                    results.set(worker, .failure(error))
                 }
-                if !out.isEmpty { chunks.append(out) }
-                results.set(worker, .success(chunks))
-            } catch {
-                state.stop()
-                results.set(worker, .failure(error))
             }
+            reading.done.signal()
         }
+        return reading
+    }
+}
+
+/// A history read running in the background (`Repository.startReadingHistory`).
+public final class HistoryReading<T: Sendable>: Sendable {
+    fileprivate let state: SharedWalk
+    fileprivate let results: WorkerResults<T>
+    fileprivate let done = DispatchSemaphore(value: 0)
+
+    fileprivate init(state: SharedWalk, results: WorkerResults<T>) {
+        self.state = state
+        self.results = results
+    }
+
+    /// Adds `seeds` (commits to read from, and where other walks stop), waits for the read
+    /// to end, and returns what every thread read, in chunks.
+    public func finish(addingSeeds seeds: [ObjectID] = []) throws(GitError) -> [[T]] {
+        state.close(adding: seeds)
+        done.wait()
         // One array per thread: joining them would hold the history twice for a moment.
         var parts: [[T]] = []
         for result in results.all() {
@@ -76,56 +111,105 @@ extension Repository {
         }
         return parts
     }
+
+    /// Stops the read and waits for its threads (the caller failed on its side).
+    public func cancel() {
+        state.stop()
+        done.wait()
+    }
 }
 
 /// The walk's shared state: the seed queue and the commits already claimed by a thread.
 /// The claimed set is split in shards with a lock each, so the threads seldom wait for
-/// each other (one lock for all made them take turns on every commit).
+/// each other (one lock for all made them take turns on every commit). Seeds may arrive
+/// while the walk runs: until `close`, a thread with nothing to do waits for them.
 private final class SharedWalk: @unchecked Sendable {
-    private let seedLock = DispatchSemaphore(value: 1)
-    private var seeds: [ObjectID]
-    private let seedSet: Set<ObjectID>
+    private let queue = Mutex(Queue())
+    private let arrived = DispatchSemaphore(value: 0)
     private let shards: [ClaimShard]
-    private var stopped = false
+
+    private struct Queue {
+        var seeds: [ObjectID] = []
+        var closed = false
+        var stopped = false
+        var waiting = 0
+    }
 
     init(seeds: [ObjectID]) {
-        self.seeds = Array(seeds.reversed())
-        seedSet = Set(seeds)
         shards = (0..<64).map { _ in ClaimShard() }
+        for seed in seeds { shard(seed).markSeed(seed) }
+        queue.withLock { $0.seeds = Array(seeds.reversed()) }
     }
 
+    private func shard(_ id: ObjectID) -> ClaimShard { shards[Int(truncatingIfNeeded: id.c & 63)] }
+
+    /// The next seed to walk from; nil once the queue is closed and empty, or stopped.
     func nextSeed() -> ObjectID? {
-        seedLock.wait()
-        defer { seedLock.signal() }
-        return stopped ? nil : seeds.popLast()
+        while true {
+            let next: ObjectID?? = queue.withLock { q in
+                if q.stopped { return .some(nil) }
+                if let seed = q.seeds.popLast() { return .some(seed) }
+                if q.closed { return .some(nil) }
+                q.waiting += 1
+                return nil
+            }
+            if let next { return next }
+            arrived.wait()
+        }
     }
 
-    func isSeed(_ id: ObjectID) -> Bool { seedSet.contains(id) }
+    func isSeed(_ id: ObjectID) -> Bool { shard(id).isSeed(id) }
 
     /// True for the first thread that asks about `id`.
-    func claim(_ id: ObjectID) -> Bool {
-        shards[Int(truncatingIfNeeded: id.c & 63)].claim(id)
+    func claim(_ id: ObjectID) -> Bool { shard(id).claim(id) }
+
+    /// Adds the last seeds and wakes every waiting thread.
+    func close(adding seeds: [ObjectID]) {
+        for seed in seeds { shard(seed).markSeed(seed) }
+        let waiting = queue.withLock { q -> Int in
+            q.seeds = Array(seeds.reversed()) + q.seeds
+            q.closed = true
+            defer { q.waiting = 0 }
+            return q.waiting
+        }
+        for _ in 0..<waiting { arrived.signal() }
     }
 
     func stop() {
-        seedLock.wait()
-        stopped = true
-        seeds.removeAll()
-        seedLock.signal()
+        let waiting = queue.withLock { q -> Int in
+            q.stopped = true
+            q.closed = true
+            q.seeds.removeAll()
+            defer { q.waiting = 0 }
+            return q.waiting
+        }
+        for _ in 0..<waiting { arrived.signal() }
     }
 }
 
-/// One shard of the claimed set; the lock and the set live together in a `Mutex`, at a
-/// stable address (a `pthread_mutex_t` stored property has none).
+/// One shard of the claimed set and of the seeds; the lock and the sets live together in a
+/// `Mutex`, at a stable address (a `pthread_mutex_t` stored property has none).
 private final class ClaimShard: Sendable {
-    private let claimed = Mutex(Set<ObjectID>())
+    private struct Sets {
+        var claimed = Set<ObjectID>()
+        var seeds = Set<ObjectID>()
+    }
+    private let sets = Mutex(Sets())
 
     func claim(_ id: ObjectID) -> Bool {
-        claimed.withLock { $0.insert(id).inserted }
+        sets.withLock { $0.claimed.insert(id).inserted }
+    }
+
+    func markSeed(_ id: ObjectID) {
+        _ = sets.withLock { $0.seeds.insert(id) }
+    }
+
+    func isSeed(_ id: ObjectID) -> Bool {
+        sets.withLock { $0.seeds.contains(id) }
     }
 }
 
-private final class WorkerResults<T>: @unchecked Sendable {
+fileprivate final class WorkerResults<T>: @unchecked Sendable {
     private var slots: [Result<[[T]], GitError>?]
     private let lock = DispatchSemaphore(value: 1)
     init(count: Int) { slots = Array(repeating: nil, count: count) }

@@ -101,6 +101,21 @@ public struct ChangelogService {
         try context.requireFullHistory(allowShallow: allowShallow)
         let repo = context.repository
         let boundary = repo.isShallow ? repo.shallowBoundary() : []
+        // The whole history from the tip: read in the background while the release tags are
+        // read here (with thousands of loose tags, as long as a third of the history).
+        if scope == .full && boundary.isEmpty {
+            let tip = try tipCommit(revision)
+            var read: ReleaseTagIndex?
+            let graph = try HistoryGraph.read(repo, tips: [tip], hidden: [], boundary: boundary, seeds: { () throws(RelflowError) in
+                let index = try context.releaseTags()
+                index.ignored.forEach(context.note)
+                Trace.mark("read \(index.tags.count) release tags")
+                read = index
+                return index.tags.map(\.commit)
+            }, keepBodies: keepBodies, progress: progress)
+            guard let index = read else { throw .repository("the release tags were not read") }
+            return try plan(scope: scope, tips: [tip], index: index, graph: graph)
+        }
         let index = try context.releaseTags()
         index.ignored.forEach(context.note)
         Trace.mark("read \(index.tags.count) release tags")
@@ -109,6 +124,7 @@ public struct ChangelogService {
         var hidden: [ObjectID] = []
         switch scope {
         case .full:
+            // A shallow clone's full history (read without the tag seeds' help).
             tips = [try tipCommit(revision)]
         case .unreleased:
             tips = [try tipCommit(revision)]
@@ -134,8 +150,15 @@ public struct ChangelogService {
             if !parts[0].isEmpty { hidden = [try context.resolve(parts[0])] }
         }
 
-        var graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
+        let graph = try HistoryGraph.read(repo, tips: tips, hidden: hidden, boundary: boundary,
                                           seeds: index.tags.map(\.commit), keepBodies: keepBodies, progress: progress)
+        return try plan(scope: scope, tips: tips, index: index, graph: graph)
+    }
+
+    /// The plan once the history is read.
+    private func plan(scope: Scope, tips: [ObjectID], index: ReleaseTagIndex, graph: HistoryGraph) throws(RelflowError) -> ReleasePlan {
+        let repo = context.repository
+        var graph = graph
         context.note("read \(graph.count) commits")
 
         let assignment = scope == .full
@@ -495,15 +518,20 @@ struct HistoryGraph: Sendable {
     /// split at the release tags (`seeds`) and runs on both cores.
     static func read(_ repo: Repository, tips: [ObjectID], hidden: [ObjectID], boundary: Set<ObjectID>,
                      seeds: [ObjectID], keepBodies: Bool, progress: ProgressCounter? = nil) throws(RelflowError) -> HistoryGraph {
+        try read(repo, tips: tips, hidden: hidden, boundary: boundary, seeds: { () throws(RelflowError) in seeds },
+                 keepBodies: keepBodies, progress: progress)
+    }
+
+    /// `read`, with the seeds worked out by `seeds` on this thread while the history is
+    /// read from the tips in the background (a changelog reads its release tags meanwhile).
+    static func read(_ repo: Repository, tips: [ObjectID], hidden: [ObjectID], boundary: Set<ObjectID>,
+                     seeds: () throws(RelflowError) -> [ObjectID], keepBodies: Bool,
+                     progress: ProgressCounter? = nil) throws(RelflowError) -> HistoryGraph {
         var graph = HistoryGraph()
         graph.keepBodies = keepBodies
         do {
             if hidden.isEmpty && boundary.isEmpty {
-                var allSeeds = tips
-                var seen = Set(tips)
-                for seed in seeds where seen.insert(seed).inserted { allSeeds.append(seed) }
-                graph.records = PartedArray(parts: try repo.readHistory(seeds: allSeeds,
-                                                                              boundary: boundary) {
+                let reading = repo.startReadingHistory(from: tips, boundary: boundary) {
                     let authors = AuthorTable()
                     var pending = 0
                     return { commit in
@@ -511,8 +539,18 @@ struct HistoryGraph: Sendable {
                         if pending == 512 { progress?.add(pending); pending = 0 }
                         return Record(commit, authors: authors)
                     }
-                })
+                }
+                let more: [ObjectID]
+                do {
+                    more = try seeds()
+                } catch {
+                    reading.cancel()
+                    throw error
+                }
+                var seen = Set(tips)
+                graph.records = PartedArray(parts: try reading.finish(addingSeeds: more.filter { seen.insert($0).inserted }))
             } else {
+                _ = try seeds()
                 let authors = AuthorTable()
                 var read: [Record] = []
                 try repo.forEachCommit(from: tips, hiding: hidden, boundary: boundary) {

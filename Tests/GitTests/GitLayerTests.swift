@@ -219,6 +219,29 @@ struct GitLayerTests {
         #expect(listed.first { $0.name == "over" }?.target.hex == ids["B"])
     }
 
+    /// A history read that starts from the tip and gets its seeds (tags, side branches) while
+    /// it runs reads every commit exactly once, as `git rev-list` lists them; a cancelled
+    /// read and a read that fails on a missing seed both end, neither hangs.
+    @Test func seedsAddedWhileReadingGiveTheWholeHistoryOnce() throws {
+        let (repo, ids) = try sampleRepository()
+        try repo.git("checkout", "-q", "-b", "other", ids["A"]!)
+        let other = try repo.commit("feat: off main", files: ["o": "o\n"])
+        try repo.git("checkout", "-q", "main")
+        let r = try Repository.open(at: repo.path)
+        let tip = try #require(ObjectID(hex: ids["C"]!))
+        let expected = Set(try repo.git("rev-list", "main", "other").split(separator: "\n").map(String.init))
+        for seeds in [[], [ids["B"]!, ids["S1"]!, other], [other, ids["C"]!, ids["A"]!]] {
+            let reading = r.startReadingHistory(from: [tip], threads: 3) { { commit in commit.id.hex } }
+            let read = try reading.finish(addingSeeds: seeds.compactMap(ObjectID.init(hex:))).flatMap { $0 }
+            #expect(read.count == Set(read).count, "\(seeds)")
+            #expect(Set(read) == (seeds.contains(other) ? expected : Set(try repo.git("rev-list", "main").split(separator: "\n").map(String.init))))
+        }
+        r.startReadingHistory(from: [tip], threads: 3) { { commit in commit.id.hex } }.cancel()
+        let missing = try #require(ObjectID(hex: String(repeating: "1", count: 40)))
+        let failing = r.startReadingHistory(from: [tip], threads: 3) { { commit in commit.id.hex } }
+        #expect(throws: GitError.self) { try failing.finish(addingSeeds: [missing]) }
+    }
+
     /// What a loose ref file may hold: 40 hex digits, then nothing or a newline (and anything
     /// after it); anything else is not read here.
     @Test func looseRefFilesAreReadAsGitWritesThem() throws {
