@@ -397,6 +397,11 @@ struct Section {
             if t["hidden"] != nil, t["hidden"]?.bool == nil {
                 throw error(key, "[\(name)] \(key): hidden of '\(type)' must be true or false", hint: "write hidden = true")
             }
+            // Types are not case-sensitive: `Feat` and `feat` are one type, listed once.
+            if out.contains(where: { $0.type == type.lowercased() }) {
+                throw error(key, "[\(name)] \(key): the type '\(type.lowercased())' is listed twice",
+                            hint: "keep one entry for '\(type.lowercased())' (its commits go under one heading)")
+            }
             out.append(.init(type: type.lowercased(), title: t["title"]?.string ?? type, hidden: t["hidden"]?.bool ?? false))
         }
         return out

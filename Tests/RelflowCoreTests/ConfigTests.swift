@@ -72,6 +72,16 @@ struct ConfigTests {
         }
     }
 
+    /// A type listed twice (in any case) would put its commits under two headings: refused.
+    @Test func aCommitTypeListedTwiceIsAnError() {
+        #expect {
+            try ConfigLoader.load(text: "[commits]\ntypes = [{ type = \"feat\", title = \"Features\" }, { type = \"Feat\", title = \"New\" }]\n")
+        } throws: { error in
+            let e = error as? RelflowError
+            return e?.status == .usage && e?.message.contains("the type 'feat' is listed twice") == true && e?.message.contains("line 2") == true
+        }
+    }
+
     @Test func unknownSectionIsAnError() {
         #expect(throws: RelflowError.self) { try ConfigLoader.load(text: "[gates]\napprovals = 1\n") }
     }
