@@ -167,4 +167,23 @@ struct AsciiLoweringTests {
             #expect(asciiLowercased(text) == text.lowercased(), "\(text)")
         }
     }
+
+    /// Footer tokens compared without making a string: the same answer as lowering them.
+    @Test func tokensMatchAsLowered() {
+        for text in ["Co-authored-by", "CO-AUTHORED-BY", "co-authored-bx", "co-authored-by ", "Refs", "REF", "References", "refs\u{301}",
+                     "Refſ", "\u{212A}", "", "ref"] {
+            for lower: StaticString in ["co-authored-by", "refs", "ref", "references", "k"] {
+                #expect(isToken(text, lower) == (text.lowercased() == lower.description), "\(text) \(lower)")
+            }
+        }
+    }
+
+    /// A `Co-authored-by` value read on bytes gives the person the `Character` reading gives.
+    @Test func trailerPeople() {
+        #expect(person(fromTrailer: "  Grace Hopper  <g@x> ") == Person(name: "Grace Hopper", email: "g@x"))
+        #expect(person(fromTrailer: "<g@x>") == Person(name: "g@x", email: "g@x"))
+        #expect(person(fromTrailer: "A <> ") == nil && person(fromTrailer: "no email") == nil && person(fromTrailer: "a > b <") == nil)
+        #expect(person(fromTrailer: "Zoë <z@x>") == Person(name: "Zoë", email: "z@x"))
+        #expect(person(fromTrailer: "A <a@x>\u{301}")?.email == nil)
+    }
 }

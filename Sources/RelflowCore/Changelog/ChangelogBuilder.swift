@@ -48,10 +48,15 @@ public struct ChangelogBuilder: Sendable {
         }
         ids.removeAll()
 
-        var grouped: [String: [ChangelogCommit]] = [:]
+        // Groups by their place in the config (an array, not a dictionary keyed by type), and
+        // each commit type looked up once per run of equal types.
+        let types = config.commits.types
+        var grouped = [[ChangelogCommit]](repeating: [], count: types.count)
         var other: [ChangelogCommit] = []
         var breaking: [ChangelogCommit] = []
-        var contributors: [String: Person] = [:]
+        var contributors = FirstPerKey()
+        var lastType: String?
+        var lastGroup: Int?
         for source in release.commits {
             if (!cancelled.isEmpty && cancelled.contains(source.id)) || (!droppedPicks.isEmpty && droppedPicks.contains(source.id)) { continue }
             if source.isMerge && !config.changelog.includeMerges { continue }
@@ -59,11 +64,20 @@ public struct ChangelogBuilder: Sendable {
             let entry = entry(for: source)
             // A `Revert "…"` made by git goes with the reverts, not with Other.
             let type = source.parsed.kind == .gitRevert ? "revert" : source.parsed.commit.map { $0.normalizedType }
-            let group = type.flatMap { config.commits.group(for: $0) }
+            let group: Int?
+            if let type {
+                if type != lastType {
+                    lastType = type
+                    lastGroup = types.firstIndex { $0.type == type }
+                }
+                group = lastGroup
+            } else {
+                group = nil
+            }
             if entry.breaking { breaking.append(entry) }
             if let group {
-                if group.hidden && !entry.breaking { continue }
-                grouped[group.type, default: []].append(entry)
+                if types[group].hidden && !entry.breaking { continue }
+                grouped[group].append(entry)
             } else {
                 let isMerge = source.isMerge || source.parsed.kind == .merge
                 if config.commits.nonConventional == .drop && !entry.breaking && !isMerge { continue }
@@ -72,17 +86,12 @@ public struct ChangelogBuilder: Sendable {
                 if let type = entry.type, source.parsed.kind != .gitRevert { entry.description = type + ": " + entry.description }
                 other.append(entry)
             }
-            func add(_ person: Person) {
-                let key = asciiLowercased(person.email)
-                if contributors[key] == nil { contributors[key] = person }
-            }
-            add(entry.author)
-            entry.coAuthors.forEach(add)
+            contributors.add(entry.author)
+            for person in entry.coAuthors { contributors.add(person) }
         }
         var groups: [ChangelogGroup] = []
-        for type in config.commits.types {
-            guard let commits = grouped[type.type], !commits.isEmpty else { continue }
-            groups.append(ChangelogGroup(title: type.title, type: type.type, commits: breakingFirst(commits)))
+        for (index, type) in types.enumerated() where !grouped[index].isEmpty {
+            groups.append(ChangelogGroup(title: type.title, type: type.type, commits: breakingFirst(grouped[index])))
         }
         if !other.isEmpty {
             groups.append(ChangelogGroup(title: config.commits.otherTitle, type: nil, commits: breakingFirst(other)))
@@ -101,7 +110,7 @@ public struct ChangelogBuilder: Sendable {
             prerelease: release.version?.isPrerelease ?? false, compareUrl: compare,
             breaking: breaking, groups: groups,
             // Keys made once per person, not twice per comparison.
-            contributors: contributors.values.map { (key: (asciiLowercased($0.name), $0.email), person: $0) }
+            contributors: contributors.people.map { (key: (asciiLowercased($0.name), $0.email), person: $0) }
                 .sorted { $0.key < $1.key }.map(\.person),
             commitCount: release.commits.count)
     }
@@ -120,7 +129,7 @@ public struct ChangelogBuilder: Sendable {
         } else {
             description = commit?.description ?? parsed.header
         }
-        let coAuthors = (commit?.footers ?? []).filter { asciiLowercased($0.token) == "co-authored-by" }.compactMap { person(fromTrailer: $0.value) }
+        let coAuthors = (commit?.footers ?? []).filter { isToken($0.token, "co-authored-by") }.compactMap { person(fromTrailer: $0.value) }
         var notes: [String] = []
         if let commit, commit.isBreaking { notes = commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes }
         // A number the description shows already (`… (#15266)`) is not repeated after it.
@@ -128,7 +137,7 @@ public struct ChangelogBuilder: Sendable {
         let shown = numbers.isEmpty ? [] : Set(issueNumbers(in: nil, header: description))
         let issues = numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
         let footers = (commit?.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
-        let refs = footers.filter { ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
+        let refs = footers.filter { isToken($0.token, "refs") || isToken($0.token, "ref") || isToken($0.token, "references") }
             .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
         return ChangelogCommit(
             id: source.id, shortId: String(decoding: source.id.utf8.prefix(7), as: UTF8.self), type: commit?.normalizedType,
@@ -140,12 +149,70 @@ public struct ChangelogBuilder: Sendable {
     }
 }
 
+/// The people of a release, each once by email (any case), the first seen kept: a short
+/// list searched in place, a dictionary only for a long one.
+private struct FirstPerKey {
+    private(set) var people: [Person] = []
+    private var keys: [String] = []
+    private var index: [String: Int]?
+
+    mutating func add(_ person: Person) {
+        let key = asciiLowercased(person.email)
+        if let index {
+            guard index[key] == nil else { return }
+        } else if keys.contains(key) {
+            return
+        }
+        keys.append(key)
+        people.append(person)
+        if index != nil {
+            index?[key] = keys.count - 1
+        } else if keys.count > 32 {
+            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+        }
+    }
+}
+
+/// `asciiLowercased(token) == lower`, for a lowercase ASCII `lower`, without making a string.
+func isToken(_ token: String, _ lower: StaticString) -> Bool {
+    var token = token
+    return token.withUTF8 { bytes in
+        guard bytes.count == lower.utf8CodeUnitCount else {
+            // Not ASCII: the same length in bytes is not needed for a match after lowercasing.
+            return bytes.contains { $0 >= 0x80 } && asciiLowercased(String(decoding: bytes, as: UTF8.self)) == lower.description
+        }
+        let expected = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
+        for i in 0..<bytes.count {
+            var b = bytes[i]
+            if b >= 0x80 { return asciiLowercased(String(decoding: bytes, as: UTF8.self)) == lower.description }
+            if b >= 65 && b <= 90 { b += 32 }
+            if b != expected[i] { return false }
+        }
+        return true
+    }
+}
+
 private func hasPrefixMatch(_ prefix: String, in ids: Set<String>) -> Bool {
     prefix.count >= 7 && prefix.count < 40 && ids.contains { $0.hasPrefix(prefix) }
 }
 
 /// `Name <email>` from a trailer value.
 public func person(fromTrailer value: String) -> Person? {
+    // On bytes for ASCII text (every real trailer); any other by `Character`, where `<` with
+    // a combining mark after it is not a `<`.
+    var bytes = value
+    let ascii: Person?? = bytes.withUTF8 { utf8 in
+        guard !utf8.contains(where: { $0 >= 0x80 }) else { return nil }
+        guard let open = utf8.lastIndex(of: UInt8(ascii: "<")), let close = utf8.lastIndex(of: UInt8(ascii: ">")), open < close else { return .some(nil) }
+        func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
+        var a = 0, b = open
+        while a < b && isSpace(utf8[a]) { a += 1 }
+        while b > a && isSpace(utf8[b - 1]) { b -= 1 }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: utf8[a..<b]), as: UTF8.self)
+        let email = String(decoding: UnsafeBufferPointer(rebasing: utf8[(open + 1)..<close]), as: UTF8.self)
+        return .some(email.isEmpty ? nil : Person(name: name.isEmpty ? email : name, email: email))
+    }
+    if let ascii { return ascii }
     guard let open = value.lastIndex(of: "<"), let close = value.lastIndex(of: ">"), open < close else { return nil }
     let name = value[..<open].trimmingSpaces
     let email = String(value[value.index(after: open)..<close])
