@@ -135,7 +135,9 @@ extension Commit {
     /// more than the inflate. Nil for anything unusual (the caller then asks libgit2).
     /// `lenient`: a signature whose date git cannot read either gets time 0 (as `git log`
     /// shows it) instead of failing, so one odd commit does not hide a whole history.
-    init?(raw bytes: UnsafeRawBufferPointer, id: ObjectID, lenient: Bool = false) {
+    /// `committerIdentity: false` leaves the committer's name and email empty (readers of a
+    /// whole history need its time only).
+    init?(raw bytes: UnsafeRawBufferPointer, id: ObjectID, lenient: Bool = false, committerIdentity: Bool = true) {
         let n = bytes.count
         var i = 0
         var tree: ObjectID?
@@ -164,7 +166,8 @@ extension Commit {
                 guard author == nil, let a = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[7...]), lenient: lenient) else { return nil }
                 author = a
             } else if line.hasPrefix("committer ") {
-                guard committer == nil, let c = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[10...]), lenient: lenient) else { return nil }
+                guard committer == nil, let c = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[10...]), lenient: lenient,
+                                                          identity: committerIdentity) else { return nil }
                 committer = c
             } else if line.hasPrefix("encoding ") {
                 encoding = String(decoding: UnsafeRawBufferPointer(rebasing: line[9...]), as: UTF8.self)
@@ -199,11 +202,13 @@ extension Commit {
 extension Signature {
     /// `Name <email> 1700000000 +0100` exactly as git writes it; nil for anything else, so
     /// that libgit2's lenient parser decides the odd cases.
-    init?(strictLine line: UnsafeRawBufferPointer, lenient: Bool = false) {
+    /// `identity: false` reads the time and leaves the name and email empty.
+    init?(strictLine line: UnsafeRawBufferPointer, lenient: Bool = false, identity: Bool = true) {
         guard let open = line.lastIndex(of: UInt8(ascii: "<")), let close = line.lastIndex(of: UInt8(ascii: ">")),
               open >= 1, open < close, line[open - 1] == 32 else { return nil }
         func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
         func trimmed(_ from: Int, _ to: Int) -> String {
+            guard identity else { return "" }
             var a = from, b = to
             while a < b && isSpace(line[a]) { a += 1 }
             while b > a && isSpace(line[b - 1]) { b -= 1 }
@@ -241,10 +246,10 @@ extension Signature {
 extension Repository {
     /// One commit for the history reader: parsed from the raw object when it has the usual
     /// shape, else read by libgit2.
-    func commit(_ id: ObjectID, from odb: ObjectDatabase) throws(GitError) -> Commit {
+    func commit(_ id: ObjectID, from odb: ObjectDatabase, committerIdentity: Bool = true) throws(GitError) -> Commit {
         let parsed = try odb.withObject(id) { (bytes, type) throws(GitError) -> Commit? in
             guard type == GIT_OBJECT_COMMIT else { return nil }
-            return Commit(raw: bytes, id: id)
+            return Commit(raw: bytes, id: id, committerIdentity: committerIdentity)
         }
         if let parsed { return parsed }
         return try libgit2Commit(id)

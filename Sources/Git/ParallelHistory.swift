@@ -33,8 +33,9 @@ extension Repository {
     /// reads the release tags meanwhile and hands their commits over as more seeds
     /// (`HistoryReading.finish(addingSeeds:)`), so that the tags cost no time of their own.
     /// Until then, one thread walks from the tips.
+    /// `committerIdentity: false`: each commit's committer has its time but no name or email.
     public func startReadingHistory<T: Sendable>(from tips: [ObjectID], boundary: Set<ObjectID> = [],
-                                                 threads: Int = Repository.historyThreads,
+                                                 threads: Int = Repository.historyThreads, committerIdentity: Bool = true,
                                                  makeTransform: @escaping @Sendable () -> (Commit) -> T) -> HistoryReading<T> {
         let gitDirectory = self.gitDirectory
         let state = SharedWalk(seeds: tips)
@@ -61,7 +62,7 @@ extension Repository {
                         var stack = [seed]
                         while let id = stack.popLast() {
                             guard state.claim(id) else { continue }
-                            let commit = try repository.commit(id, from: odb)
+                            let commit = try repository.commit(id, from: odb, committerIdentity: committerIdentity)
                             out.append(transform(commit))
                             if out.count == chunkSize {
                                 chunks.append(out)

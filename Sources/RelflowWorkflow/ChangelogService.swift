@@ -531,7 +531,8 @@ struct HistoryGraph: Sendable {
         graph.keepBodies = keepBodies
         do {
             if hidden.isEmpty && boundary.isEmpty {
-                let reading = repo.startReadingHistory(from: tips, boundary: boundary) {
+                // A record keeps the committer's time only.
+                let reading = repo.startReadingHistory(from: tips, boundary: boundary, committerIdentity: false) {
                     let authors = AuthorTable()
                     var pending = 0
                     return { commit in

@@ -236,6 +236,11 @@ struct GitLayerTests {
             #expect(read.count == Set(read).count, "\(seeds)")
             #expect(Set(read) == (seeds.contains(other) ? expected : Set(try repo.git("rev-list", "main").split(separator: "\n").map(String.init))))
         }
+        // Without the committer's identity: the time still as git has it.
+        let times = try r.startReadingHistory(from: [tip], threads: 2, committerIdentity: false) {
+            { commit in "\(commit.id.hex) \(commit.committer.time) \(commit.committer.name)\(commit.committer.email)" }
+        }.finish().flatMap { $0 }.sorted()
+        #expect(times == (try repo.git("log", "--format=%H %ct ", "main").split(separator: "\n").map(String.init).sorted()))
         r.startReadingHistory(from: [tip], threads: 3) { { commit in commit.id.hex } }.cancel()
         let missing = try #require(ObjectID(hex: String(repeating: "1", count: 40)))
         let failing = r.startReadingHistory(from: [tip], threads: 3) { { commit in commit.id.hex } }

@@ -113,8 +113,10 @@ struct ByteText {
     init() { bytes.reserveCapacity(1 << 12) }
 
     static func += (text: inout ByteText, piece: String) {
-        var piece = piece
-        piece.withUTF8 { text.bytes.append(contentsOf: $0) }
+        // Native strings lend their bytes without a copy of the string itself.
+        if piece.utf8.withContiguousStorageIfAvailable({ text.bytes.append(contentsOf: $0) }) == nil {
+            text.bytes.append(contentsOf: piece.utf8)
+        }
     }
 
     mutating func append(_ number: Int) {
