@@ -149,68 +149,43 @@ public enum ConventionalCommitParser {
     static func parsePlain(_ message: String, keepBody: Bool) -> ParsedMessage? {
         var message = message
         return message.withUTF8 { bytes -> ParsedMessage? in
-            let n = bytes.count
-            // Lines as MessageLines(committed:) makes them: split on \n, trailing white space
-            // dropped; line numbers from 1 at the first byte.
-            func lineEnd(_ start: Int) -> Int {
-                var i = start
-                while i < n && bytes[i] != 0x0A { i += 1 }
-                return i
-            }
-            func trimmedEnd(_ start: Int, _ end: Int) -> Int {
-                var stop = end
-                while stop > start {
-                    switch bytes[stop - 1] {
-                    case 0x20, 0x09, 0x0D, 0x0B, 0x0C: stop -= 1
-                    default: return stop
-                    }
-                }
-                return stop
-            }
             func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self) }
-            // The header: the first line that is not empty once trimmed.
-            var start = 0
-            var number = 1
-            var headerStart = -1, headerStop = 0
-            while start <= n {
-                let end = lineEnd(start)
-                let stop = trimmedEnd(start, end)
-                if stop > start {
-                    headerStart = start
-                    headerStop = stop
-                    start = end + 1
+            // Lines as MessageLines(committed:) makes them, numbered from 1 at the first byte;
+            // the header is the first that is not empty.
+            var scanner = TrimmedLines(bytes)
+            var number = 0
+            var headerLine: (start: Int, stop: Int, end: Int)?
+            while let line = scanner.next() {
+                number += 1
+                if line.stop > line.start {
+                    headerLine = line
                     break
                 }
-                if end >= n { return nil }
-                start = end + 1
-                number += 1
             }
-            guard headerStart >= 0 else { return nil }
+            guard let headerLine,
+                  let header = wellFormedHeader(bytes: UnsafeBufferPointer(rebasing: bytes[headerLine.start..<headerLine.stop])) else { return nil }
             let headerNumber = number
-            guard let header = wellFormedHeader(bytes: UnsafeBufferPointer(rebasing: bytes[headerStart..<headerStop])) else { return nil }
             // The lines after the header that hold text, with where each paragraph starts.
-            var lines: [PlainLine] = []
+            var body: [PlainLine] = []
             var secondLineIsText = false
             var sawFirst = false
             var blankBefore = false
-            while start < n {
-                let end = lineEnd(start)
-                let stop = trimmedEnd(start, end)
+            while let line = scanner.next() {
                 number += 1
                 if !sawFirst {
                     sawFirst = true
-                    secondLineIsText = stop > start
+                    secondLineIsText = line.stop > line.start
                 }
-                if stop > start {
-                    guard var line = PlainLine(UnsafeBufferPointer(rebasing: bytes[start..<stop]), offset: start, number: number) else { return nil }
-                    line.startsParagraph = blankBefore || lines.isEmpty
-                    lines.append(line)
+                if line.stop > line.start {
+                    guard var plain = PlainLine(UnsafeBufferPointer(rebasing: bytes[line.start..<line.stop]), offset: line.start, number: number) else { return nil }
+                    plain.startsParagraph = blankBefore || body.isEmpty
+                    body.append(plain)
                     blankBefore = false
                 } else {
                     blankBefore = true
                 }
-                start = end + 1
             }
+            let lines = body
             // The footers: the last paragraph when its first line is one, and then every one of
             // its lines must be (a line that is not would continue the footer before it).
             var bodyEnd = lines.count
@@ -274,14 +249,8 @@ public enum ConventionalCommitParser {
             guard let first = line.first else { return }
             if first == UInt8(ascii: "b") || first == UInt8(ascii: "B") || first == UInt8(ascii: "(") { return nil }
             if first == UInt8(ascii: "T"), line.starts(with: "This reverts commit ".utf8) { return nil }
-            // A footer's token: letters, digits and '-', then ': ' or ' #'.
-            guard (first >= 65 && first <= 90) || (first >= 97 && first <= 122) else { return }
-            var i = 1
-            while i < line.count {
-                let b = line[i]
-                guard (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 else { break }
-                i += 1
-            }
+            // A footer's token, then ': ' or ' #'.
+            guard let i = ConventionalCommitParser.footerTokenEnd(line) else { return }
             // Anything else after the token (`http://`, `word #`, `x:` at the end) is text.
             guard i + 2 < line.count else { return }
             let isColon = line[i] == 58
@@ -426,7 +395,7 @@ public enum ConventionalCommitParser {
         return .success(Header(type: type, scope: scope, bang: bang, description: description))
     }
 
-    /// `wellFormedHeader` of the header's UTF-8.
+    /// `type(scope)!: description` that breaks no rule, on the header's UTF-8.
     static func wellFormedHeader(bytes: UnsafeBufferPointer<UInt8>) -> Header? {
         let n = bytes.count
         func isLetter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
@@ -464,36 +433,8 @@ public enum ConventionalCommitParser {
     /// The common case, on bytes: `type(scope)!: description` that breaks no rule. Anything
     /// else goes through the character-by-character path that explains what is wrong.
     static func wellFormedHeader(_ header: String) -> Header? {
-        let utf8 = header.utf8
-        var i = utf8.startIndex
-        func isLetter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
-        guard i < utf8.endIndex, isLetter(utf8[i]) else { return nil }
-        while i < utf8.endIndex {
-            let b = utf8[i]
-            guard isLetter(b) || (b >= 48 && b <= 57) || b == 45 || b == 95 else { break }
-            i = utf8.index(after: i)
-        }
-        let type = String(header[..<i])
-        guard i < utf8.endIndex else { return nil }
-        var scope: String?
-        if utf8[i] == 40 {  // (
-            let open = utf8.index(after: i)
-            var j = open
-            while j < utf8.endIndex, utf8[j] != 41, utf8[j] != 40 { j = utf8.index(after: j) }
-            guard j < utf8.endIndex, utf8[j] == 41, j > open else { return nil }
-            let first = utf8[open], last = utf8[utf8.index(before: j)]
-            guard first != 32, first != 9, last != 32, last != 9 else { return nil }
-            scope = String(header[open..<j])
-            i = utf8.index(after: j)
-        }
-        var bang = false
-        if i < utf8.endIndex, utf8[i] == 33 { bang = true; i = utf8.index(after: i) }
-        guard i < utf8.endIndex, utf8[i] == 58 else { return nil }  // :
-        i = utf8.index(after: i)
-        guard i < utf8.endIndex, utf8[i] == 32 else { return nil }
-        i = utf8.index(after: i)
-        guard i < utf8.endIndex, utf8[i] != 32, utf8[i] != 9 else { return nil }
-        return Header(type: type, scope: scope, bang: bang, description: String(header[i...]))
+        var header = header
+        return header.withUTF8 { wellFormedHeader(bytes: $0) }
     }
 
     static func isTypeCharacter(_ c: Character) -> Bool {
@@ -607,39 +548,37 @@ public enum ConventionalCommitParser {
     /// `Token: value`, `Token #value`, `BREAKING CHANGE: value` (Conventional Commits §8–§10, §16).
     static func footerMatch(_ line: String) -> FooterMatch? {
         // On bytes: this runs for every body line of every commit of a history.
-        let utf8 = line.utf8
-        guard let first = utf8.first, (first >= 65 && first <= 90) || (first >= 97 && first <= 122) else { return nil }
-        if first == 66 {  // B
+        var line = line
+        return line.withUTF8 { utf8 -> FooterMatch? in
+            func text(_ from: Int, _ to: Int? = nil) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: utf8[from..<(to ?? utf8.count)]), as: UTF8.self)
+            }
             for token in ["BREAKING CHANGE", "BREAKING-CHANGE"] where utf8.starts(with: token.utf8) {
-                var i = utf8.index(utf8.startIndex, offsetBy: token.utf8.count)
-                guard i < utf8.endIndex, utf8[i] == 58 else { break }
-                i = utf8.index(after: i)
-                guard i < utf8.endIndex, utf8[i] == 32 else { break }
-                i = utf8.index(after: i)
-                let value = String(line[i...])
+                let i = token.utf8.count
+                guard i + 1 < utf8.count, utf8[i] == 58, utf8[i + 1] == 32 else { break }
+                let value = text(i + 2)
                 return value.trimmingSpaces.isEmpty ? nil : FooterMatch(token: token, separator: ": ", value: value)
             }
+            guard let end = footerTokenEnd(utf8), end + 2 < utf8.count else { return nil }
+            if utf8[end] == 58, utf8[end + 1] == 32 {  // ": "
+                let value = text(end + 2)
+                return value.trimmingSpaces.isEmpty ? nil : FooterMatch(token: text(0, end), separator: ": ", value: value)
+            }
+            if utf8[end] == 32, utf8[end + 1] == 35, utf8[end + 2] != 32, utf8[end + 2] != 9 {  // " #"
+                return FooterMatch(token: text(0, end), separator: " #", value: text(end + 2))
+            }
+            return nil
         }
-        var end = utf8.startIndex
-        while end < utf8.endIndex {
-            let b = utf8[end]
-            guard (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 else { break }
-            end = utf8.index(after: end)
-        }
-        guard end < utf8.endIndex else { return nil }
-        let separator = utf8[end]
-        let second = utf8.index(after: end)
-        guard second < utf8.endIndex else { return nil }
-        let valueStart = utf8.index(after: second)
-        guard valueStart < utf8.endIndex else { return nil }
-        if separator == 58, utf8[second] == 32 {  // ": "
-            let value = String(line[valueStart...])
-            return value.trimmingSpaces.isEmpty ? nil : FooterMatch(token: String(line[..<end]), separator: ": ", value: value)
-        }
-        if separator == 32, utf8[second] == 35, utf8[valueStart] != 32, utf8[valueStart] != 9 {  // " #"
-            return FooterMatch(token: String(line[..<end]), separator: " #", value: String(line[valueStart...]))
-        }
-        return nil
+    }
+
+    /// Where a footer token at the start of `line` ends (an ASCII letter, then letters, digits
+    /// and '-'); nil when the line does not start with one.
+    static func footerTokenEnd(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
+        func isLetter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+        guard let first = line.first, isLetter(first) else { return nil }
+        var i = 1
+        while i < line.count, isLetter(line[i]) || (line[i] >= 48 && line[i] <= 57) || line[i] == 45 { i += 1 }
+        return i
     }
 
     static func isTokenCharacter(_ c: Character) -> Bool {

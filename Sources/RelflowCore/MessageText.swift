@@ -57,25 +57,38 @@ func splitTrimmedLines(_ text: String) -> [String] {
     var text = text
     return text.withUTF8 { bytes in
         var out: [String] = []
-        var lineStart = 0
-        func finish(_ end: Int) {
-            var stop = end
-            while stop > lineStart {
-                switch bytes[stop - 1] {
-                case 0x20, 0x09, 0x0D, 0x0B, 0x0C: stop -= 1
-                default:
-                    out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<stop]), as: UTF8.self))
-                    return
-                }
-            }
-            out.append("")
+        var lines = TrimmedLines(bytes)
+        while let line = lines.next() {
+            out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[line.start..<line.stop]), as: UTF8.self))
         }
-        for index in 0..<bytes.count where bytes[index] == 0x0A {
-            finish(index)
-            lineStart = index + 1
-        }
-        finish(bytes.count)
         return out
+    }
+}
+
+/// The lines of UTF-8 text as `splitTrimmedLines` makes them, as byte ranges: `start..<stop`
+/// is the line without its trailing whitespace, `end` where its `\n` (or the text) ends.
+/// Text that ends with `\n` has an empty last line.
+struct TrimmedLines: IteratorProtocol {
+    let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+    private var done = false
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func next() -> (start: Int, stop: Int, end: Int)? {
+        guard !done else { return nil }
+        let start = position
+        var end = start
+        while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+        var stop = end
+        scan: while stop > start {
+            switch bytes[stop - 1] {
+            case 0x20, 0x09, 0x0D, 0x0B, 0x0C: stop -= 1
+            default: break scan
+            }
+        }
+        if end >= bytes.count { done = true } else { position = end + 1 }
+        return (start, stop, end)
     }
 }
 
