@@ -111,8 +111,13 @@ public struct RelflowConfig: Sendable, Equatable {
         public var typeCase = TypeCase.warn
 
         public func group(for type: String) -> CommitType? {
+            groupIndex(for: type).map { types[$0] }
+        }
+
+        /// Where the group of `type` (any case) stands in `types`.
+        public func groupIndex(for type: String) -> Int? {
             let lower = asciiLowercased(type)
-            return types.first { $0.type == lower }
+            return types.firstIndex { $0.type == lower }
         }
     }
 

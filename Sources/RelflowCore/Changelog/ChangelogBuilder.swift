@@ -68,7 +68,7 @@ public struct ChangelogBuilder: Sendable {
             if let type {
                 if type != lastType {
                     lastType = type
-                    lastGroup = types.firstIndex { $0.type == type }
+                    lastGroup = config.commits.groupIndex(for: type)
                 }
                 group = lastGroup
             } else {
@@ -129,7 +129,7 @@ public struct ChangelogBuilder: Sendable {
         } else {
             description = commit?.description ?? parsed.header
         }
-        let coAuthors = (commit?.footers ?? []).filter { isToken($0.token, "co-authored-by") }.compactMap { person(fromTrailer: $0.value) }
+        let coAuthors = (commit?.footers ?? []).filter { asciiLowercased($0.token) == "co-authored-by" }.compactMap { person(fromTrailer: $0.value) }
         var notes: [String] = []
         if let commit, commit.isBreaking { notes = commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes }
         // A number the description shows already (`… (#15266)`) is not repeated after it.
@@ -137,7 +137,7 @@ public struct ChangelogBuilder: Sendable {
         let shown = numbers.isEmpty ? [] : Set(issueNumbers(in: nil, header: description))
         let issues = numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
         let footers = (commit?.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
-        let refs = footers.filter { isToken($0.token, "refs") || isToken($0.token, "ref") || isToken($0.token, "references") }
+        let refs = footers.filter { ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
             .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
         return ChangelogCommit(
             id: source.id, shortId: String(decoding: source.id.utf8.prefix(7), as: UTF8.self), type: commit?.normalizedType,
@@ -173,46 +173,12 @@ private struct FirstPerKey {
     }
 }
 
-/// `asciiLowercased(token) == lower`, for a lowercase ASCII `lower`, without making a string.
-func isToken(_ token: String, _ lower: StaticString) -> Bool {
-    var token = token
-    return token.withUTF8 { bytes in
-        guard bytes.count == lower.utf8CodeUnitCount else {
-            // Not ASCII: the same length in bytes is not needed for a match after lowercasing.
-            return bytes.contains { $0 >= 0x80 } && asciiLowercased(String(decoding: bytes, as: UTF8.self)) == lower.description
-        }
-        let expected = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
-        for i in 0..<bytes.count {
-            var b = bytes[i]
-            if b >= 0x80 { return asciiLowercased(String(decoding: bytes, as: UTF8.self)) == lower.description }
-            if b >= 65 && b <= 90 { b += 32 }
-            if b != expected[i] { return false }
-        }
-        return true
-    }
-}
-
 private func hasPrefixMatch(_ prefix: String, in ids: Set<String>) -> Bool {
     prefix.count >= 7 && prefix.count < 40 && ids.contains { $0.hasPrefix(prefix) }
 }
 
 /// `Name <email>` from a trailer value.
 public func person(fromTrailer value: String) -> Person? {
-    // On bytes for ASCII text (every real trailer); any other by `Character`, where `<` with
-    // a combining mark after it is not a `<`.
-    var bytes = value
-    let ascii: Person?? = bytes.withUTF8 { utf8 in
-        guard !utf8.contains(where: { $0 >= 0x80 }) else { return nil }
-        guard let open = utf8.lastIndex(of: UInt8(ascii: "<")), let close = utf8.lastIndex(of: UInt8(ascii: ">")), open < close else { return .some(nil) }
-        func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
-        var a = 0, b = open
-        while a < b && isSpace(utf8[a]) { a += 1 }
-        while b > a && isSpace(utf8[b - 1]) { b -= 1 }
-        let name = String(decoding: UnsafeBufferPointer(rebasing: utf8[a..<b]), as: UTF8.self)
-        let email = String(decoding: UnsafeBufferPointer(rebasing: utf8[(open + 1)..<close]), as: UTF8.self)
-        return .some(email.isEmpty ? nil : Person(name: name.isEmpty ? email : name, email: email))
-    }
-    if let ascii { return ascii }
     guard let open = value.lastIndex(of: "<"), let close = value.lastIndex(of: ">"), open < close else { return nil }
     let name = value[..<open].trimmingSpaces
     let email = String(value[value.index(after: open)..<close])
