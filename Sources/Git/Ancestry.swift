@@ -165,7 +165,7 @@ public final class Ancestry {
         var oldestListed = Int64.max
         while let (n, t) = heap.peek() {
             // Only hidden commits left: go on just far enough for clock skew to be harmless.
-            if interestingQueued == 0 && t < oldestListed.subtractingClamped(skew) { break }
+            if interestingQueued == 0 && t < oldestListed.clampedSubtracting(skew) { break }
             _ = heap.pop()
             let f = flag(n)
             for p in try parents(n) { observe(child: t, parent: try time(p)) }
@@ -223,7 +223,7 @@ public final class Reach {
         let target = ancestry.node(commit)
         if seen.contains(target) { return true }
         let time = try ancestry.time(target)
-        while let (_, t) = heap.peek(), t >= time.subtractingClamped(ancestry.skew) {
+        while let (_, t) = heap.peek(), t >= time.clampedSubtracting(ancestry.skew) {
             if try walkNext(looking: target) { return true }
         }
         return false
@@ -303,8 +303,9 @@ struct TimeHeap {
 }
 
 extension Int64 {
-    /// `self − other`, held at the bottom of the range: commit times come from anyone's clock.
-    func subtractingClamped(_ other: Int64) -> Int64 {
+    /// `self − other`, held at the ends of the range: commit times come from anyone's clock.
+    /// (RelflowCore has its own public one; this layer sits below it and imports nothing of it.)
+    func clampedSubtracting(_ other: Int64) -> Int64 {
         let (difference, overflow) = subtractingReportingOverflow(other)
         return overflow ? (other > 0 ? .min : .max) : difference
     }

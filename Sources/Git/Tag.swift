@@ -306,16 +306,14 @@ enum LooseRefs {
         guard list(folder: folder, prefix: "", into: &files) else { return false }
         guard !files.isEmpty else { return true }
         let paths = files.map(\.path)
-        let ids = UnsafeMutableBufferPointer<ObjectID?>.allocate(capacity: files.count)
-        ids.initialize(repeating: nil)
-        defer { ids.deallocate() }
-        let slots = SendableBuffer(ids)
+        let slots = ThreadSlots<ObjectID>(count: files.count)
         let threads = files.count >= parallelFrom ? 2 : 1
         let size = (files.count + threads - 1) / threads
         let read: @Sendable (Int) -> Void = { worker in
-            for i in (worker * size)..<min(paths.count, (worker + 1) * size) { slots.buffer[i] = target(path: paths[i]) }
+            for i in (worker * size)..<min(paths.count, (worker + 1) * size) { slots.set(i, target(path: paths[i])) }
         }
         if threads == 1 { read(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: read) }
+        let ids = slots.values()
         out.reserveCapacity(out.count + files.count)
         for i in files.indices {
             guard let id = ids[i] else { return false }
@@ -378,19 +376,13 @@ enum LooseRefs {
     }
 }
 
-/// A buffer written at disjoint indices by several threads.
-private struct SendableBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
-}
-
 extension Repository {
     /// The tagger time of each tag object in `targets` (nil where there is none), read on
     /// every core with a handle per thread: a changelog needs the dates of thousands of tags.
     public static func taggerTimes(gitDirectory: String, of targets: [ObjectID]) throws(GitError) -> [Int64?] {
         guard !targets.isEmpty else { return [] }
         let threads = min(Repository.historyThreads, max(1, targets.count / 64))
-        let slots = TimeSlots(count: targets.count)
+        let slots = ThreadSlots<Int64>(count: targets.count)
         let size = (targets.count + threads - 1) / threads
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
             let start = worker * size, end = min(targets.count, start + size)
@@ -408,25 +400,28 @@ extension Repository {
                 slots.fail(error)
             }
         }
-        return try slots.result()
+        if let error = slots.failure { throw error }
+        return slots.values()
     }
 }
 
-/// Disjoint slots written by the tag readers (a buffer at a fixed address, no copy-on-write).
-private final class TimeSlots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<Int64?>
+/// Slots written at disjoint indices by several threads (a buffer at a fixed address, no
+/// copy-on-write), then read once by one; the first error a thread met.
+private final class ThreadSlots<T>: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<T?>
     private let error = Mutex<GitError?>(nil)
     init(count: Int) {
         buffer = .allocate(capacity: count)
         buffer.initialize(repeating: nil)
     }
-    deinit { buffer.deallocate() }
-    func set(_ i: Int, _ value: Int64?) { buffer[i] = value }
-    func fail(_ error: GitError) { self.error.withLock { if $0 == nil { $0 = error } } }
-    func result() throws(GitError) -> [Int64?] {
-        if let error = error.withLock({ $0 }) { throw error }
-        return Array(buffer)
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
     }
+    func set(_ i: Int, _ value: T?) { buffer[i] = value }
+    func fail(_ error: GitError) { self.error.withLock { if $0 == nil { $0 = error } } }
+    var failure: GitError? { error.withLock { $0 } }
+    func values() -> [T?] { Array(buffer) }
 }
 
 extension Repository {

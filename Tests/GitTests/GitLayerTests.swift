@@ -207,6 +207,15 @@ struct GitLayerTests {
         _ = try repo.git(["update-ref", "--stdin"], stdin: Data(script.utf8))
         try repo.tag("annotated-loose")
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: repo.path + "/.git/refs/tags/t1.lock"))
+        // Read by relflow itself, on two threads (libgit2, the fallback, would hide a mistake).
+        var loose: [Repository.TagReference] = []
+        #expect(LooseRefs.collect(folder: repo.path + "/.git/refs/tags", into: &loose))
+        let folder = repo.path + "/.git/refs/tags"
+        let files = (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+            .filter { !$0.hasSuffix(".lock") && !isDirectory(folder + "/" + $0) }
+        let looseGit = try files.map { "\($0) \(try repo.git("rev-parse", "refs/tags/\($0)"))" }
+        #expect(loose.count > LooseRefs.parallelFrom && loose.count == files.count)
+        #expect(Set(loose.map { "\($0.name) \($0.target.hex)" }) == Set(looseGit))
         let r = try Repository.open(at: repo.path)
         let listed = try r.tags()
         let git = try repo.git("for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(objectname) %(*objectname)")
@@ -320,4 +329,9 @@ struct GitLayerTests {
         let ours = gitTrailers(of: message).map { "\($0.key): \($0.value)" }.joined(separator: "\n")
         #expect(ours == parsed)
     }
+}
+
+private func isDirectory(_ path: String) -> Bool {
+    var folder: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
 }
