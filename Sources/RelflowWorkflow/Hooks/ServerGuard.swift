@@ -241,17 +241,23 @@ public struct ServerGuard {
             return refuse("a server holds no remote-tracking refs; this one could shadow a branch in clones",
                           "push branches to refs/heads/ (git push origin BRANCH)")
         }
+        let lowered = ref.lowercased()
         for protected in config.chain.map(\.branch) + [config.branches.main] {
-            let lowered = ref.lowercased()
-            if lowered.hasPrefix("refs/heads/\(protected.lowercased())/") {
+            let name = protected.lowercased()
+            if lowered.hasPrefix("refs/heads/\(name)/") {
                 return refuse("a branch under '\(protected)/' (in any case) would keep the protected branch \(protected) from being created or recreated",
                               "choose another branch name")
             }
-            // `Publish`, `MAIN`, `origin/publish`: a tag git resolves before the branch (or
+            if lowered == "refs/heads/" + name && ref != "refs/heads/" + protected {
+                return refuse("'\(ref.dropFirst("refs/heads/".count))' differs from the protected branch '\(protected)' only in case (one name on case-insensitive file systems)",
+                              "choose another branch name")
+            }
+            // `publish`, `Publish`, `origin/publish`: a tag git resolves before the branch (or
             // before origin's) wherever scripts and people write that name.
-            if lowered.hasPrefix("refs/tags/"), lowered == "refs/tags/" + protected.lowercased() || lowered.hasSuffix("/" + protected.lowercased()) {
-                return refuse("a tag named like the branch \(protected) (\(ref.dropFirst("refs/tags/".count))) would shadow it where git resolves names (origin/\(protected) too)",
-                              "choose another tag name")
+            if lowered.hasPrefix("refs/tags/"), lowered == "refs/tags/" + name || lowered.hasSuffix("/" + name) {
+                let tag = ref.dropFirst("refs/tags/".count)
+                return refuse("a tag named like the branch \(protected) (\(tag)) would shadow it where git resolves names (origin/\(protected) too)",
+                              "delete the local tag (git tag -d \(tag)), push the branch instead, and name tags otherwise")
             }
         }
         if ref.hasPrefix("refs/tags/") {
@@ -264,22 +270,6 @@ public struct ServerGuard {
             for k in 1..<max(1, parts.count) where config.tags.version(ofTag: parts[0..<k].joined(separator: "/")) != nil {
                 return refuse("a tag under the release tag name '\(parts[0..<k].joined(separator: "/"))' would keep that release from being tagged",
                               "choose another tag name")
-            }
-        }
-        if ref.hasPrefix(Ledger.reference + "/") || ref.hasPrefix(TrustChain.reference + "/") {
-            return refuse("refs/relflow/ holds only relflow's own refs", "push only refs/relflow/ledger and refs/relflow/policy there")
-        }
-        for protected in config.chain.map(\.branch) + [config.branches.main] {
-            if ref == "refs/tags/" + protected {
-                return refuse("a tag named '\(protected)' would shadow the branch \(protected) (git resolves tags first)",
-                              "delete the local tag (git tag -d \(protected)) and push the branch instead")
-            }
-            if ref.hasPrefix("refs/heads/") {
-                let name = String(ref.dropFirst("refs/heads/".count))
-                if name != protected && name.lowercased() == protected.lowercased() {
-                    return refuse("'\(name)' differs from the protected branch '\(protected)' only in case (one name on case-insensitive file systems)",
-                                  "choose another branch name")
-                }
             }
         }
         if ref.hasPrefix("refs/heads/"), config.tags.version(ofTag: String(ref.dropFirst("refs/heads/".count))) != nil {
