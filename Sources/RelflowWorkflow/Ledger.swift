@@ -48,17 +48,22 @@ public struct Ledger {
 
     /// Every record, oldest first (following first parents from the tip).
     public func records() throws(RelflowError) -> [Record] {
-        guard let tip = try git({ () throws(GitError) in try repository.reference(reference) }) else { return [] }
+        // Read in order (one libgit2 handle), decoded on all cores (JSON decoding is the cost).
+        parallelMap(try chain().reversed(), minimumCount: 256) { Ledger.decode($0) }
+    }
+
+    /// The ledger's commits, newest first (first parents from the tip, each once: a chain that
+    /// comes back to itself ends there), at most `limit`.
+    func chain(limit: Int = .max) throws(RelflowError) -> [Commit] {
         var commits: [Commit] = []
-        var next: ObjectID? = tip
+        var next = try git { () throws(GitError) in try repository.reference(reference) }
         var seen = Set<ObjectID>()
-        while let id = next, seen.insert(id).inserted {
+        while let id = next, commits.count < limit, seen.insert(id).inserted {
             let commit = try git { () throws(GitError) in try repository.commit(id) }
             commits.append(commit)
             next = commit.parents.first
         }
-        // Read in order (one libgit2 handle), decoded on all cores (JSON decoding is the cost).
-        return parallelMap(commits.reversed(), minimumCount: 256) { Ledger.decode($0) }
+        return commits
     }
 
     /// The entries that parse, oldest first.

@@ -132,13 +132,7 @@ public struct ServerPolicyStore {
         try recordReceipts(index.tags.map { ($0.name, $0.target) }, at: time)
         // The entries there count as received now too (a soak judged on this server starts
         // from its own records, never from a date written in an entry).
-        var cursor = try git { () throws(GitError) in try repository.reference(Ledger.reference) }
-        var ledger: [(name: String, object: ObjectID)] = []
-        while let id = cursor, ledger.count < 100_000 {
-            ledger.append(("ledger", id))
-            cursor = try git { () throws(GitError) in try repository.commit(id) }.parents.first
-        }
-        try recordReceipts(ledger, at: time)
+        try recordReceipts(try Ledger(repository: repository).chain(limit: 100_000).map { ("ledger", $0.id) }, at: time)
         var known = publishLog()
         var lines = ""
         if let publish = try git({ () throws(GitError) in try repository.reference("refs/heads/" + config.branches.publish) }),
@@ -165,10 +159,7 @@ public struct ServerPolicyStore {
         defer { withExtendedLifetime(lock) {} }
         var held = Set(keeping.map(\.hex))
         for (_, target) in try git({ () throws(GitError) in try repository.references(matching: "refs/tags/*") }) { held.insert(target.hex) }
-        var cursor = try git { () throws(GitError) in try repository.reference(Ledger.reference) }
-        while let id = cursor, held.insert(id.hex).inserted {
-            cursor = try git { () throws(GitError) in try repository.commit(id) }.parents.first
-        }
+        for commit in try Ledger(repository: repository).chain() { held.insert(commit.id.hex) }
         guard let text = readFile(receiptsPath) else { return }
         var last: [String: Substring] = [:]
         var order: [String] = []
