@@ -180,8 +180,9 @@ public enum ConfigLoader {
         // Hotfix branches must not be, contain or sit under the configured branches.
         let prefix = config.hotfix.branchPrefix
         let branches = [config.branches.main, config.branches.publish] + config.environments.map(\.branch)
-        if prefix.isEmpty || branches.contains(where: { $0.hasPrefix(prefix) || (prefix + "x").hasPrefix($0 + "/") }) {
-            throw .usage("\(source) line \(locator.line("hotfix.branch_prefix") ?? 1): [hotfix] branch_prefix '\(prefix)' \(prefix.isEmpty ? "is empty" : "makes hotfix branches clash with \(branches.first { $0.hasPrefix(prefix) || (prefix + "x").hasPrefix($0 + "/") } ?? "")")",
+        let clash = prefix.isEmpty ? nil : branches.first { $0.hasPrefix(prefix) || (prefix + "x").hasPrefix($0 + "/") }
+        if prefix.isEmpty || clash != nil {
+            throw .usage("\(source) line \(locator.line("hotfix.branch_prefix") ?? 1): [hotfix] branch_prefix '\(prefix)' \(clash.map { "makes hotfix branches clash with \($0)" } ?? "is empty")",
                          hint: "hotfix branches are <branch_prefix><version>: use a prefix of their own, e.g. branch_prefix = \"hotfix/\"")
         }
         return config
