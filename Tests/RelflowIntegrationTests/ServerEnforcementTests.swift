@@ -299,6 +299,16 @@ struct ServerEnforcementTests {
         try refused(team, ["origin", "HEAD:refs/tags/MAIN"], rule: "protected-name")
         try refused(team, ["origin", "HEAD:refs/tags/origin/publish"], rule: "protected-name")
         try refused(team, ["origin", "HEAD:refs/tags/V0.3.0"], rule: "protected-name")
+        // Branches that stand for something else where the server or a mirror resolves short
+        // names: a remote's publish, the pseudo-refs, full-ref spellings.
+        for name in ["origin/publish", "upstream/Main", "HEAD", "FETCH_HEAD", "ORIG_HEAD", "refs/heads/publish", "tags/v0.2.0",
+                     "heads/x", "remotes/origin/main"] {
+            try refused(team, ["origin", "HEAD:refs/heads/\(name)"], rule: "protected-name")
+        }
+        try refused(team, ["origin", "HEAD:refs/tags/HEAD"], rule: "protected-name")
+        try refused(team, ["origin", "HEAD:refs/tags/refs/heads/main"], rule: "protected-name")
+        // Their honest neighbours go in.
+        try repo.git("push", "-q", "--no-verify", "origin", "HEAD:refs/heads/origin-publish-notes", "HEAD:refs/heads/feature/head-start")
         // Squatting a future release: no release entry records it.
         try repo.git("tag", "-a", "-m", "mine", "v9.0.0", "HEAD")
         try refused(team, ["origin", "v9.0.0"], rule: "tag-unrecorded")

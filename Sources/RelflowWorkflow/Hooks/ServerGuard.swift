@@ -241,6 +241,21 @@ public struct ServerGuard {
             return refuse("a server holds no remote-tracking refs; this one could shadow a branch in clones",
                           "push branches to refs/heads/ (git push origin BRANCH)")
         }
+        // Short names git resolves before the branches and tags they look like: `HEAD`,
+        // `FETCH_HEAD` and the other pseudo-refs, and names spelled like a full ref
+        // (`refs/heads/publish`, `tags/v1.0.0`) or a remote's branch (`origin/publish`, in
+        // the checks below), wherever a script or a mirror writes that short name.
+        for prefix in ["refs/heads/", "refs/tags/"] where ref.hasPrefix(prefix) {
+            let short = String(ref.dropFirst(prefix.count))
+            if short.hasSuffix("HEAD"), short.allSatisfy({ ($0 >= "A" && $0 <= "Z") || $0 == "_" }) {
+                return refuse("'\(short)' is the name of a git pseudo-ref (HEAD, FETCH_HEAD, ORIG_HEAD…): git and scripts resolve it to something else",
+                              "choose another name")
+            }
+            if let first = short.split(separator: "/").first, ["refs", "heads", "tags", "remotes"].contains(first.lowercased()) {
+                return refuse("'\(short)' reads as the full name of another ref ('\(first)/…'), which git resolves first",
+                              "choose a name that does not start with refs/, heads/, tags/ or remotes/")
+            }
+        }
         let lowered = ref.lowercased()
         for protected in config.chain.map(\.branch) + [config.branches.main] {
             let name = protected.lowercased()
@@ -250,6 +265,13 @@ public struct ServerGuard {
             }
             if lowered == "refs/heads/" + name && ref != "refs/heads/" + protected {
                 return refuse("'\(ref.dropFirst("refs/heads/".count))' differs from the protected branch '\(protected)' only in case (one name on case-insensitive file systems)",
+                              "choose another branch name")
+            }
+            // `origin/publish` as a branch: on the server and its mirrors, git resolves it
+            // before the remote-tracking branch it looks like.
+            if lowered.hasPrefix("refs/heads/"), case let parts = lowered.dropFirst("refs/heads/".count).split(separator: "/", omittingEmptySubsequences: false),
+               parts.count == 2, parts[1] == name {
+                return refuse("a branch named like the branch \(protected) of a remote (\(ref.dropFirst("refs/heads/".count))) would stand for it where git resolves names on the server and its mirrors",
                               "choose another branch name")
             }
             // `publish`, `Publish`, `origin/publish`: a tag git resolves before the branch (or
