@@ -18,6 +18,8 @@ public struct PromoteService {
         /// and its publisher run.
         public var revertedTo: String? = nil
         public var revertPublisher: PublisherRun? = nil
+        /// What the server's hook said of the push it accepted.
+        public var serverNotes: [String] = []
     }
 
     let context: RepositoryContext
@@ -103,8 +105,9 @@ public struct PromoteService {
             notes = []
             if let remote {
                 switch try await Sync.push(remote: remote, tag: tag.name, context: context, publishRef: publishRef) {
-                case .pushed:
+                case .pushed(let serverNotes):
                     outcome.pushed = true
+                    outcome.serverNotes = serverNotes
                 case .retry:
                     // Someone else promoted or recorded first: our entries now sit on theirs;
                     // publish was set back to theirs. Judge again from there.

@@ -6,7 +6,15 @@ import RelflowCore
 /// moved is answered by fetching, putting our ledger entries on top of the remote's, and
 /// trying again; nothing recorded on either side is lost.
 enum Sync {
-    enum PushResult { case pushed, retry }
+    enum PushResult { case pushed(serverNotes: [String]), retry }
+
+    /// What the server's hook said of an accepted push (`remote: relflow: note: …` lines).
+    static func serverNotes(in output: String) -> [String] {
+        output.split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: "relflow: note: ") else { return nil }
+            return String(line[range.upperBound...]).trimmingSpaces
+        }
+    }
 
     static let remotePublish = "refs/relflow/remote/publish"
     static let remoteLedger = "refs/relflow/remote/ledger"
@@ -83,7 +91,7 @@ enum Sync {
         let result = try await GitCommand.run(["push", "--atomic", "--quiet", remote,
                                                "\(publishRef):\(publishRef)", "refs/tags/\(tag):refs/tags/\(tag)",
                                                "\(Ledger.reference):\(Ledger.reference)"], in: directory(context))
-        if result.ok { return .pushed }
+        if result.ok { return .pushed(serverNotes: serverNotes(in: result.output)) }
         guard isRace(result.output) else {
             // The server refused the move itself: nothing changed there, and nothing stays
             // changed here either, so that status and the server agree.

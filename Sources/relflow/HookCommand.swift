@@ -65,7 +65,10 @@ struct HookCommand: ParsableCommand {
         global.configureOutput()
         let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
         let (judgement, source) = try ServerGuard.judgePush(updates, path: global.repo, fromEnvironment: inGitHook)
-        guard !judgement.refusals.isEmpty else { return }
+        guard !judgement.refusals.isEmpty else {
+            for note in judgement.notes { Output.info("relflow: note: \(note)") }
+            return
+        }
         for r in judgement.refusals {
             Output.info("relflow: refused \(r.ref): \(r.message) [\(r.rule)]")
             Output.info("relflow:   fix: \(r.fix)")

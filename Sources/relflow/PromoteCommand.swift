@@ -38,6 +38,7 @@ struct PromoteCommand: AsyncParsableCommand {
         } else {
             Output.info(Output.green("✓") + " \(verb) \(outcome.tag.name)" + (outcome.decision.map { " (\($0.kind.rawValue): \($0.reason))" } ?? "")
                         + (outcome.pushed ? ", pushed" : ""))
+            for note in outcome.serverNotes { Output.info(Output.yellow("server: ") + note) }
             if let run = outcome.publisher {
                 Output.info((run.succeeded ? Output.green("✓") : Output.red("✗")) + " publisher: \(run.statusText) in \(String(format: "%.1f", run.seconds)) s")
             } else {

@@ -103,6 +103,8 @@ struct ServerEnforcementTests {
         let promote = repo.relflow("promote", "v0.2.0", "--push", "origin", "--no-publish")
         #expect(promote.status == 0, "\(promote)")
         #expect(try repo.git(["rev-parse", "publish"], cwd: team.remote) == commit)
+        // Without a signed policy the approval is a name: the push goes in, and says so.
+        #expect(promote.stderr.contains("v0.2.0 went out on the approval of grace@example.com: names this server cannot verify"), "\(promote)")
     }
 
     /// A promotion the server refuses leaves nothing moved in the clone either: status and the

@@ -121,6 +121,8 @@ struct SignedPolicyTests {
         try ada.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger")
         let promote = ada.relflow("promote", "v0.2.0", "--push", "origin", "--no-publish")
         #expect(promote.status == 0, "\(promote)")
+        // Signed approvals are proof: no word about names that cannot be verified.
+        #expect(!promote.stderr.contains("cannot verify"), "\(promote)")
 
         // Two administrators from now on: Bob joins as admin, changes need both.
         let bobKey = try Self.keygen(root, "bob")

@@ -32,6 +32,8 @@ public struct ServerGuard {
         var ledgerCommits: [ObjectID] = []
         /// The release tags it creates (a gate `delay` counts from their receipt), likewise.
         var releaseTags: [(name: String, object: ObjectID)] = []
+        /// What the pusher should know of an accepted push (printed as `remote:` lines).
+        public var notes: [String] = []
     }
 
     static let emptyTree = ObjectID(hex: "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
@@ -163,6 +165,7 @@ public struct ServerGuard {
             }
         }
         if judgement.refusals.isEmpty {
+            judgement.notes = state.notes
             judgement.ledgerCommits = state.newEntryIDs
             judgement.releaseTags = updates.compactMap { u in
                 guard u.old == nil, let new = u.new, releaseVersion(ofRef: u.ref) != nil else { return nil }
@@ -704,6 +707,10 @@ public struct ServerGuard {
         if unidentifiedReleaser { rules.approvals += 1 }
         let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: rules, approvers: approvers,
                                          tagger: tagger, tagTime: receivedAt, now: now, hotfix: hotfix)
+        // Without a signed policy, approvals are names anyone can write: let go, but said.
+        if decision.allowed, state.trust?.current == nil, !approvers.isEmpty, rules.approvals > 0 {
+            state.notes.append("\(tag.name) went out on the approval of \(approvers.joined(separator: ", ")): names this server cannot verify, as it has no signed policy (relflow policy init; see docs/threat-model.md)")
+        }
         guard decision.allowed else {
             let fix = decision.kind == .auto ? "" : "have someone other than the tagger run relflow approve \(tag.name) --push, then promote again"
             return [Refusal(ref: ref, rule: "gate",
@@ -760,6 +767,8 @@ struct PushState {
     var newEntries: [LedgerEntry] = []
     /// The signed policy as this push leaves it, nil when the repository has none.
     var trust: TrustChain?
+    /// Said to the pusher when the push goes in.
+    var notes: [String] = []
     private var existing: [LedgerEntry] = []
     /// The ledger commit of each entry read, by position (the same order as `existing`).
     private(set) var existingIDs: [ObjectID] = []
