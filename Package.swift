@@ -4,7 +4,7 @@
 // Layers, each a target with one job:
 //   CLibGit2         the C module map for the system's libgit2 (Debian: libgit2-dev)
 //   CLibDeflate      the C module map for libdeflate (Debian: libdeflate-dev): pack reads
-//   CZlibGuard       zlib's inflate with a guard against libgit2 1.5's loop on truncated objects
+//   CZlibGuard       zlib's inflate with a guard against libgit2 1.5's loop on truncated objects; glibc malloc tuning
 //   Git              the only module that touches libgit2: safe value types, owned handles
 //   RelflowCore      the domain (Conventional Commits, SemVer, config, lint rules); no C
 //   RelflowWorkflow  composes Git and RelflowCore into what the commands do
@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "RelflowWorkflow",
             dependencies: [
-                "Git", "RelflowCore",
+                "Git", "RelflowCore", "CZlibGuard",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

@@ -41,6 +41,7 @@ struct Relflow: AsyncParsableCommand {
 
     /// Runs the command and maps every failure to SPEC §2's exit codes and message format.
     static func main() async {
+        MemoryTuning.forShortCommand()
         Trace.mark("started")
         do {
             let arguments = Array(CommandLine.arguments.dropFirst())
