@@ -54,6 +54,11 @@ struct Relflow: AsyncParsableCommand {
                 print(relflowVersion)
                 return
             }
+            if let plain = ChangelogCommand.plainArguments(arguments) {
+                try ChangelogCommand.run(plain)
+                await notify()
+                return
+            }
             let hoisted = hoistingGlobalOptions(arguments)
             if let first = hoisted.first, !first.hasPrefix("-"), first != "help" {
                 let names = Relflow.configuration.subcommands.compactMap { $0.configuration.commandName }

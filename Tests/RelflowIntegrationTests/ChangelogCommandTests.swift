@@ -321,4 +321,40 @@ struct ChangelogCommandTests {
         let unreleased = repo.relflow("changelog", "--unreleased", "--verbose")
         #expect(unreleased.stdout.contains("- new (") && unreleased.stderr.contains("read 1 commits"), "\(unreleased)")
     }
+
+    /// The plain shapes (`[-C path] [--config file] changelog [--format md|json]`) are read
+    /// without ArgumentParser; each gives exactly what ArgumentParser's reading gives (forced
+    /// here by `--allow-shallow`, which changes nothing on a full clone), errors included.
+    @Test func plainArgumentsMeanWhatArgumentParserReads() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat(api): a (#3)\n\nCloses #4")
+        try repo.tag("v1.0.0")
+        try repo.commit("fix: b")
+        try repo.write("other.toml", "[changelog]\nremote = \"https://github.com/acme/x\"\n")
+        try repo.write("layout.mustache", "{{#releases}}{{title}};{{/releases}}\n")
+        try repo.write("templated.toml", "[changelog]\ntemplate = \"layout.mustache\"\n")
+        let elsewhere = try TestRepo()
+        let fast: [[String]] = [
+            ["changelog"], ["-C", repo.path, "changelog"], ["--repo", repo.path, "changelog", "--format", "json"],
+            ["changelog", "--format=md"], ["--config", "other.toml", "changelog"], ["changelog", "-C", repo.path, "--format", "json"],
+            ["--config", "templated.toml", "changelog"], ["--config", "missing.toml", "changelog"],
+            ["-C", repo.path + "/nowhere", "changelog"],
+        ]
+        for arguments in fast {
+            let plain = repo.relflow(arguments, env: ["RELFLOW_TRACE": "1"], cwd: arguments.contains("-C") || arguments.contains("--repo") ? elsewhere.path : nil)
+            let parsed = repo.relflow(arguments + ["--allow-shallow"], cwd: arguments.contains("-C") || arguments.contains("--repo") ? elsewhere.path : nil)
+            #expect(plain.stderr.contains("trace: arguments read without ArgumentParser"), "\(arguments): \(plain)")
+            #expect(plain.status == parsed.status && plain.stdout == parsed.stdout, "\(arguments)\n\(plain)\n\(parsed)")
+            #expect(plain.stderr.split(separator: "\n").filter { !$0.hasPrefix("trace: ") } == parsed.stderr.split(separator: "\n"),
+                    "\(arguments)\n\(plain)\n\(parsed)")
+        }
+        #expect(repo.relflow("--config", "templated.toml", "changelog").stdout == "Unreleased;1.0.0;\n")
+        // Anything else goes to ArgumentParser: repeated options, other formats and flags,
+        // values that look like options.
+        for arguments in [["changelog", "--format", "html"], ["changelog", "--format", "json", "--format", "md"], ["-C", "-x", "changelog"],
+                          ["changelog", "--json"], ["changelog", "--unreleased"], ["changelog", "changelog"], ["--format", "json", "changelog"]] {
+            let result = repo.relflow(arguments, env: ["RELFLOW_TRACE": "1"])
+            #expect(!result.stderr.contains("without ArgumentParser"), "\(arguments): \(result)")
+        }
+    }
 }
