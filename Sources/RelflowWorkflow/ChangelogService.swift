@@ -79,12 +79,11 @@ public struct ChangelogService {
             }
             defer { start = end }
             let texts = parallelMap(Array(start..<end), minimumCount: 2) { i -> [UInt8] in
-                let release = builder.build(plan.release(i), dropping: plan.droppedPicks)
                 switch format {
                 case .defaultMarkdown:
-                    return ChangelogRenderer.defaultMarkdownBytes(ChangelogDocument(repository: repository, releases: [release]), header: false)
+                    return builder.defaultMarkdownBytes(plan.release(i), dropping: plan.droppedPicks)
                 case .json:
-                    return ChangelogJSON.releaseBytes(release, afterAnother: i > 0)
+                    return ChangelogJSON.releaseBytes(builder.build(plan.release(i), dropping: plan.droppedPicks), afterAnother: i > 0)
                 }
             }
             texts.forEach(output.write)

@@ -116,6 +116,61 @@ struct ChangelogModelTests {
         }
     }
 
+    /// The default Markdown written straight from the commits (`defaultMarkdownBytes`, what
+    /// `relflow changelog` streams) is the Markdown of the built release, on generated
+    /// releases: every kind of message, reverts of commits in and out of the release, dropped
+    /// cherry-picks, merges, authors differing only in case, each config switch that changes
+    /// what is listed, with and without a forge.
+    @Test func markdownFromTheCommitsIsTheBuiltReleasesMarkdown() throws {
+        var generator = SeededGenerator(seed: 61)
+        let messages = PlainMessageParseTests.messages(count: 3_000)
+        let hexDigits = Array("0123456789abcdef")
+        func id() -> String { String((0..<40).map { _ in hexDigits.randomElement(using: &generator)! }) }
+        let people = [Person(name: "Ada", email: "ada@x"), Person(name: "ada", email: "ADA@x"), Person(name: "Zed", email: "z@x"),
+                      Person(name: "Émile", email: "e@x")]
+        var configs: [RelflowConfig] = [RelflowConfig()]
+        var dropping = RelflowConfig()
+        dropping.commits.nonConventional = .drop
+        dropping.changelog.includeMerges = true
+        dropping.commits.types.append(.init(type: "revert", title: "Reverts"))
+        configs.append(dropping)
+        var next = 0
+        var checked = 0
+        for round in 0..<400 {
+            var ids: [String] = []
+            var commits: [SourceCommit] = []
+            for _ in 0..<Int.random(in: 0...12, using: &generator) {
+                let commitID = id()
+                var message = messages[next % messages.count]
+                next += 1
+                switch Int.random(in: 0..<8, using: &generator) {
+                case 0 where !ids.isEmpty: message = "Revert \"x\"\n\nThis reverts commit \(ids.randomElement(using: &generator)!)."
+                case 1 where !ids.isEmpty: message = "fix: picked\n\n(cherry picked from commit \(ids.randomElement(using: &generator)!))"
+                case 2: message = "feat: with co-author\n\nCo-authored-by: \(people.randomElement(using: &generator)!.name) <ADA@x>"
+                default: break
+                }
+                ids.append(commitID)
+                commits.append(SourceCommit(id: commitID, time: Int64(1_700_000_000 - commits.count), author: people.randomElement(using: &generator)!,
+                                            isMerge: Int.random(in: 0..<10, using: &generator) == 0, parsed: ConventionalCommitParser.parse(message, keepBody: false)))
+            }
+            let tagged = round % 3 != 0
+            let release = SourceRelease(tag: tagged ? "v1.\(round).0" : nil, version: tagged ? SemVer(1, UInt64(round), 0) : nil,
+                                        date: tagged ? 1_700_000_000 : nil, previousTag: round % 5 == 0 ? nil : "v1.0.0", commits: commits)
+            let dropped: Set<String> = ids.isEmpty || !Bool.random(using: &generator) ? [] : [ids.randomElement(using: &generator)!]
+            for config in configs {
+                for links in [RemoteLinks(forge: .gitlab, base: "https://gitlab.com/acme/shop"), nil] {
+                    let builder = ChangelogBuilder(config: config, links: links)
+                    let built = ChangelogRenderer.defaultMarkdownBytes(ChangelogDocument(repository: nil, releases: [builder.build(release, dropping: dropped)]),
+                                                                       header: false)
+                    let direct = builder.defaultMarkdownBytes(release, dropping: dropped)
+                    #expect(direct == built, "\(String(decoding: direct, as: UTF8.self))\n---\n\(String(decoding: built, as: UTF8.self))")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 1_600)
+    }
+
     @Test func compiledInTemplatesMatchTheFiles() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         func file(_ name: String) throws -> String { try String(contentsOf: root.appendingPathComponent("templates/" + name), encoding: .utf8) }

@@ -32,6 +32,34 @@ public struct ChangelogBuilder: Sendable {
 
     /// One release; `droppedPicks` are cherry-picks listed elsewhere (see `build(_:)`).
     public func build(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> ChangelogRelease {
+        let layout = layout(release, dropping: droppedPicks) { source, otherType, coAuthors -> ChangelogCommit in
+            var entry = entry(for: source, coAuthors: coAuthors)
+            // A project's own type (`dx`, `release`) keeps its name in Other.
+            if let otherType { entry.description = otherType + ": " + entry.description }
+            return entry
+        }
+        return ChangelogRelease(
+            version: release.version?.description, tag: release.tag, previousTag: release.previousTag,
+            date: release.date.map(isoDate), unreleased: release.tag == nil,
+            prerelease: release.version?.isPrerelease ?? false, compareUrl: compareURL(release),
+            breaking: layout.breaking,
+            groups: layout.groups.map { ChangelogGroup(title: $0.title, type: $0.type, commits: $0.commits) },
+            contributors: layout.contributors, commitCount: release.commits.count)
+    }
+
+    /// The compare view of a release (its first: the tag), when the forge is known.
+    func compareURL(_ release: SourceRelease) -> String? {
+        guard let links else { return nil }
+        if let previous = release.previousTag { return links.compare(previous, release.tag ?? "HEAD") }
+        return release.tag.map(links.tag)
+    }
+
+    /// What a release shows, in order, with entries of any kind: `ChangelogCommit`s for the
+    /// JSON and templates, or lighter ones that the default Markdown writes straight from the
+    /// commits (`defaultMarkdownBytes`). `makeEntry` gets the commit; for one in Other with a
+    /// type of the project's own, that type; and its `Co-authored-by` people.
+    func layout<Entry>(_ release: SourceRelease, dropping droppedPicks: Set<String>,
+                       entry makeEntry: (SourceCommit, _ otherType: String?, _ coAuthors: [Person]) -> Entry) -> ReleaseLayout<Entry> {
         // A revert and the commit it reverts cancel out inside one release.
         var cancelled = Set<String>()
         let reverts = release.commits.filter { !$0.parsed.revertedCommits.isEmpty }
@@ -49,11 +77,12 @@ public struct ChangelogBuilder: Sendable {
         ids.removeAll()
 
         // Groups by their place in the config (an array, not a dictionary keyed by type), and
-        // each commit type looked up once per run of equal types.
+        // each commit type looked up once per run of equal types. Breaking entries are kept
+        // apart in each group, to stand first.
         let types = config.commits.types
-        var grouped = [[ChangelogCommit]](repeating: [], count: types.count)
-        var other: [ChangelogCommit] = []
-        var breaking: [ChangelogCommit] = []
+        var grouped = [(breaking: [Entry], other: [Entry])](repeating: ([], []), count: types.count)
+        var other: (breaking: [Entry], other: [Entry]) = ([], [])
+        var breaking: [Entry] = []
         var contributors = FirstPerKey()
         var lastType: String?
         var lastGroup: Int?
@@ -61,9 +90,10 @@ public struct ChangelogBuilder: Sendable {
             if (!cancelled.isEmpty && cancelled.contains(source.id)) || (!droppedPicks.isEmpty && droppedPicks.contains(source.id)) { continue }
             if source.isMerge && !config.changelog.includeMerges { continue }
             if source.parsed.kind == .merge && !config.changelog.includeMerges { continue }
-            let entry = entry(for: source)
+            let commit = source.parsed.commit
+            let isBreaking = commit?.isBreaking ?? false
             // A `Revert "…"` made by git goes with the reverts, not with Other.
-            let type = source.parsed.kind == .gitRevert ? "revert" : source.parsed.commit.map { $0.normalizedType }
+            let type = source.parsed.kind == .gitRevert ? "revert" : commit.map { $0.normalizedType }
             let group: Int?
             if let type {
                 if type != lastType {
@@ -74,79 +104,86 @@ public struct ChangelogBuilder: Sendable {
             } else {
                 group = nil
             }
-            if entry.breaking { breaking.append(entry) }
+            let coAuthors = commit?.footers.compactMap(Self.coAuthor) ?? []
+            if isBreaking { breaking.append(makeEntry(source, nil, coAuthors)) }
             if let group {
-                if types[group].hidden && !entry.breaking { continue }
-                grouped[group].append(entry)
+                if types[group].hidden && !isBreaking { continue }
+                let entry = makeEntry(source, nil, coAuthors)
+                if isBreaking { grouped[group].breaking.append(entry) } else { grouped[group].other.append(entry) }
             } else {
                 let isMerge = source.isMerge || source.parsed.kind == .merge
-                if config.commits.nonConventional == .drop && !entry.breaking && !isMerge { continue }
-                var entry = entry
-                // A project's own type (`dx`, `release`) keeps its name in Other.
-                if let type = entry.type, source.parsed.kind != .gitRevert { entry.description = type + ": " + entry.description }
-                other.append(entry)
+                if config.commits.nonConventional == .drop && !isBreaking && !isMerge { continue }
+                let entry = makeEntry(source, source.parsed.kind == .gitRevert ? nil : commit.map { $0.normalizedType }, coAuthors)
+                if isBreaking { other.breaking.append(entry) } else { other.other.append(entry) }
             }
-            contributors.add(entry.author)
-            for person in entry.coAuthors { contributors.add(person) }
+            contributors.add(source.author)
+            for person in coAuthors { contributors.add(person) }
         }
-        var groups: [ChangelogGroup] = []
-        for (index, type) in types.enumerated() where !grouped[index].isEmpty {
-            groups.append(ChangelogGroup(title: type.title, type: type.type, commits: breakingFirst(grouped[index])))
+        var groups: [(title: String, type: String?, commits: [Entry])] = []
+        for (index, type) in types.enumerated() where !(grouped[index].breaking.isEmpty && grouped[index].other.isEmpty) {
+            groups.append((type.title, type.type, grouped[index].breaking + grouped[index].other))
         }
-        if !other.isEmpty {
-            groups.append(ChangelogGroup(title: config.commits.otherTitle, type: nil, commits: breakingFirst(other)))
+        if !(other.breaking.isEmpty && other.other.isEmpty) {
+            groups.append((config.commits.otherTitle, nil, other.breaking + other.other))
         }
-        var compare: String?
-        if let links {
-            if let previous = release.previousTag {
-                compare = links.compare(previous, release.tag ?? "HEAD")
-            } else if let tag = release.tag {
-                compare = links.tag(tag)
-            }
-        }
-        return ChangelogRelease(
-            version: release.version?.description, tag: release.tag, previousTag: release.previousTag,
-            date: release.date.map(isoDate), unreleased: release.tag == nil,
-            prerelease: release.version?.isPrerelease ?? false, compareUrl: compare,
-            breaking: breaking, groups: groups,
-            // Keys made once per person, not twice per comparison.
-            contributors: contributors.people.map { (key: (asciiLowercased($0.name), $0.email), person: $0) }
-                .sorted { $0.key < $1.key }.map(\.person),
-            commitCount: release.commits.count)
+        // Keys made once per person, not twice per comparison.
+        let people = contributors.people.map { (key: (asciiLowercased($0.name), $0.email), person: $0) }
+            .sorted { $0.key < $1.key }.map(\.person)
+        return ReleaseLayout(breaking: breaking, groups: groups, contributors: people)
     }
 
-    func breakingFirst(_ commits: [ChangelogCommit]) -> [ChangelogCommit] {
-        guard commits.contains(where: \.breaking) else { return commits }
-        return commits.filter(\.breaking) + commits.filter { !$0.breaking }
+    /// A `Co-authored-by` footer's person.
+    static func coAuthor(_ footer: Footer) -> Person? {
+        asciiLowercased(footer.token) == "co-authored-by" ? person(fromTrailer: footer.value) : nil
     }
 
-    func entry(for source: SourceCommit) -> ChangelogCommit {
+    func entry(for source: SourceCommit, coAuthors: [Person]) -> ChangelogCommit {
         let parsed = source.parsed
         let commit = parsed.commit
-        let description: String
-        if parsed.kind == .gitRevert {
-            description = parsed.header
-        } else {
-            description = commit?.description ?? parsed.header
-        }
-        let coAuthors = (commit?.footers ?? []).filter { asciiLowercased($0.token) == "co-authored-by" }.compactMap { person(fromTrailer: $0.value) }
-        var notes: [String] = []
-        if let commit, commit.isBreaking { notes = commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes }
-        // A number the description shows already (`… (#15266)`) is not repeated after it.
-        let numbers = issueNumbers(in: commit, header: parsed.header)
-        let shown = numbers.isEmpty ? [] : Set(issueNumbers(in: nil, header: description))
-        let issues = numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
+        let description = Self.description(of: parsed)
         let footers = (commit?.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
-        let refs = footers.filter { ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
-            .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
         return ChangelogCommit(
             id: source.id, shortId: String(decoding: source.id.utf8.prefix(7), as: UTF8.self), type: commit?.normalizedType,
             scope: commit?.scope, description: description, body: commit?.body ?? "",
             breaking: commit?.isBreaking ?? false,
-            breakingNotes: notes,
-            issues: issues, footers: footers, refs: refs, author: source.author, coAuthors: coAuthors, date: isoDate(source.time),
+            breakingNotes: Self.breakingNotes(of: commit),
+            issues: Self.issues(of: parsed, description: description, links: links), footers: footers, refs: Self.refs(of: commit),
+            author: source.author, coAuthors: coAuthors, date: isoDate(source.time),
             url: links?.commit(source.id))
     }
+
+    /// The text a commit is listed with.
+    static func description(of parsed: ParsedMessage) -> String {
+        parsed.kind == .gitRevert ? parsed.header : parsed.commit?.description ?? parsed.header
+    }
+
+    /// What a breaking change says about itself: its notes, else its description.
+    static func breakingNotes(of commit: ConventionalCommit?) -> [String] {
+        guard let commit, commit.isBreaking else { return [] }
+        return commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes
+    }
+
+    /// The issues a commit names, but not those its description shows already (`… (#15266)`).
+    static func issues(of parsed: ParsedMessage, description: String, links: RemoteLinks?) -> [IssueReference] {
+        let numbers = issueNumbers(in: parsed.commit, header: parsed.header)
+        guard !numbers.isEmpty else { return [] }
+        let shown = Set(issueNumbers(in: nil, header: description))
+        return numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
+    }
+
+    /// The values of `Refs:` footers (`Refs: JIRA-7, JIRA-9` gives two).
+    static func refs(of commit: ConventionalCommit?) -> [String] {
+        (commit?.footers ?? []).filter { !$0.isBreakingChange && ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
+            .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
+    }
+}
+
+/// What a release shows (see `ChangelogBuilder.layout`).
+struct ReleaseLayout<Entry> {
+    var breaking: [Entry]
+    /// In config order, Other last; breaking entries first in each.
+    var groups: [(title: String, type: String?, commits: [Entry])]
+    var contributors: [Person]
 }
 
 /// The people of a release, each once by email (any case), the first seen kept: a short

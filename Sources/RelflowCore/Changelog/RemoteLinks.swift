@@ -63,14 +63,19 @@ public struct RemoteLinks: Sendable, Equatable {
 
     public func commit(_ id: String) -> String {
         // Joined into one buffer of the right size: this runs for every commit listed.
-        let path: String
-        switch forge {
-        case .github, .gitea: path = "/commit/"
-        case .gitlab: path = "/-/commit/"
-        case .bitbucket: path = "/commits/"
-        }
-        return joined(base, path, id)
+        joined(base, commitPath.description, id)
     }
+
+    /// What comes between `base` and a commit's id in its address.
+    private var commitPath: StaticString {
+        switch forge {
+        case .github, .gitea: "/commit/"
+        case .gitlab: "/-/commit/"
+        case .bitbucket: "/commits/"
+        }
+    }
+
+    func writeCommitPath(to out: inout ByteText) { out += commitPath }
 
     public func compare(_ from: String, _ to: String) -> String {
         switch forge {
