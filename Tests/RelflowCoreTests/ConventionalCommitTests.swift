@@ -293,6 +293,19 @@ struct PlainMessageParseTests {
         return out
     }
 
+    @Test func cherryPickSourcesAreWhatTheParseFinds() {
+        var messages = Self.messages(count: 5_000)
+        messages += ["fix: x\n\n(cherry picked from commit 0123456789abcdef)", "\n\n(cherry picked from commit 0123456789abcdef)\nfix: y",
+                     "(cherry picked from commit 0123456789abcdef)", "fix: x\n(cherry picked from commit abcdef1)  \r\n(cherry picked from commit 1234567)"]
+        var found = 0
+        for message in messages {
+            let sources = ConventionalCommitParser.cherryPickSources(in: message)
+            #expect(sources == ConventionalCommitParser.parse(MessageLines(committed: message)).cherryPickedFrom, "\(message.debugDescription)")
+            found += sources.count
+        }
+        #expect(found > 100)
+    }
+
     @Test func quickPathAgreesWithTheFullParse() {
         var answered = 0
         for message in Self.messages(count: 20_000) {
