@@ -142,9 +142,10 @@ public enum ConventionalCommitParser {
 
     /// The parse of the usual committed message — a well-formed header, body lines that are
     /// nothing but text, and a last paragraph of plain footers (`Closes #12`,
-    /// `Co-authored-by: …`) — on its bytes, without a `String` per line; nil for anything
-    /// else (a breaking change, a cherry-pick or revert mark, a footer in the body, a footer
-    /// that runs on over lines), which the full parse decides. Equal to the full parse
+    /// `Co-authored-by: …`), with `git cherry-pick -x`'s marks anywhere after the header — on
+    /// its bytes, without a `String` per line; nil for anything else (a breaking change, a
+    /// revert mark, a footer in the body, a footer that runs on over lines, another line in
+    /// parentheses), which the full parse decides. Equal to the full parse
     /// wherever it answers: a test holds them equal on generated messages.
     static func parsePlain(_ message: String, keepBody: Bool) -> ParsedMessage? {
         var message = message
@@ -170,6 +171,7 @@ public enum ConventionalCommitParser {
             var secondLineIsText = false
             var sawFirst = false
             var blankBefore = false
+            var picks: [String] = []
             while let line = scanner.next() {
                 number += 1
                 if !sawFirst {
@@ -177,7 +179,16 @@ public enum ConventionalCommitParser {
                     secondLineIsText = line.stop > line.start
                 }
                 if line.stop > line.start {
-                    guard var plain = PlainLine(UnsafeBufferPointer(rebasing: bytes[line.start..<line.stop]), offset: line.start, number: number) else { return nil }
+                    let text = UnsafeBufferPointer(rebasing: bytes[line.start..<line.stop])
+                    if text[0] == UInt8(ascii: "(") {
+                        // `git cherry-pick -x`'s mark: neither body nor footer, as in the full
+                        // parse, which takes it out before finding paragraphs. Any other line
+                        // in parentheses: the full parse.
+                        guard let source = cherryPickSource(String(decoding: text, as: UTF8.self)) else { return nil }
+                        picks.append(source)
+                        continue
+                    }
+                    guard var plain = PlainLine(text, offset: line.start, number: number) else { return nil }
                     plain.startsParagraph = blankBefore || body.isEmpty
                     body.append(plain)
                     blankBefore = false
@@ -224,7 +235,7 @@ public enum ConventionalCommitParser {
             let commit = ConventionalCommit(type: header.type, scope: header.scope, bang: header.bang, description: header.description,
                                             body: bodyText, footers: footers, breakingNotes: [])
             return ParsedMessage(kind: .conventional, header: "", commit: commit, problems: problems,
-                                 revertedCommits: [], cherryPickedFrom: [])
+                                 revertedCommits: [], cherryPickedFrom: picks)
         }
     }
 
