@@ -92,8 +92,15 @@ public struct ParsedMessage: Sendable, Hashable {
     public init(kind: Kind, header: String, commit: ConventionalCommit?, problems: [LintProblem],
                 revertedCommits: [String], cherryPickedFrom: [String]) {
         self.kind = kind
-        self.storedHeader = kind == .conventional && commit != nil ? "" : header
-        self.box = commit.map(CommitBox.init)
+        // Moved into its box, not copied.
+        switch consume commit {
+        case .some(let value):
+            storedHeader = kind == .conventional ? "" : header
+            box = CommitBox(value)
+        case .none:
+            storedHeader = header
+            box = nil
+        }
         self.problems = problems
         self.revertedCommits = revertedCommits
         self.cherryPickedFrom = cherryPickedFrom
