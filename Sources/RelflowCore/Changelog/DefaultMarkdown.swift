@@ -192,9 +192,9 @@ struct ByteText: ~Copyable {
     private var capacity: Int
     private(set) var count = 0
 
-    init() {
-        capacity = 1 << 12
-        base = .allocate(capacity: capacity)
+    init(capacity: Int = 1 << 12) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
     }
 
     deinit { base.deallocate() }
@@ -234,6 +234,18 @@ struct ByteText: ~Copyable {
     /// A piece of the template: its bytes are in the binary.
     static func += (text: inout ByteText, piece: StaticString) {
         text.append(piece.utf8Start, piece.utf8CodeUnitCount)
+    }
+
+    mutating func append(byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    mutating func append(repeating byte: UInt8, count n: Int) {
+        reserve(n)
+        (base + count).initialize(repeating: byte, count: n)
+        count += n
     }
 
     mutating func append(_ piece: UnsafeBufferPointer<UInt8>) {
