@@ -227,14 +227,23 @@ public struct ChangelogService {
         var highest: ReleaseTag?
         for tag in ascending.reversed() where graph.index[tag.commit].map({ tipReach[$0] }) ?? false { highest = tag; break }
         // Each tag's section: itself, or the final release it folds into.
-        var finals: [SemVer: Int] = [:]
-        for (i, tag) in ascending.enumerated() where !tag.version.isPrerelease && finals[tag.version] == nil { finals[tag.version] = i }
         var section = Array(0..<ascending.count)
         if fold {
+            // The first final release of each version, by its numbers: a pre-release folds
+            // into `final` (no pre-release, no build), so versions with build metadata are
+            // never found (hashing whole versions cost 1,000 instructions a tag).
+            struct Numbers: Hashable { let major, minor, patch: UInt64 }
+            var finals: [Numbers: Int] = [:]
+            for (i, tag) in ascending.enumerated() where !tag.version.isPrerelease && tag.version.build.isEmpty {
+                let key = Numbers(major: tag.version.major, minor: tag.version.minor, patch: tag.version.patch)
+                if finals[key] == nil { finals[key] = i }
+            }
             // One walk per final release, down to its oldest pre-release.
             var prereleasesOf: [Int: [Int]] = [:]
             for (i, tag) in ascending.enumerated() where tag.version.isPrerelease {
-                if let f = finals[tag.version.final] { prereleasesOf[f, default: []].append(i) }
+                if let f = finals[Numbers(major: tag.version.major, minor: tag.version.minor, patch: tag.version.patch)] {
+                    prereleasesOf[f, default: []].append(i)
+                }
             }
             var marks = ReachMarks(count: graph.count)
             for (f, prereleases) in prereleasesOf {
@@ -282,13 +291,13 @@ public struct ChangelogService {
         }
         // Order the commits of the releases shown off the tips' history too.
         graph.include(shown.map { ascending[$0].commit })
-        var newIndex = [Int: Int32]()
+        var newIndex = [Int32](repeating: -1, count: ascending.count)
         for (k, i) in shown.enumerated() { newIndex[i] = Int32(k) }
         // A predecessor that is not shown: the highest shown release below it, by version.
         func shownPredecessor(_ i: Int) -> Int32 {
             var p = Int(predecessor[i])
             while p >= 0 {
-                if let k = newIndex[p] { return k }
+                if newIndex[p] >= 0 { return newIndex[p] }
                 p = Int(predecessor[p])
             }
             return -1
