@@ -20,11 +20,22 @@ public struct Commit: Sendable, Hashable {
     public let message: String
     /// The stored bytes when they are not plain UTF-8 (nil when `message` is them exactly).
     private let undecodedBytes: [UInt8]?
+    /// In a history read (`startReadingHistory`): the author's number in the reading thread's
+    /// `IdentityCache`, the same for every commit with the same `Name <email>` bytes read on
+    /// that thread; nil elsewhere. Not part of the commit's equality.
+    public private(set) var authorNumber: Int?
 
     /// The message bytes as stored in the object (any encoding, possibly not UTF-8).
     public var rawMessage: [UInt8] { undecodedBytes ?? Array(message.utf8) }
 
     public var isMerge: Bool { parents.count > 1 }
+
+    public static func == (a: Commit, b: Commit) -> Bool {
+        a.id == b.id && a.parents == b.parents && a.author == b.author && a.committer == b.committer && a.encoding == b.encoding
+            && a.tree == b.tree && a.message == b.message && a.undecodedBytes == b.undecodedBytes
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 
     /// The first line of the message.
     public var summary: String {
@@ -137,7 +148,10 @@ extension Commit {
     /// shows it) instead of failing, so one odd commit does not hide a whole history.
     /// `committerIdentity: false` leaves the committer's name and email empty (readers of a
     /// whole history need its time only).
-    init?(raw bytes: UnsafeRawBufferPointer, id: ObjectID, lenient: Bool = false, committerIdentity: Bool = true) {
+    /// `identities`: the reading thread's authors, whose names and emails are then made into
+    /// strings once each (see `IdentityCache`).
+    init?(raw bytes: UnsafeRawBufferPointer, id: ObjectID, lenient: Bool = false, committerIdentity: Bool = true,
+          identities: IdentityCache? = nil) {
         let n = bytes.count
         var i = 0
         var tree: ObjectID?
@@ -163,8 +177,19 @@ extension Commit {
             } else if line.hasPrefix("tree ") {
                 return nil
             } else if line.hasPrefix("author ") {
-                guard author == nil, let a = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[7...]), lenient: lenient) else { return nil }
-                author = a
+                guard author == nil else { return nil }
+                let text = UnsafeRawBufferPointer(rebasing: line[7...])
+                if let identities, !lenient {
+                    guard let parts = Signature.strictParts(text) else { return nil }
+                    let known = identities.identity(UnsafeRawBufferPointer(rebasing: text[..<(parts.close + 1)])) {
+                        (Signature.trimmed(text, 0, parts.open - 1), Signature.trimmed(text, parts.open + 1, parts.close))
+                    }
+                    author = Signature(name: known.name, email: known.email, time: parts.time, offsetMinutes: parts.offset)
+                    authorNumber = known.number
+                } else {
+                    guard let a = Signature(strictLine: text, lenient: lenient) else { return nil }
+                    author = a
+                }
             } else if line.hasPrefix("committer ") {
                 guard committer == nil, let c = Signature(strictLine: UnsafeRawBufferPointer(rebasing: line[10...]), lenient: lenient,
                                                           identity: committerIdentity) else { return nil }
@@ -204,21 +229,32 @@ extension Signature {
     /// that libgit2's lenient parser decides the odd cases.
     /// `identity: false` reads the time and leaves the name and email empty.
     init?(strictLine line: UnsafeRawBufferPointer, lenient: Bool = false, identity: Bool = true) {
-        guard let open = line.lastIndex(of: UInt8(ascii: "<")), let close = line.lastIndex(of: UInt8(ascii: ">")),
-              open >= 1, open < close, line[open - 1] == 32 else { return nil }
-        func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
-        func trimmed(_ from: Int, _ to: Int) -> String {
-            guard identity else { return "" }
-            var a = from, b = to
-            while a < b && isSpace(line[a]) { a += 1 }
-            while b > a && isSpace(line[b - 1]) { b -= 1 }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: line[a..<b]), as: UTF8.self)
-        }
-        // ` 1700000000 +0100` after the email.
-        if lenient, Signature(strictLine: line) == nil {
-            self.init(name: trimmed(0, open - 1), email: trimmed(open + 1, close), time: 0, offsetMinutes: 0)
+        func text(_ from: Int, _ to: Int) -> String { identity ? Signature.trimmed(line, from, to) : "" }
+        guard let parts = Signature.strictParts(line) else {
+            // A date git cannot read either: time 0, as `git log` shows it.
+            guard lenient, let open = line.lastIndex(of: UInt8(ascii: "<")), let close = line.lastIndex(of: UInt8(ascii: ">")),
+                  open >= 1, open < close, line[open - 1] == 32 else { return nil }
+            self.init(name: text(0, open - 1), email: text(open + 1, close), time: 0, offsetMinutes: 0)
             return
         }
+        self.init(name: text(0, parts.open - 1), email: text(parts.open + 1, parts.close), time: parts.time, offsetMinutes: parts.offset)
+    }
+
+    /// The bytes from `from` to `to` without white space around them, as text.
+    static func trimmed(_ line: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
+        func isSpace(_ b: UInt8) -> Bool { b == 32 || (b >= 9 && b <= 13) }
+        var a = from, b = to
+        while a < b && isSpace(line[a]) { a += 1 }
+        while b > a && isSpace(line[b - 1]) { b -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: line[a..<b]), as: UTF8.self)
+    }
+
+    /// Where the email of `Name <email> 1700000000 +0100` opens and closes, the time and the
+    /// offset; nil for a line of any other shape.
+    static func strictParts(_ line: UnsafeRawBufferPointer) -> (open: Int, close: Int, time: Int64, offset: Int32)? {
+        guard let open = line.lastIndex(of: UInt8(ascii: "<")), let close = line.lastIndex(of: UInt8(ascii: ">")),
+              open >= 1, open < close, line[open - 1] == 32 else { return nil }
+        // ` 1700000000 +0100` after the email.
         var j = close + 1
         guard j < line.count, line[j] == 32 else { return nil }
         j += 1
@@ -238,18 +274,82 @@ extension Signature {
         }
         let hours = zone / 100, minutes = zone % 100
         guard minutes < 60 else { return nil }
-        let offset = (hours * 60 + minutes) * (line[j + 1] == UInt8(ascii: "-") ? -1 : 1)
-        self.init(name: trimmed(0, open - 1), email: trimmed(open + 1, close), time: time, offsetMinutes: offset)
+        return (open, close, time, (hours * 60 + minutes) * (line[j + 1] == UInt8(ascii: "-") ? -1 : 1))
+    }
+}
+
+/// The authors one history-reading thread has met, by the bytes of their `Name <email>`: a
+/// known author's name and email are reused, not made into strings again for each commit
+/// (two strings a commit were a tenth of reading one), and each gets a number for readers
+/// that keep one value per person. Not shared between threads.
+public final class IdentityCache {
+    private struct Entry {
+        let key: [UInt8]
+        let name: String
+        let email: String
+        let number: Int
+    }
+    /// Open addressing on the bytes' hash; the bytes are compared in full on a match.
+    // One thread's: no exclusivity checks at run time (they were an eighth of a lookup).
+    @exclusivity(unchecked) private var slots: [Int32]
+    @exclusivity(unchecked) private var hashes: [UInt64]
+    @exclusivity(unchecked) private var entries: [Entry] = []
+
+    public init() {
+        slots = [Int32](repeating: -1, count: 256)
+        hashes = [UInt64](repeating: 0, count: 256)
+    }
+
+    /// The name, email and number of the identity `key`; `make` gives the name and email of
+    /// one not met yet.
+    func identity(_ key: UnsafeRawBufferPointer, make: () -> (String, String)) -> (name: String, email: String, number: Int) {
+        // Swift's seeded hash: a pushed history cannot be made of identities that collide.
+        var hasher = Hasher()
+        hasher.combine(bytes: key)
+        let hash = UInt64(bitPattern: Int64(hasher.finalize()))
+        var i = Int(truncatingIfNeeded: hash ^ (hash >> 32)) & (slots.count - 1)
+        while slots[i] >= 0 {
+            if hashes[i] == hash {
+                let entry = entries[Int(slots[i])]
+                if entry.key.count == key.count,
+                   entry.key.withUnsafeBytes({ stored in
+                       guard let a = stored.baseAddress, let b = key.baseAddress else { return key.isEmpty }
+                       return memcmp(a, b, key.count) == 0
+                   }) {
+                    return (entry.name, entry.email, entry.number)
+                }
+            }
+            i = (i + 1) & (slots.count - 1)
+        }
+        let (name, email) = make()
+        let number = entries.count
+        entries.append(Entry(key: Array(key), name: name, email: email, number: number))
+        slots[i] = Int32(number)
+        hashes[i] = hash
+        if 2 * entries.count > slots.count { grow() }
+        return (name, email, number)
+    }
+
+    private func grow() {
+        let old = (slots, hashes)
+        slots = [Int32](repeating: -1, count: old.0.count * 2)
+        hashes = [UInt64](repeating: 0, count: old.0.count * 2)
+        for k in old.0.indices where old.0[k] >= 0 {
+            var i = Int(truncatingIfNeeded: old.1[k] ^ (old.1[k] >> 32)) & (slots.count - 1)
+            while slots[i] >= 0 { i = (i + 1) & (slots.count - 1) }
+            slots[i] = old.0[k]
+            hashes[i] = old.1[k]
+        }
     }
 }
 
 extension Repository {
     /// One commit for the history reader: parsed from the raw object when it has the usual
     /// shape, else read by libgit2.
-    func commit(_ id: ObjectID, from odb: ObjectDatabase, committerIdentity: Bool = true) throws(GitError) -> Commit {
+    func commit(_ id: ObjectID, from odb: ObjectDatabase, committerIdentity: Bool = true, identities: IdentityCache? = nil) throws(GitError) -> Commit {
         let parsed = try odb.withObject(id) { (bytes, type) throws(GitError) -> Commit? in
             guard type == GIT_OBJECT_COMMIT else { return nil }
-            return Commit(raw: bytes, id: id, committerIdentity: committerIdentity)
+            return Commit(raw: bytes, id: id, committerIdentity: committerIdentity, identities: identities)
         }
         if let parsed { return parsed }
         return try libgit2Commit(id)

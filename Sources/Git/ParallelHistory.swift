@@ -54,6 +54,7 @@ extension Repository {
                     let reader = packs.flatMap { PackReader($0) }
                     let odb = try ObjectDatabase(repository, packs: reader)
                     let transform = makeTransform()
+                    let identities = IdentityCache()
                     // Fixed-size chunks: a growing array would hold up to twice its contents.
                     var chunks: [[T]] = []
                     var out: [T] = []
@@ -62,7 +63,7 @@ extension Repository {
                         var stack = [seed]
                         while let id = stack.popLast() {
                             guard state.claim(id) else { continue }
-                            let commit = try repository.commit(id, from: odb, committerIdentity: committerIdentity)
+                            let commit = try repository.commit(id, from: odb, committerIdentity: committerIdentity, identities: identities)
                             out.append(transform(commit))
                             if out.count == chunkSize {
                                 chunks.append(out)

@@ -456,7 +456,7 @@ struct HistoryGraph: Sendable {
             firstParent = commit.parents.first
             otherParents = commit.parents.count > 1 ? Array(commit.parents.dropFirst()) : []
             time = commit.committer.time
-            author = authors.person(name: commit.author.name, email: commit.author.email)
+            author = authors.person(of: commit)
             message = commit.message
             mayBeCherryPick = Self.mentionsCherryPick(commit.message)
         }
@@ -685,6 +685,17 @@ struct ReachMarks {
 /// The same person once in memory, whatever number of commits they made. One per thread.
 final class AuthorTable {
     private var people: [String: [Person]] = [:]
+    /// By the reading thread's author numbers (`Commit.authorNumber`): no hashing of strings.
+    private var numbered: [Person?] = []
+
+    func person(of commit: Commit) -> Person {
+        guard let number = commit.authorNumber else { return person(name: commit.author.name, email: commit.author.email) }
+        if number < numbered.count, let known = numbered[number] { return known }
+        let known = person(name: commit.author.name, email: commit.author.email)
+        if number >= numbered.count { numbered += [Person?](repeating: nil, count: number + 1 - numbered.count) }
+        numbered[number] = known
+        return known
+    }
 
     func person(name: String, email: String) -> Person {
         if let known = people[email]?.first(where: { $0.name == name }) { return known }

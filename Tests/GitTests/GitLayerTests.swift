@@ -256,6 +256,33 @@ struct GitLayerTests {
         #expect(throws: GitError.self) { try failing.finish(addingSeeds: [missing]) }
     }
 
+    /// The history reader's authors come from its identity cache: each commit's author is the
+    /// one git shows, and two commits share a number exactly when git shows them the same.
+    @Test func historyReaderAuthorsAreGitsOwn() throws {
+        let repo = try TestRepo()
+        let authors = ["Ada <ada@x>", "ada <ADA@x>", "Ada Lovelace <a-much-longer-address@example.org>", "Émile Zola <é@x>",
+                       "A Very Long Name Indeed Over Fifteen <a@x>", "Ada <ada@y>", "Ada <ada@x>"]
+        for (i, author) in (authors + authors.reversed()).enumerated() {
+            try repo.git("commit", "-q", "--allow-empty", "--author=\(author)", "-m", "fix: \(i)")
+        }
+        let r = try Repository.open(at: repo.path)
+        let tip = try #require(ObjectID(hex: try repo.git("rev-parse", "HEAD")))
+        let read = try r.startReadingHistory(from: [tip], threads: 1) {
+            { commit in (commit.id.hex, "\(commit.author.name) <\(commit.author.email)>", commit.authorNumber) }
+        }.finish().flatMap { $0 }
+        let git = Dictionary(uniqueKeysWithValues: try repo.git("log", "--format=%H %an <%ae>").split(separator: "\n").map { line in
+            (String(line.prefix(40)), String(line.dropFirst(41)))
+        })
+        #expect(read.count == git.count)
+        for (id, author, _) in read { #expect(git[id] == author, "\(id)") }
+        let numbers = read.compactMap(\.2)
+        #expect(numbers.count == read.count)
+        for a in read {
+            for b in read { #expect((a.2 == b.2) == (a.1 == b.1), "\(a.1) / \(b.1)") }
+        }
+        #expect(Set(numbers).count == Set(authors).count)
+    }
+
     /// What a loose ref file may hold: 40 hex digits, then nothing or a newline (and anything
     /// after it); anything else is not read here.
     @Test func looseRefFilesAreReadAsGitWritesThem() throws {
