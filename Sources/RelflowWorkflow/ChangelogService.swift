@@ -470,18 +470,18 @@ struct HistoryGraph: Sendable {
             var message = message
             return message.withUTF8 { bytes in
                 let mark = cherryPickMark
-                guard bytes.count >= mark.count else { return false }
-                var i = 0
-                let last = bytes.count - mark.count
-                while i <= last {
-                    // `git cherry-pick -x` writes the line at the end: most messages hold no 'y'
-                    // followed by " picked", so the first byte filters nearly everything.
-                    if bytes[i] == 0x63, bytes[i + 1] == 0x68 {  // "ch"
-                        var k = 2
-                        while k < mark.count && bytes[i + k] == mark[k] { k += 1 }
-                        if k == mark.count { return true }
-                    }
-                    i += 1
+                let n = bytes.count
+                guard n >= mark.count, let base = bytes.baseAddress else { return false }
+                // `git cherry-pick -x` writes the line at the end. Its 'k' (of "picked", the
+                // mark's 11th byte) is rare in text: `memchr` finds each, then the mark is
+                // compared around it.
+                let k = 10
+                let last = n - mark.count + k
+                var from = k
+                while from <= last, let found = memchr(base + from, 0x6B, last - from + 1) {
+                    let at = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                    if mark.withUnsafeBytes({ m in m.baseAddress.map { memcmp(base + (at - k), $0, mark.count) } ?? 1 }) == 0 { return true }
+                    from = at + 1
                 }
                 return false
             }

@@ -108,3 +108,24 @@ struct CommitMsgHookTests {
         #expect(FileManager.default.isExecutableFile(atPath: RelflowBinary.packageRoot + "/hooks/" + name))
     }
 }
+
+@Suite("Cherry-pick marks")
+struct CherryPickMarkTests {
+    /// The history reader's quick look for `git cherry-pick -x`'s mark never misses one, at any
+    /// place in a message, beside any bytes, and finds none where the parse finds none.
+    @Test func quickLookNeverMissesAMark() {
+        let mark = "cherry picked from commit "
+        let around = ["", "k", "kk", "(", "fix: x\n\n(", "picked ", "cherry picke", "é", "\n", "cherry picked from commi", "kkkkkkkkkk"]
+        for before in around {
+            for after in around {
+                let with = before + mark + after
+                #expect(HistoryGraph.Record.mentionsCherryPick(with), "\(with.debugDescription)")
+                let broken = before + String(mark.dropLast()) + after
+                #expect(HistoryGraph.Record.mentionsCherryPick(broken) == broken.contains(mark), "\(broken.debugDescription)")
+            }
+        }
+        for message in ["", "k", "cherry picked from commit", "cherry pickEd from commit ", "fix: picked\n\nkeeps"] {
+            #expect(!HistoryGraph.Record.mentionsCherryPick(message), "\(message.debugDescription)")
+        }
+    }
+}
