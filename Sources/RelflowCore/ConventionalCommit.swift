@@ -82,6 +82,9 @@ public struct ParsedMessage: Sendable, Hashable {
     // Held by reference: a history's parsed messages are copied between stages, and the
     // parts would make each copy five times larger.
     private var box: CommitBox?
+    /// The parts in their box: reading a field through it copies that field only, where
+    /// `commit` copies all seven (a changelog reads them for every commit).
+    var commitBox: CommitBox? { box }
     /// Problems against the Conventional Commits specification itself.
     public var problems: [LintProblem]
     /// Commits this one reverts (`This reverts commit <id>.`, or `Refs:` of a `revert:` commit).

@@ -631,13 +631,21 @@ struct HistoryGraph: Sendable {
 
     /// The commits at `nodes` for the changelog builder, newest first.
     func sourceCommits(_ nodes: [Int]) -> [SourceCommit] {
-        nodes.sorted { a, b in
+        // The arrays the sort reads, bound here: a closure that reads them from `self` copied
+        // the whole graph for each release.
+        let times = times, rank = rank
+        let sorted = nodes.sorted { a, b in
             let ta = times[a], tb = times[b]
             return ta != tb ? ta > tb : rank[a] < rank[b]
-        }.map { node in
-            let r = records[node]
-            return SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge, parsed: parsed(node))
         }
+        var out: [SourceCommit] = []
+        out.reserveCapacity(sorted.count)
+        for node in sorted {
+            let r = records[node]
+            out.append(SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge,
+                                    parsed: ConventionalCommitParser.parse(r.message, keepBody: keepBodies)))
+        }
+        return out
     }
 }
 

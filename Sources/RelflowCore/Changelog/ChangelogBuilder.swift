@@ -90,10 +90,10 @@ public struct ChangelogBuilder: Sendable {
             if (!cancelled.isEmpty && cancelled.contains(source.id)) || (!droppedPicks.isEmpty && droppedPicks.contains(source.id)) { continue }
             if source.isMerge && !config.changelog.includeMerges { continue }
             if source.parsed.kind == .merge && !config.changelog.includeMerges { continue }
-            let commit = source.parsed.commit
-            let isBreaking = commit?.isBreaking ?? false
+            let commit = source.parsed.commitBox
+            let isBreaking = commit?.value.isBreaking ?? false
             // A `Revert "…"` made by git goes with the reverts, not with Other.
-            let type = source.parsed.kind == .gitRevert ? "revert" : commit.map { $0.normalizedType }
+            let type = source.parsed.kind == .gitRevert ? "revert" : commit.map { $0.value.normalizedType }
             let group: Int?
             if let type {
                 if type != lastType {
@@ -104,7 +104,7 @@ public struct ChangelogBuilder: Sendable {
             } else {
                 group = nil
             }
-            let coAuthors = commit?.footers.compactMap(Self.coAuthor) ?? []
+            let coAuthors = commit?.value.footers.compactMap(Self.coAuthor) ?? []
             if isBreaking { breaking.append(makeEntry(source, nil, coAuthors)) }
             if let group {
                 if types[group].hidden && !isBreaking { continue }
@@ -113,18 +113,19 @@ public struct ChangelogBuilder: Sendable {
             } else {
                 let isMerge = source.isMerge || source.parsed.kind == .merge
                 if config.commits.nonConventional == .drop && !isBreaking && !isMerge { continue }
-                let entry = makeEntry(source, source.parsed.kind == .gitRevert ? nil : commit.map { $0.normalizedType }, coAuthors)
+                let entry = makeEntry(source, source.parsed.kind == .gitRevert ? nil : type, coAuthors)
                 if isBreaking { other.breaking.append(entry) } else { other.other.append(entry) }
             }
             contributors.add(source.author)
             for person in coAuthors { contributors.add(person) }
         }
         var groups: [(title: String, type: String?, commits: [Entry])] = []
+        func joined(_ parts: (breaking: [Entry], other: [Entry])) -> [Entry] { parts.breaking.isEmpty ? parts.other : parts.breaking + parts.other }
         for (index, type) in types.enumerated() where !(grouped[index].breaking.isEmpty && grouped[index].other.isEmpty) {
-            groups.append((type.title, type.type, grouped[index].breaking + grouped[index].other))
+            groups.append((type.title, type.type, joined(grouped[index])))
         }
         if !(other.breaking.isEmpty && other.other.isEmpty) {
-            groups.append((config.commits.otherTitle, nil, other.breaking + other.other))
+            groups.append((config.commits.otherTitle, nil, joined(other)))
         }
         // Keys made once per person, not twice per comparison.
         let people = contributors.people.map { (key: (asciiLowercased($0.name), $0.email), person: $0) }
@@ -146,34 +147,36 @@ public struct ChangelogBuilder: Sendable {
             id: source.id, shortId: String(decoding: source.id.utf8.prefix(7), as: UTF8.self), type: commit?.normalizedType,
             scope: commit?.scope, description: description, body: commit?.body ?? "",
             breaking: commit?.isBreaking ?? false,
-            breakingNotes: Self.breakingNotes(of: commit),
-            issues: Self.issues(of: parsed, description: description, links: links), footers: footers, refs: Self.refs(of: commit),
+            breakingNotes: Self.breakingNotes(of: parsed),
+            issues: Self.issues(of: parsed, description: description, links: links), footers: footers, refs: Self.refs(of: parsed),
             author: source.author, coAuthors: coAuthors, date: isoDate(source.time),
             url: links?.commit(source.id))
     }
 
     /// The text a commit is listed with.
     static func description(of parsed: ParsedMessage) -> String {
-        parsed.kind == .gitRevert ? parsed.header : parsed.commit?.description ?? parsed.header
+        parsed.kind == .gitRevert ? parsed.header : parsed.commitBox?.value.description ?? parsed.header
     }
 
     /// What a breaking change says about itself: its notes, else its description.
-    static func breakingNotes(of commit: ConventionalCommit?) -> [String] {
-        guard let commit, commit.isBreaking else { return [] }
+    static func breakingNotes(of parsed: ParsedMessage) -> [String] {
+        guard let commit = parsed.commitBox?.value, commit.isBreaking else { return [] }
         return commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes
     }
 
     /// The issues a commit names, but not those its description shows already (`… (#15266)`).
     static func issues(of parsed: ParsedMessage, description: String, links: RemoteLinks?) -> [IssueReference] {
-        let numbers = issueNumbers(in: parsed.commit, header: parsed.header)
+        let commit = parsed.commitBox?.value
+        let numbers = issueNumbers(description: commit?.description, footers: commit?.footers ?? [], header: parsed.header)
         guard !numbers.isEmpty else { return [] }
         let shown = Set(issueNumbers(in: nil, header: description))
         return numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
     }
 
     /// The values of `Refs:` footers (`Refs: JIRA-7, JIRA-9` gives two).
-    static func refs(of commit: ConventionalCommit?) -> [String] {
-        (commit?.footers ?? []).filter { !$0.isBreakingChange && ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
+    static func refs(of parsed: ParsedMessage) -> [String] {
+        guard let footers = parsed.commitBox?.value.footers, !footers.isEmpty else { return [] }
+        return footers.filter { !$0.isBreakingChange && ["refs", "ref", "references"].contains(asciiLowercased($0.token)) }
             .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces } }.filter { !$0.isEmpty }
     }
 }

@@ -169,11 +169,11 @@ extension ChangelogBuilder {
         let links = links
         let layout = layout(release, dropping: droppedPicks) { source, otherType, _ -> MarkdownEntry in
             let parsed = source.parsed
-            let commit = parsed.commit
+            let commit = parsed.commitBox
             let description = Self.description(of: parsed)
-            return MarkdownEntry(id: source.id, scope: commit?.scope, description: otherType.map { $0 + ": " + description } ?? description,
-                                 breaking: commit?.isBreaking ?? false, breakingNotes: Self.breakingNotes(of: commit),
-                                 issues: Self.issues(of: parsed, description: description, links: links), refs: Self.refs(of: commit))
+            return MarkdownEntry(id: source.id, scope: commit?.value.scope, description: otherType.map { $0 + ": " + description } ?? description,
+                                 breaking: commit?.value.isBreaking ?? false, breakingNotes: Self.breakingNotes(of: parsed),
+                                 issues: Self.issues(of: parsed, description: description, links: links), refs: Self.refs(of: parsed))
         }
         var out = ByteText()
         DefaultMarkdown.write(title: release.tag == nil ? "Unreleased" : (release.version?.description ?? release.tag ?? ""),

@@ -122,6 +122,12 @@ func joined(_ a: String, _ b: String, _ c: String) -> String {
 /// Issue numbers a commit names: `#12` and `GH-12` in the description and in the footers
 /// (`Closes #12`, `Fixes: #3`, `Refs: #1, #2`), each once, in order.
 public func issueNumbers(in commit: ConventionalCommit?, header: @autoclosure () -> String) -> [Int] {
+    issueNumbers(description: commit?.description, footers: commit?.footers ?? [], header: header())
+}
+
+/// `issueNumbers(in:header:)` from the parts: the description and footers of a Conventional
+/// Commit, or (`description` nil) the header of any other message.
+func issueNumbers(description: String?, footers: [Footer], header: @autoclosure () -> String) -> [Int] {
     var out: [Int] = []
     var seen = Set<Int>()
     func scan(_ text: String) {
@@ -154,9 +160,9 @@ public func issueNumbers(in commit: ConventionalCommit?, header: @autoclosure ()
             i += 1
         }
     }
-    if let commit {
-        scan(commit.description)
-        for footer in commit.footers where !footer.isBreakingChange {
+    if let description {
+        scan(description)
+        for footer in footers where !footer.isBreakingChange {
             if footer.separator == " #" { scan("#" + footer.value) } else { scan(footer.value) }
         }
     } else {
