@@ -32,8 +32,10 @@ public struct ChangelogBuilder: Sendable {
 
     /// One release; `droppedPicks` are cherry-picks listed elsewhere (see `build(_:)`).
     public func build(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> ChangelogRelease {
+        // The closure holds what it reads, not `self` (see `defaultMarkdownBytes`).
+        let links = links
         let layout = layout(release, dropping: droppedPicks) { source, otherType, coAuthors -> ChangelogCommit in
-            var entry = entry(for: source, coAuthors: coAuthors)
+            var entry = Self.entry(for: source, coAuthors: coAuthors, links: links)
             // A project's own type (`dx`, `release`) keeps its name in Other.
             if let otherType { entry.description = otherType + ": " + entry.description }
             return entry
@@ -138,15 +140,15 @@ public struct ChangelogBuilder: Sendable {
         asciiLowercased(footer.token) == "co-authored-by" ? person(fromTrailer: footer.value) : nil
     }
 
-    func entry(for source: SourceCommit, coAuthors: [Person]) -> ChangelogCommit {
+    static func entry(for source: SourceCommit, coAuthors: [Person], links: RemoteLinks?) -> ChangelogCommit {
         let parsed = source.parsed
-        let commit = parsed.commit
+        let commit = parsed.commitBox
         let description = Self.description(of: parsed)
-        let footers = (commit?.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
+        let footers = (commit?.value.footers ?? []).filter { !$0.isBreakingChange }.map { ChangelogFooter(token: $0.token, value: $0.value) }
         return ChangelogCommit(
-            id: source.id, shortId: String(decoding: source.id.utf8.prefix(7), as: UTF8.self), type: commit?.normalizedType,
-            scope: commit?.scope, description: description, body: commit?.body ?? "",
-            breaking: commit?.isBreaking ?? false,
+            id: source.id, shortId: String(decoding: source.id.utf8.prefix(7), as: UTF8.self), type: commit?.value.normalizedType,
+            scope: commit?.value.scope, description: description, body: commit?.value.body ?? "",
+            breaking: commit?.value.isBreaking ?? false,
             breakingNotes: Self.breakingNotes(of: parsed),
             issues: Self.issues(of: parsed, description: description, links: links), footers: footers, refs: Self.refs(of: parsed),
             author: source.author, coAuthors: coAuthors, date: isoDate(source.time),
