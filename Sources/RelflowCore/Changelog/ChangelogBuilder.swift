@@ -171,7 +171,7 @@ public struct ChangelogBuilder: Sendable {
         let commit = parsed.commitBox?.value
         let numbers = issueNumbers(description: commit?.description, footers: commit?.footers ?? [], header: parsed.header)
         guard !numbers.isEmpty else { return [] }
-        let shown = Set(issueNumbers(in: nil, header: description))
+        let shown = issueNumbers(in: nil, header: description)
         return numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
     }
 
@@ -197,6 +197,12 @@ private struct FirstPerKey {
     private(set) var people: [Person] = []
     private var keys: [String] = []
     private var index: [String: Int]?
+
+    init() {
+        // Room for a release's usual people at once, not grown from one.
+        people.reserveCapacity(8)
+        keys.reserveCapacity(8)
+    }
 
     mutating func add(_ person: Person) {
         let key = asciiLowercased(person.email)

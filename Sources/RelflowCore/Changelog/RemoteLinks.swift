@@ -128,8 +128,8 @@ public func issueNumbers(in commit: ConventionalCommit?, header: @autoclosure ()
 /// `issueNumbers(in:header:)` from the parts: the description and footers of a Conventional
 /// Commit, or (`description` nil) the header of any other message.
 func issueNumbers(description: String?, footers: [Footer], header: @autoclosure () -> String) -> [Int] {
+    // A commit names a handful at most: a search of the list, not a set to allocate.
     var out: [Int] = []
-    var seen = Set<Int>()
     func scan(_ text: String) {
         var text = text
         text.withUTF8 { scan(bytes: $0) }
@@ -153,7 +153,7 @@ func issueNumbers(description: String?, footers: [Footer], header: @autoclosure 
                 while j < chars.count, chars[j] >= 48, chars[j] <= 57, j - start < 9 { n = n * 10 + Int(chars[j] - 48); j += 1 }
                 let after = j < chars.count ? chars[j] : 32
                 let isWordChar = (after >= 65 && after <= 90) || (after >= 97 && after <= 122) || after == UInt8(ascii: "_")
-                if j > start, !isWordChar, seen.insert(n).inserted { out.append(n) }
+                if j > start, !isWordChar, !out.contains(n) { out.append(n) }
                 i = max(j, i + 1)
                 continue
             }
