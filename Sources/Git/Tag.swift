@@ -142,25 +142,24 @@ struct RawTag {
         var i = 0
         let n = bytes.count
         var target: ObjectID?
-        var type = ""
+        var isCommit = false
         var tagger: Signature?
         var field = 0  // the header lines read so far
         while i < n {
-            var end = i
-            while end < n && bytes[end] != 10 { end += 1 }
+            let end = bytes.index(of: 10, from: i) ?? n
             if end == i { i += 1; break }
             let line = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
             switch field {
             case 0:
-                guard line.starts(with: "object ".utf8), line.count == 47 else { return nil }
+                guard line.hasPrefix("object "), line.count == 47 else { return nil }
                 target = ObjectID(hexBytes: UnsafeRawBufferPointer(rebasing: line[7..<47]))
             case 1:
-                guard line.starts(with: "type ".utf8) else { return nil }
-                type = String(decoding: UnsafeRawBufferPointer(rebasing: line[5...]), as: UTF8.self)
+                guard line.hasPrefix("type ") else { return nil }
+                isCommit = line.count == 11 && line.hasPrefix("type commit")
             case 2:
-                guard line.starts(with: "tag ".utf8) else { return nil }
+                guard line.hasPrefix("tag ") else { return nil }
             case 3:
-                if line.starts(with: "tagger ".utf8) { tagger = Signature(rawLine: UnsafeRawBufferPointer(rebasing: line[7...])) }
+                if line.hasPrefix("tagger ") { tagger = Signature(rawLine: UnsafeRawBufferPointer(rebasing: line[7...])) }
             default:
                 break
             }
@@ -170,7 +169,7 @@ struct RawTag {
         }
         guard let target else { return nil }
         self.target = target
-        targetIsCommit = type == "commit"
+        targetIsCommit = isCommit
         self.tagger = tagger
         message = i < n ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i...]), as: UTF8.self) : ""
     }
