@@ -83,7 +83,7 @@ public struct ChangelogService {
                 case .defaultMarkdown:
                     return builder.defaultMarkdownBytes(plan.release(i), dropping: plan.droppedPicks)
                 case .json:
-                    return ChangelogJSON.releaseBytes(builder.build(plan.release(i), dropping: plan.droppedPicks), afterAnother: i > 0)
+                    return builder.jsonBytes(plan.release(i), dropping: plan.droppedPicks, afterAnother: i > 0)
                 }
             }
             texts.forEach(output.write)

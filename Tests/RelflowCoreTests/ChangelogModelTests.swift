@@ -116,8 +116,9 @@ struct ChangelogModelTests {
         }
     }
 
-    /// The default Markdown written straight from the commits (`defaultMarkdownBytes`, what
-    /// `relflow changelog` streams) is the Markdown of the built release, on generated
+    /// The default Markdown and the JSON written straight from the commits
+    /// (`defaultMarkdownBytes`, `jsonBytes`: what `relflow changelog` streams) are those of
+    /// the built release, on generated
     /// releases: every kind of message, reverts of commits in and out of the release, dropped
     /// cherry-picks, merges, authors differing only in case, each config switch that changes
     /// what is listed, with and without a forge.
@@ -151,7 +152,7 @@ struct ChangelogModelTests {
                 }
                 ids.append(commitID)
                 commits.append(SourceCommit(id: commitID, time: Int64(1_700_000_000 - commits.count), author: people.randomElement(using: &generator)!,
-                                            isMerge: Int.random(in: 0..<10, using: &generator) == 0, parsed: ConventionalCommitParser.parse(message, keepBody: false)))
+                                            isMerge: Int.random(in: 0..<10, using: &generator) == 0, parsed: ConventionalCommitParser.parse(message, keepBody: round % 2 == 0)))
             }
             let tagged = round % 3 != 0
             let release = SourceRelease(tag: tagged ? "v1.\(round).0" : nil, version: tagged ? SemVer(1, UInt64(round), 0) : nil,
@@ -164,6 +165,11 @@ struct ChangelogModelTests {
                                                                        header: false)
                     let direct = builder.defaultMarkdownBytes(release, dropping: dropped)
                     #expect(direct == built, "\(String(decoding: direct, as: UTF8.self))\n---\n\(String(decoding: built, as: UTF8.self))")
+                    // The JSON the same way: written from the commits, and from the built release.
+                    let afterAnother = round % 4 < 2
+                    let json = builder.jsonBytes(release, dropping: dropped, afterAnother: afterAnother)
+                    let builtJSON = ChangelogJSON.releaseBytes(builder.build(release, dropping: dropped), afterAnother: afterAnother)
+                    #expect(json == builtJSON, "\(String(decoding: json, as: UTF8.self))\n---\n\(String(decoding: builtJSON, as: UTF8.self))")
                     checked += 1
                 }
             }

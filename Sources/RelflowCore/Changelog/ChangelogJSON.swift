@@ -75,12 +75,14 @@ struct PrettyJSON: ~Copyable {
 
     var bytes: [UInt8] { text.bytes }
 
+    @inline(__always)
     private mutating func append(_ literal: StaticString) { text += literal }
 
     /// A line break and the indentation, copied from one buffer (the deepest line of a release
     /// is indented 20 spaces, the buffer holds 64; deeper ones get their spaces one by one).
     private static let breakAndSpaces: StaticString = "\n                                                                "
 
+    @inline(__always)
     private mutating func newline() {
         let run = PrettyJSON.breakAndSpaces
         if level < run.utf8CodeUnitCount {
@@ -92,6 +94,7 @@ struct PrettyJSON: ~Copyable {
     }
 
     /// Before a member: the comma after the previous one, a new line, the indentation.
+    @inline(__always)
     private mutating func member() {
         let bit: UInt64 = 1 << UInt64(depth - 1)
         if started & bit != 0 { text.append(byte: 0x2C) }
@@ -99,6 +102,7 @@ struct PrettyJSON: ~Copyable {
         newline()
     }
 
+    @inline(__always)
     private mutating func open(_ bracket: UInt8) {
         text.append(byte: bracket)
         depth += 1
@@ -107,6 +111,7 @@ struct PrettyJSON: ~Copyable {
         level += 2
     }
 
+    @inline(__always)
     private mutating func close(_ bracket: UInt8) {
         let any = started & (1 << UInt64(depth - 1)) != 0
         depth -= 1
@@ -117,6 +122,7 @@ struct PrettyJSON: ~Copyable {
         text.append(byte: bracket)
     }
 
+    @inline(__always)
     private mutating func key(_ name: StaticString) {
         member()
         text.append(byte: 0x22)
@@ -127,34 +133,42 @@ struct PrettyJSON: ~Copyable {
     /// Escapes work on bytes: only ASCII bytes are ever escaped, and every byte of a
     /// multi-byte character is 0x80 or above.
     mutating func string(_ value: String) {
-        text.append(byte: 0x22)
         var value = value
-        value.withUTF8 { source in
-            // Runs without an escape go in with one copy each; eight bytes are checked at a
-            // time (commit bodies are most of the text, and hold few escapes).
-            var start = 0
-            var i = 0
-            let n = source.count
-            guard let base = source.baseAddress else { return }
-            while i < n {
-                if i + 8 <= n {
-                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if !Self.mayNeedEscape(word) {
-                        i += 8
-                        continue
-                    }
-                }
-                let byte = source[i]
-                if byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                    text.append(UnsafeBufferPointer(rebasing: source[start..<i]))
-                    escape(byte)
-                    start = i + 1
-                }
-                i += 1
-            }
-            text.append(UnsafeBufferPointer(rebasing: source[start...]))
-        }
+        value.withUTF8 { string($0) }
+    }
+
+    /// Text given as UTF-8, quoted and escaped.
+    mutating func string(_ source: UnsafeBufferPointer<UInt8>) {
         text.append(byte: 0x22)
+        unquoted(source)
+        text.append(byte: 0x22)
+    }
+
+    /// The escaped text without its quotes (a string written in pieces).
+    private mutating func unquoted(_ source: UnsafeBufferPointer<UInt8>) {
+        // Runs without an escape go in with one copy each; eight bytes are checked at a
+        // time (commit bodies are most of the text, and hold few escapes).
+        var start = 0
+        var i = 0
+        let n = source.count
+        guard let base = source.baseAddress else { return }
+        while i < n {
+            if i + 8 <= n {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if !Self.mayNeedEscape(word) {
+                    i += 8
+                    continue
+                }
+            }
+            let byte = source[i]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                text.append(UnsafeBufferPointer(rebasing: source[start..<i]))
+                escape(byte)
+                start = i + 1
+            }
+            i += 1
+        }
+        text.append(UnsafeBufferPointer(rebasing: source[start...]))
     }
 
     /// Whether any of the eight bytes may be below 0x20, `"` or `\\` (never false when one is;
@@ -183,12 +197,14 @@ struct PrettyJSON: ~Copyable {
         }
     }
 
+    @inline(__always)
     private mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         string(value)
     }
 
+    @inline(__always)
     private mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         if value { append("true") } else { append("false") }
@@ -210,26 +226,34 @@ struct PrettyJSON: ~Copyable {
     }
 
     mutating func release(_ r: ChangelogRelease) {
-        open(0x7B)
-        array("breaking", r.breaking) { $0.commit($1) }
-        field("commitCount", r.commitCount)
-        field("compareUrl", r.compareUrl)
-        array("contributors", r.contributors) { $0.person($1) }
-        field("date", r.date)
-        array("groups", r.groups) { $0.group($1) }
-        field("prerelease", r.prerelease)
-        field("previousTag", r.previousTag)
-        field("tag", r.tag)
-        field("unreleased", r.unreleased)
-        field("version", r.version)
-        close(0x7D)
+        release(breaking: r.breaking, commitCount: r.commitCount, compareUrl: r.compareUrl, contributors: r.contributors, date: r.date,
+                groups: r.groups.map { ($0.title, $0.type, $0.commits) }, prerelease: r.prerelease, previousTag: r.previousTag,
+                tag: r.tag, unreleased: r.unreleased, version: r.version) { $0.commit($1) }
     }
 
-    mutating func group(_ g: ChangelogGroup) {
+    /// A release from its parts, its commits of either kind (`ChangelogCommit`, `JSONEntry`).
+    mutating func release<Commit>(breaking: [Commit], commitCount: Int, compareUrl: String?, contributors: [Person], date: String?,
+                                  groups: [(title: String, type: String?, commits: [Commit])], prerelease: Bool,
+                                  previousTag: String?, tag: String?, unreleased: Bool, version: String?,
+                                  commit: (inout PrettyJSON, Commit) -> Void) {
         open(0x7B)
-        array("commits", g.commits) { $0.commit($1) }
-        field("title", g.title)
-        field("type", g.type)
+        array("breaking", breaking, commit)
+        field("commitCount", commitCount)
+        field("compareUrl", compareUrl)
+        array("contributors", contributors) { $0.person($1) }
+        field("date", date)
+        array("groups", groups) { json, group in
+            json.object {
+                $0.array("commits", group.commits, commit)
+                $0.field("title", group.title)
+                $0.field("type", group.type)
+            }
+        }
+        field("prerelease", prerelease)
+        field("previousTag", previousTag)
+        field("tag", tag)
+        field("unreleased", unreleased)
+        field("version", version)
         close(0x7D)
     }
 
@@ -254,8 +278,51 @@ struct PrettyJSON: ~Copyable {
         close(0x7D)
     }
 
+    /// The fields of `commit(_:)` (the same keys in the same order, a test holds them equal)
+    /// read from the commit's parts, with no `ChangelogCommit` made in between.
+    mutating func commit(_ e: JSONEntry, links: RemoteLinks?) {
+        let parsed = e.source.parsed
+        let parts = parsed.commitBox
+        open(0x7B)
+        key("author")
+        person(e.source.author)
+        field("body", parts?.value.body ?? "")
+        field("breaking", parts?.value.isBreaking ?? false)
+        array("breakingNotes", ChangelogBuilder.breakingNotes(of: parsed)) { $0.string($1) }
+        array("coAuthors", e.coAuthors) { $0.person($1) }
+        field("date", isoDate(e.source.time))
+        field("description", e.description)
+        key("footers")
+        open(0x5B)
+        for footer in parts?.value.footers ?? [] where !footer.isBreakingChange {
+            member()
+            object { $0.field("token", footer.token); $0.field("value", footer.value) }
+        }
+        close(0x5D)
+        field("id", e.source.id)
+        array("issues", e.issues) { $0.issue($1) }
+        array("refs", ChangelogBuilder.refs(of: parsed)) { $0.string($1) }
+        field("scope", parts?.value.scope)
+        var id = e.source.id
+        id.withUTF8 { hex in
+            key("shortId")
+            string(UnsafeBufferPointer(rebasing: hex.prefix(7)))
+            field("type", parts.map { $0.value.normalizedType })
+            guard let links else { return }
+            // The address in pieces, as `links.commit(id)` joins them.
+            key("url")
+            text.append(byte: 0x22)
+            var base = links.base
+            base.withUTF8 { unquoted($0) }
+            links.commitPath.withUTF8Buffer { unquoted($0) }
+            unquoted(hex)
+            text.append(byte: 0x22)
+        }
+        close(0x7D)
+    }
+
     /// `{`, the fields `body` writes, `}`.
-    private mutating func object(_ body: (inout PrettyJSON) -> Void) {
+    mutating func object(_ body: (inout PrettyJSON) -> Void) {
         open(0x7B)
         body(&self)
         close(0x7D)
@@ -271,5 +338,36 @@ struct PrettyJSON: ~Copyable {
 
     mutating func issue(_ i: IssueReference) {
         object { $0.field("number", i.number); $0.field("url", i.url) }
+    }
+}
+
+/// A commit as the JSON lists it, kept as its source: `PrettyJSON.commit(_:links:)` writes the
+/// fields of the `ChangelogCommit` the builder would make from it, without making one (the
+/// struct, its footers and strings were a fifth of the JSON's cost).
+struct JSONEntry {
+    let source: SourceCommit
+    /// As listed: with a project's own type before it in Other.
+    let description: String
+    let issues: [IssueReference]
+    let coAuthors: [Person]
+}
+
+extension ChangelogBuilder {
+    /// A release in the JSON, written from its commits: the bytes of
+    /// `ChangelogJSON.releaseBytes(build(release, …), afterAnother:)`.
+    public func jsonBytes(_ release: SourceRelease, dropping droppedPicks: Set<String>, afterAnother: Bool) -> [UInt8] {
+        // The closure holds the links only, not `self` (see `defaultMarkdownBytes`).
+        let links = links
+        let layout = layout(release, dropping: droppedPicks) { source, otherType, coAuthors -> JSONEntry in
+            let description = Self.description(of: source.parsed)
+            return JSONEntry(source: source, description: otherType.map { $0 + ": " + description } ?? description,
+                             issues: Self.issues(of: source.parsed, description: description, links: links), coAuthors: coAuthors)
+        }
+        var writer = PrettyJSON(indent: 4, separated: afterAnother, capacity: 1024 + 768 * release.commits.count)
+        writer.release(breaking: layout.breaking, commitCount: release.commits.count, compareUrl: compareURL(release),
+                       contributors: layout.contributors, date: release.date.map(isoDate), groups: layout.groups,
+                       prerelease: release.version?.isPrerelease ?? false, previousTag: release.previousTag, tag: release.tag,
+                       unreleased: release.tag == nil, version: release.version?.description) { $0.commit($1, links: links) }
+        return writer.bytes
     }
 }

@@ -236,6 +236,7 @@ struct ByteText: ~Copyable {
         text.append(piece.utf8Start, piece.utf8CodeUnitCount)
     }
 
+    @inline(__always)
     mutating func append(byte: UInt8) {
         reserve(1)
         base[count] = byte
@@ -248,6 +249,7 @@ struct ByteText: ~Copyable {
         count += n
     }
 
+    @inline(__always)
     mutating func append(_ piece: UnsafeBufferPointer<UInt8>) {
         if let start = piece.baseAddress { append(start, piece.count) }
     }

@@ -67,7 +67,7 @@ public struct RemoteLinks: Sendable, Equatable {
     }
 
     /// What comes between `base` and a commit's id in its address.
-    private var commitPath: StaticString {
+    var commitPath: StaticString {
         switch forge {
         case .github, .gitea: "/commit/"
         case .gitlab: "/-/commit/"
