@@ -1,23 +1,37 @@
 /// A map from object ids to small integers (graph positions), for the hot loops that index
-/// a whole history: open addressing on the id's first eight bytes, which are already
-/// uniformly spread, so no hashing is needed. A `Dictionary` spent most of its time in
-/// SipHash; this table answers a lookup with one or two probes into flat arrays.
+/// a whole history: open addressing on the id's first eight bytes, multiplied by an odd
+/// number drawn once per process and its top bits taken (multiply-shift: a history whose
+/// commits were ground to share bits cannot pile them into one run of slots, as it could if
+/// the id's own bits chose the slot). A `Dictionary` spent most of its time in SipHash; this
+/// table answers a lookup with one or two probes into flat arrays.
 public struct ObjectIDTable: Sendable {
     private var keys: [ObjectID]
     /// The value plus one; 0 marks an empty slot.
     private var values: [Int32]
     private var mask: Int
+    private var shift: UInt64
+    private let multiplier = ObjectIDTable.processMultiplier
     public private(set) var count = 0
+
+    private static let processMultiplier: UInt64 = {
+        var generator = SystemRandomNumberGenerator()
+        return generator.next() | 1
+    }()
 
     public init(minimumCapacity: Int = 0) {
         var size = 16
-        while size < 2 * minimumCapacity { size <<= 1 }
+        var bits: UInt64 = 4
+        while size < 2 * minimumCapacity {
+            size <<= 1
+            bits += 1
+        }
         keys = [ObjectID](repeating: ObjectID(a: 0, b: 0, c: 0), count: size)
         values = [Int32](repeating: 0, count: size)
         mask = size - 1
+        shift = 64 - bits
     }
 
-    private func slot(_ id: ObjectID) -> Int { Int(truncatingIfNeeded: id.a ^ (id.a >> 29)) & mask }
+    private func slot(_ id: ObjectID) -> Int { Int(truncatingIfNeeded: (id.a &* multiplier) >> shift) }
 
     public subscript(id: ObjectID) -> Int? {
         var i = slot(id)
