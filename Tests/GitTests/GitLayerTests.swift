@@ -153,12 +153,16 @@ struct GitLayerTests {
         ]
         let r = try Repository.open(at: repo.path)
         let odb = try ObjectDatabase(r)
-        for hex in cases {
+        // The history reader's way too: authors through one identity cache, met twice.
+        let identities = IdentityCache()
+        for hex in cases + cases {
             let id = try #require(ObjectID(hex: hex))
             let viaLibgit2 = try r.commit(id)
             let viaRaw = try r.commit(id, from: odb)
+            let viaCache = try r.commit(id, from: odb, committerIdentity: true, identities: identities)
             let shown = (try? repo.git("cat-file", "-p", hex)) ?? hex
             #expect(viaRaw == viaLibgit2, "\(shown)")
+            #expect(viaCache == viaLibgit2, "\(shown)")
         }
         // A date libgit2 cannot parse: read the way git log shows it (time 0), not an error.
         #expect(try r.commit(ObjectID(hex: cases[6])!).author.time == 0)
