@@ -75,8 +75,6 @@ public struct RemoteLinks: Sendable, Equatable {
         }
     }
 
-    func writeCommitPath(to out: inout ByteText) { out += commitPath }
-
     public func compare(_ from: String, _ to: String) -> String {
         switch forge {
         case .github, .gitea: return "\(base)/compare/\(from)...\(to)"
