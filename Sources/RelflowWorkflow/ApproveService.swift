@@ -37,8 +37,11 @@ public struct ApproveService {
                            hint: "ask someone else to run: relflow approve \(tag.name)")
         }
         let ledger = Ledger(repository: repo)
+        // Already approved: this tag object, by this person (a tag made again under the same
+        // name is another object, and the gates count only approvals of the one they judge).
         if let existing = try ledger.entries().first(where: {
-            $0.event == .approve && $0.tag == tag.name && $0.actor.email.lowercased() == identity.email.lowercased()
+            $0.event == .approve && $0.tag == tag.name && $0.tagObject == tag.target.hex
+                && $0.actor.email.lowercased() == identity.email.lowercased()
                 && ($0.details["environment"] == nil || $0.details["environment"]?.description == environment)
         }) {
             return .already(existing)

@@ -76,8 +76,13 @@ public struct GateService {
         if let ledger { entries = ledger } else { entries = try Ledger(repository: repo).entries() }
         let passage = EnvironmentChain.passage(of: candidate.name, into: context.activeEnvironment, config: config,
                                                entries: entries, now: Clock.now(), hotfix: hotfix)
-        entries = context.scopedEntries(entries).filter { $0.event == .approve }
-        let approvers = entries.filter { $0.event == .approve && $0.tag == candidate.name }.map(\.actor.email)
+        // The approvals the server counts (`ServerGuard.judgeGate`): bound to this tag object
+        // and recorded after the tag's release entry. One of an earlier object under the same
+        // name, or one recorded before the release, counts for neither.
+        entries = context.scopedEntries(entries)
+        let released = entries.lastIndex { $0.event == .release && $0.tag == candidate.name }.map { $0 + 1 } ?? 0
+        let approvers = entries[released...]
+            .filter { $0.event == .approve && $0.tag == candidate.name && $0.tagObject == candidate.target.hex }.map(\.actor.email)
         let candidate = try candidate.annotated(in: repo)
         let commitInfo = try git { () throws(GitError) in try repo.commit(candidate.commit) }
         let tagger = candidate.tagger?.email ?? commitInfo.committer.email

@@ -189,6 +189,28 @@ struct ReleaseFlowTests {
         #expect(try p.repo.git("rev-parse", "publish") == (try p.repo.git("rev-parse", "v0.2.0^{commit}")))
     }
 
+    /// The client's gate counts the approvals the server counts: those of the tag object that
+    /// was approved, recorded after its release. A tag made again under the same name after
+    /// the approval (another object) needs a new one, here as on the server, and
+    /// `relflow approve` records it (it used to answer "already approved").
+    @Test func anApprovalCountsForTheTagObjectItApproved() throws {
+        let p = try Project()
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("init").status == 0)
+        try p.repo.commit("feat: new checkout", files: ["src/app.txt": "v2\n"])
+        #expect(p.relflow("release").status == 0)
+        #expect(p.relflow("approve", "v0.2.0", env: Project.grace).status == 0)
+        var gate = p.relflow("gate")
+        #expect(gate.status == 0 && gate.stdout.contains("1 of 1 approval recorded"), "\(gate)")
+        try p.repo.git("tag", "-f", "-a", "v0.2.0", "-m", "v0.2.0 again", "v0.2.0^{commit}")
+        gate = p.relflow("gate")
+        #expect(gate.status == 1 && gate.stdout.contains("must wait"), "\(gate)")
+        #expect(p.relflow("promote", "v0.2.0").status == 1)
+        #expect(p.relflow("approve", "v0.2.0", env: Project.grace).status == 0)
+        gate = p.relflow("gate")
+        #expect(gate.status == 0 && gate.stdout.contains("1 of 1 approval recorded"), "\(gate)")
+    }
+
     @Test func delayLetsAReviewReleaseGoWhenOldEnough() throws {
         let p = try Project(extraConfig: "delay = \"2h\"")
         #expect(p.relflow("release").status == 0)
