@@ -48,11 +48,7 @@ struct CLITests {
 
     /// A command that printed its document and then failed (the publisher) prints no second one.
     @Test func oneJSONDocumentPerRun() throws {
-        let p = try Project()
-        #expect(p.relflow("release").status == 0)
-        #expect(p.relflow("init").status == 0)
-        try p.repo.commit("fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
-        #expect(p.relflow("release").status == 0)
+        let p = try Project.released(after: "fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
         let r = p.relflow("promote", "--json", env: ["DEPLOY_EXIT": "3"])
         #expect(r.status == 4, "\(r)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")

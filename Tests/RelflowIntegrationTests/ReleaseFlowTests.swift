@@ -38,12 +38,18 @@ final class Project: @unchecked Sendable {
     /// v0.1.0 released and set at init, v0.1.1 (a timestamp change: auto gate) released,
     /// promoted and delivered: a project with a history in production.
     static func inProduction() throws -> Project {
+        let p = try released(after: "fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
+        #expect(p.relflow("promote").status == 0)
+        return p
+    }
+
+    /// v0.1.0 released and set at init, then one commit and its release (not promoted).
+    static func released(after message: String, files: [String: String]) throws -> Project {
         let p = try Project()
         #expect(p.relflow("release").status == 0)
         #expect(p.relflow("init").status == 0)
-        try p.repo.commit("fix: stamp 1", files: ["timestamp.json": "{\"t\": 11}\n"])
+        try p.repo.commit(message, files: files)
         #expect(p.relflow("release").status == 0)
-        #expect(p.relflow("promote").status == 0)
         return p
     }
 
@@ -194,11 +200,7 @@ struct ReleaseFlowTests {
     /// the approval (another object) needs a new one, here as on the server, and
     /// `relflow approve` records it (it used to answer "already approved").
     @Test func anApprovalCountsForTheTagObjectItApproved() throws {
-        let p = try Project()
-        #expect(p.relflow("release").status == 0)
-        #expect(p.relflow("init").status == 0)
-        try p.repo.commit("feat: new checkout", files: ["src/app.txt": "v2\n"])
-        #expect(p.relflow("release").status == 0)
+        let p = try Project.released(after: "feat: new checkout", files: ["src/app.txt": "v2\n"])
         #expect(p.relflow("approve", "v0.2.0", env: Project.grace).status == 0)
         var gate = p.relflow("gate")
         #expect(gate.status == 0 && gate.stdout.contains("1 of 1 approval recorded"), "\(gate)")
