@@ -107,11 +107,12 @@ public struct ChangelogBuilder: Sendable {
                 group = nil
             }
             let coAuthors = commit?.value.footers.compactMap(Self.coAuthor) ?? []
-            if isBreaking { breaking.append(makeEntry(source, nil, coAuthors)) }
+            // A breaking commit stands in its group too: its entry made once for both.
+            let listedAsBreaking = isBreaking ? makeEntry(source, nil, coAuthors) : nil
+            if let listedAsBreaking { breaking.append(listedAsBreaking) }
             if let group {
                 if types[group].hidden && !isBreaking { continue }
-                let entry = makeEntry(source, nil, coAuthors)
-                if isBreaking { grouped[group].breaking.append(entry) } else { grouped[group].other.append(entry) }
+                if let listedAsBreaking { grouped[group].breaking.append(listedAsBreaking) } else { grouped[group].other.append(makeEntry(source, nil, coAuthors)) }
             } else {
                 let isMerge = source.isMerge || source.parsed.kind == .merge
                 if config.commits.nonConventional == .drop && !isBreaking && !isMerge { continue }
