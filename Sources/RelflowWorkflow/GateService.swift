@@ -72,6 +72,10 @@ public struct GateService {
         let publish = try publishCommit()
         let current = try currentRelease(index: index)
         let (paths, special) = try changedPathKinds(from: publish, to: candidate.commit)
+        if let bad = GatePolicy.unsafePath(in: paths) {
+            throw .refused("\(candidate.name) holds the path '\(bad)', which git cannot check out and no gate can judge by its name",
+                           hint: "rebuild the tree with git's own commands (git fsck names the object)")
+        }
         var entries: [LedgerEntry]
         if let ledger { entries = ledger } else { entries = try Ledger(repository: repo).entries() }
         let passage = EnvironmentChain.passage(of: candidate.name, into: context.activeEnvironment, config: config,

@@ -276,3 +276,13 @@ struct AsciiLoweringTests {
         #expect(person(fromTrailer: "A <a@x>\u{301}")?.email == nil)
     }
 }
+
+@Suite("Paths no gate can judge")
+struct UnsafePathTests {
+    @Test func partsGitRefusesAreFound() {
+        #expect(GatePolicy.unsafePath(in: ["docs/a.md", "src/.GIT/x", "b"]) == "src/.GIT/x")
+        #expect(GatePolicy.unsafePath(in: ["docs/../app.txt"]) == "docs/../app.txt")
+        #expect(GatePolicy.unsafePath(in: ["./a", "a//b", "a/"]) == "./a")
+        #expect(GatePolicy.unsafePath(in: ["docs/a.md", "a..b/c.d", ".github/x", ".gitignore"]) == nil)
+    }
+}

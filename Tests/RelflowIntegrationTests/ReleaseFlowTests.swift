@@ -213,6 +213,33 @@ struct ReleaseFlowTests {
         #expect(gate.status == 0 && gate.stdout.contains("1 of 1 approval recorded"), "\(gate)")
     }
 
+    /// A tree entry named `timestamp.json/../src/app.txt` (plumbing; git refuses to check it
+    /// out) is never judged by its name: the gate refuses the release, naming the path.
+    @Test func aPathGitCannotCheckOutIsNeverJudged() throws {
+        let p = try Project.released(after: "fix: stamp", files: ["timestamp.json": "{\"t\": 9}\n"])
+        func raw(_ hex: Substring) -> [UInt8] {
+            stride(from: 0, to: hex.count, by: 2).map { i in
+                UInt8(hex.dropFirst(i).prefix(2), radix: 16) ?? 0
+            }
+        }
+        // The tree of HEAD written out entry by entry, plus one git's commands never write.
+        var tree = Data()
+        for line in try p.repo.git("ls-tree", "HEAD").split(separator: "\n") {
+            let fields = line.split(separator: "\t", maxSplits: 1)
+            let head = fields[0].split(separator: " ")
+            tree.append(Data("\(head[0] == "040000" ? "40000" : String(head[0])) \(fields[1])\0".utf8))
+            tree.append(contentsOf: raw(head[2]))
+        }
+        let blob = try p.repo.git(["hash-object", "-w", "--stdin"], stdin: Data("evil\n".utf8))
+        tree.append(Data("100644 timestamp.json/../src/app.txt\0".utf8))
+        tree.append(contentsOf: raw(Substring(blob)))
+        let treeID = try p.repo.git(["hash-object", "-w", "-t", "tree", "--literally", "--stdin"], stdin: tree)
+        let commit = try p.repo.git("commit-tree", treeID, "-p", "HEAD", "-m", "fix: stamp again")
+        try p.repo.git("tag", "-a", "-m", "v0.1.2", "v0.1.2", commit)
+        let gate = p.relflow("gate", "v0.1.2")
+        #expect(gate.status == 1 && gate.stderr.contains("timestamp.json/../src/app.txt"), "\(gate)")
+    }
+
     @Test func delayLetsAReviewReleaseGoWhenOldEnough() throws {
         let p = try Project(extraConfig: "delay = \"2h\"")
         #expect(p.relflow("release").status == 0)

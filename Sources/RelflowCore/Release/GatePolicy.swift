@@ -40,6 +40,18 @@ public enum GatePolicy {
     ///   - tagTime / now: seconds since the epoch.
     ///   - specialPaths: changed paths that are symlinks, submodules or mode changes: never
     ///     "auto" by their name alone unless `[gate] auto_special` says so.
+    /// The first changed path that git itself would refuse to check out: a part that is empty,
+    /// `.`, `..` or `.git` (any case), as a tree entry named `docs/../app.txt` gives. Globs
+    /// would judge such a path by its name (`docs/**`) while it stands for another one, so a
+    /// release holding one is never judged at all.
+    public static func unsafePath(in changedPaths: [String]) -> String? {
+        changedPaths.first { path in
+            path.split(separator: "/", omittingEmptySubsequences: false).contains { part in
+                part.isEmpty || part == "." || part == ".." || part.lowercased() == ".git"
+            }
+        }
+    }
+
     public static func decide(changedPaths: [String], specialPaths: Set<String> = [], rules: RelflowConfig.Gate, approvers: [String],
                               tagger: String?, tagTime: Int64, now: Int64, hotfix: Bool = false) -> GateDecision {
         let globs = rules.autoPaths.map(PathGlob.init)

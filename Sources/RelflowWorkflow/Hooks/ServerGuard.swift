@@ -660,6 +660,11 @@ public struct ServerGuard {
     /// first received the tag.
     func judgeGate(ref: String, tag: ReleaseTag, entry: LedgerEntry, from old: ObjectID?, state: inout PushState) throws(RelflowError) -> [Refusal] {
         let (paths, special) = try GateService.changedPathKinds(repository, config: config, from: old, to: tag.commit)
+        if let bad = GatePolicy.unsafePath(in: paths) {
+            return [Refusal(ref: ref, rule: "tree-path",
+                            message: "\(tag.name) holds the path '\(bad)', which git cannot check out and no gate can judge by its name",
+                            fix: "rebuild the tree with git's own commands; set receive.fsckObjects = true on this server to refuse such objects at once")]
+        }
         let annotated = try tag.annotated(in: repository)
         let commit = try git { () throws(GitError) in try repository.commit(tag.commit) }
         var tagger: String? = annotated.tagger?.email ?? commit.committer.email
