@@ -191,8 +191,8 @@ public struct Identity: Sendable {
     public let email: String
 
     public static func current(_ repository: Repository) throws(RelflowError) -> Identity {
-        let env = ProcessInfo.processInfo.environment
-        if let name = env["GIT_COMMITTER_NAME"] ?? env["GIT_AUTHOR_NAME"], let email = env["GIT_COMMITTER_EMAIL"] ?? env["GIT_AUTHOR_EMAIL"] {
+        let env = ProcessEnvironment.value
+        if let name = env("GIT_COMMITTER_NAME") ?? env("GIT_AUTHOR_NAME"), let email = env("GIT_COMMITTER_EMAIL") ?? env("GIT_AUTHOR_EMAIL") {
             return Identity(name: name, email: email)
         }
         do {
@@ -215,7 +215,7 @@ public enum Clock {
     /// Seconds since the epoch. `RELFLOW_NOW` (seconds) stands in for the clock in tests of
     /// delays.
     public static func now() -> Int64 {
-        if let fixed = ProcessInfo.processInfo.environment["RELFLOW_NOW"], let value = Int64(fixed) { return value }
+        if let fixed = ProcessEnvironment.value("RELFLOW_NOW"), let value = Int64(fixed) { return value }
         return Int64(Date().timeIntervalSince1970)
     }
 
@@ -223,7 +223,7 @@ public enum Clock {
     /// `GIT_COMMITTER_DATE` when set (`@<seconds> <zone>` or plain seconds, as git writes it), so
     /// that relflow's commits keep the dates git would give them; else `now()`.
     public static func commitTime() -> Int64 {
-        if let text = ProcessInfo.processInfo.environment["GIT_COMMITTER_DATE"] {
+        if let text = ProcessEnvironment.value("GIT_COMMITTER_DATE") {
             let first = text.split(separator: " ").first.map(String.init) ?? ""
             let digits = first.hasPrefix("@") ? String(first.dropFirst()) : first
             if let value = Int64(digits) { return value }

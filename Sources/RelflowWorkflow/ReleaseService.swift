@@ -224,7 +224,7 @@ public struct ReleaseService {
 /// Test-only: `RELFLOW_TEST_KILL_AT=<point>` makes relflow kill itself (SIGKILL, nothing
 /// cleaned up) when it reaches that point, so tests can show a half-done command resumes.
 public enum CrashPoint {
-    static let target = ProcessInfo.processInfo.environment["RELFLOW_TEST_KILL_AT"]
+    static let target = ProcessEnvironment.value("RELFLOW_TEST_KILL_AT")
     public static func reached(_ point: String) {
         if target == point { kill(getpid(), SIGKILL) }
     }

@@ -44,7 +44,7 @@ struct HookCommand: ParsableCommand {
         case "post-receive":
             global.configureOutput()
             let updates = try PushPolicy.Update.parseHookInput([UInt8](FileHandle.standardInput.readDataToEndOfFile()), prePush: false)
-            let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
+            let inGitHook = ProcessEnvironment.value("GIT_DIR") != nil && global.repo == nil
             try ServerGuard.recordAccepted(updates, path: global.repo, fromEnvironment: inGitHook)
         case "update":
             // One ref at a time cannot be judged: a promotion is a tag, a ledger entry and publish
@@ -63,7 +63,7 @@ struct HookCommand: ParsableCommand {
     /// push is read as policy; the binary is the one the administrator installed.
     func judgeOnServer(_ updates: [PushPolicy.Update]) throws {
         global.configureOutput()
-        let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
+        let inGitHook = ProcessEnvironment.value("GIT_DIR") != nil && global.repo == nil
         let (judgement, source) = try ServerGuard.judgePush(updates, path: global.repo, fromEnvironment: inGitHook)
         guard !judgement.refusals.isEmpty else {
             for note in judgement.notes { Output.info("relflow: note: \(note)") }
@@ -81,7 +81,7 @@ struct HookCommand: ParsableCommand {
     /// pusher, as `remote:` lines for a server's hooks).
     func check(_ updates: [PushPolicy.Update], clientSide: Bool) throws {
         global.configureOutput()
-        let inGitHook = ProcessInfo.processInfo.environment["GIT_DIR"] != nil && global.repo == nil
+        let inGitHook = ProcessEnvironment.value("GIT_DIR") != nil && global.repo == nil
         let context = try global.context(fromEnvironment: inGitHook)
         let refusals = PushPolicy(repository: context.repository, config: context.config, clientSide: clientSide).check(updates)
         guard !refusals.isEmpty else { return }
@@ -96,7 +96,7 @@ struct HookCommand: ParsableCommand {
     /// The commit-msg check. `Relflow.main` calls it straight for the shim's exact argv, so
     /// the hook does not pay for the argument parser on every commit.
     static func commitMsg(file: String) throws {
-        let result = try CommitMsgHook.run(messageFile: file, environment: ProcessInfo.processInfo.environment)
+        let result = try CommitMsgHook.run(messageFile: file, environment: ProcessEnvironment.lookup)
         guard !result.problems.isEmpty else { return }
         for p in result.problems {
             let severity = p.severity == .error ? Output.red("error") : Output.yellow("warning")

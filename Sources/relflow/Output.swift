@@ -11,8 +11,8 @@ enum Output {
     nonisolated(unsafe) private(set) static var printedDocument = false
 
     static func configure(noColor: Bool, quiet: Bool, verbose: Bool, json: Bool) {
-        let env = ProcessInfo.processInfo.environment
-        color = !noColor && env["NO_COLOR"].map(\.isEmpty) ?? true && isatty(2) == 1 && env["TERM"] != "dumb"
+        color = !noColor && ProcessEnvironment.value("NO_COLOR").map(\.isEmpty) ?? true && isatty(2) == 1
+            && ProcessEnvironment.value("TERM") != "dumb"
         self.quiet = quiet
         self.showVerbose = verbose && !quiet
         self.json = json

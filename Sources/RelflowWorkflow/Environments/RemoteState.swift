@@ -79,8 +79,8 @@ extension RepositoryContext {
             note("no local \(branch): using \(followedRemote ?? "origin")/\(branch)")
             return t
         case (nil, nil):
-            let environment = ProcessInfo.processInfo.environment
-            let ciBranch = environment["CI_COMMIT_BRANCH"] ?? (environment["GITHUB_REF_TYPE"] == "branch" ? environment["GITHUB_REF_NAME"] : nil)
+            let env = ProcessEnvironment.value
+            let ciBranch = env("CI_COMMIT_BRANCH") ?? (env("GITHUB_REF_TYPE") == "branch" ? env("GITHUB_REF_NAME") : nil)
             if ciBranch == branch, let commit = try git({ () throws(GitError) in try repo.head() }).commit {
                 note("no \(branch) branch here: using HEAD, where CI runs the \(branch) pipeline")
                 return commit

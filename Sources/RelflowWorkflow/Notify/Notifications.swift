@@ -144,7 +144,7 @@ public enum Notifications {
     /// `relflow-webhook`: beside this executable (as installed and as built), else on PATH;
     /// `RELFLOW_WEBHOOK_BIN` names another.
     static var webhookProgram: Executable {
-        if let named = ProcessInfo.processInfo.environment["RELFLOW_WEBHOOK_BIN"], !named.isEmpty { return .path(FilePath(named)) }
+        if let named = ProcessEnvironment.value("RELFLOW_WEBHOOK_BIN"), !named.isEmpty { return .path(FilePath(named)) }
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         if length > 0 {

@@ -65,7 +65,7 @@ public struct CommitSigner: Sendable {
 
     private func expand(_ path: String) -> String {
         guard path.hasPrefix("~/") else { return path }
-        return (ProcessInfo.processInfo.environment["HOME"] ?? "") + path.dropFirst(1)
+        return (ProcessEnvironment.value("HOME") ?? "") + path.dropFirst(1)
     }
 
     /// An armored signature of `buffer` (SSH or OpenPGP, as git is set up).
