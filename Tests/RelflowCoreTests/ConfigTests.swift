@@ -188,6 +188,14 @@ struct ConfigTests {
     func badDurations(_ text: String) {
         #expect(ConfigDuration(text) == nil)
     }
+
+    /// How a duration relflow chose is shown: its two largest units, skipping empty ones.
+    @Test(arguments: [(0, "0s"), (-5, "0s"), (45, "45s"), (2700, "45m"), (3601, "1h 1s"), (90_061, "1d 1h"),
+                      (604_800, "7d"), (86_460, "1d 1m")] as [(Int64, String)])
+    func durationsShown(_ seconds: Int64, _ text: String) {
+        #expect(ConfigDuration.format(seconds) == text)
+        #expect(ConfigDuration(seconds: seconds).description == text)
+    }
 }
 
 @Suite("The shipped config skeleton")
