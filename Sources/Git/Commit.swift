@@ -344,16 +344,6 @@ public final class IdentityCache {
 }
 
 extension Repository {
-    /// One commit for the history reader: parsed from the raw object when it has the usual
-    /// shape, else read by libgit2.
-    func commit(_ id: ObjectID, from odb: ObjectDatabase, committerIdentity: Bool = true, identities: IdentityCache? = nil) throws(GitError) -> Commit {
-        let parsed = try odb.withObject(id) { (bytes, type) throws(GitError) -> Commit? in
-            guard type == GIT_OBJECT_COMMIT else { return nil }
-            return Commit(raw: bytes, id: id, committerIdentity: committerIdentity, identities: identities)
-        }
-        if let parsed { return parsed }
-        return try libgit2Commit(id)
-    }
 
     /// A commit libgit2 refuses to parse (a date it cannot read), parsed the way git shows it;
     /// nil when the object is not such a commit.

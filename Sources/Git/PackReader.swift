@@ -93,6 +93,9 @@ final class PackSet: @unchecked Sendable {
 
     let packs: [Pack]
 
+    /// How many objects the packs hold (an object in two packs counts twice).
+    var objectCount: Int { packs.reduce(0) { $0 + $1.objectCount } }
+
     /// Opens every `*.idx` with its `*.pack` in `objectsDirectory/pack`; a pack that cannot be
     /// read here is left to libgit2.
     init(objectsDirectory: String) {

@@ -38,11 +38,12 @@ extension Repository {
                                                  threads: Int = Repository.historyThreads, committerIdentity: Bool = true,
                                                  makeTransform: @escaping @Sendable () -> (Commit) -> T) -> HistoryReading<T> {
         let gitDirectory = self.gitDirectory
-        let state = SharedWalk(seeds: tips)
-        let chunkSize = 4096
         // This handle's packs, shared by all threads (each maps its own windows of them);
         // afterwards the index pages the read made resident are let go.
         let packs = packSet
+        // About a quarter of a repository's objects are commits.
+        let state = SharedWalk(seeds: tips, expectedCommits: (packs?.objectCount ?? 0) / 4)
+        let chunkSize = 4096
         packReader?.releaseWindows()
         let results = WorkerResults<T>(count: threads)
         let reading = HistoryReading<T>(state: state, results: results)
@@ -50,9 +51,13 @@ extension Repository {
             defer { packs?.releaseResidentPages() }
             DispatchQueue.concurrentPerform(iterations: threads) { worker in
                 do throws(GitError) {
-                    let repository = try Repository.open(at: gitDirectory)
-                    let reader = packs.flatMap { PackReader($0) }
-                    let odb = try ObjectDatabase(repository, packs: reader)
+                    // relflow's reader of the packs; libgit2 opened only for what they lack.
+                    let odb: ObjectDatabase
+                    if let reader = packs.flatMap({ PackReader($0) }) {
+                        odb = ObjectDatabase(gitDirectory: gitDirectory, packs: reader)
+                    } else {
+                        odb = try ObjectDatabase(try Repository.open(at: gitDirectory))
+                    }
                     let transform = makeTransform()
                     let identities = IdentityCache()
                     // Fixed-size chunks: a growing array would hold up to twice its contents.
@@ -63,7 +68,7 @@ extension Repository {
                         var stack = [seed]
                         while let id = stack.popLast() {
                             guard state.claim(id) else { continue }
-                            let commit = try repository.commit(id, from: odb, committerIdentity: committerIdentity, identities: identities)
+                            let commit = try odb.commit(id, committerIdentity: committerIdentity, identities: identities)
                             out.append(transform(commit))
                             if out.count == chunkSize {
                                 chunks.append(out)
@@ -137,8 +142,12 @@ private final class SharedWalk: @unchecked Sendable {
         var waiting = 0
     }
 
-    init(seeds: [ObjectID]) {
-        shards = (0..<64).map { _ in ClaimShard() }
+    init(seeds: [ObjectID], expectedCommits: Int) {
+        // Room for the commits expected from the start: grown from empty, the shards were
+        // rehashed 970 times on a 30,000-commit history (1% of the changelog); made large for
+        // every history, they cost a small one 1 MB and 0.4 ms.
+        let room = min(1024, max(16, expectedCommits / 64 + expectedCommits / 512))
+        shards = (0..<64).map { _ in ClaimShard(room: room) }
         for seed in seeds { shard(seed).markSeed(seed) }
         queue.withLock { $0.seeds = Array(seeds.reversed()) }
     }
@@ -193,12 +202,12 @@ private final class SharedWalk: @unchecked Sendable {
 /// `Mutex`, at a stable address (a `pthread_mutex_t` stored property has none).
 private final class ClaimShard: Sendable {
     private struct Sets {
-        // Room for 32,768 commits over the 64 shards from the start: grown from empty, the
-        // shards were rehashed 970 times on a 30,000-commit history (1% of the changelog).
-        var claimed = Set<ObjectID>(minimumCapacity: 512)
+        var claimed: Set<ObjectID>
         var seeds = Set<ObjectID>()
     }
-    private let sets = Mutex(Sets())
+    private let sets: Mutex<Sets>
+
+    init(room: Int) { sets = Mutex(Sets(claimed: Set(minimumCapacity: room))) }
 
     func claim(_ id: ObjectID) -> Bool {
         sets.withLock { $0.claimed.insert(id).inserted }

@@ -3,19 +3,65 @@ import CLibGit2
 /// Raw object reads straight from the object database, for hot loops that need only a few
 /// header fields: no libgit2 object is built, no message is copied.
 final class ObjectDatabase {
-    let pointer: OpaquePointer
     /// relflow's own reader of the packs, tried first; what it does not read, libgit2 does.
     private let packs: PackReader?
+    /// libgit2's side: the repository and its object database, opened when first needed.
+    private var opened: (repository: Repository, odb: OpaquePointer)?
+    /// Where to open them from, for a database made without a repository.
+    private let gitDirectory: String?
 
     init(_ repository: Repository, packs: PackReader? = nil) throws(GitError) {
+        self.packs = packs ?? repository.packReader
+        gitDirectory = nil
+        opened = (repository, try Self.database(of: repository))
+    }
+
+    /// A database that reads through `packs` and opens the repository at `gitDirectory` only
+    /// when an object is not there (a loose one, say): the history's reader threads each open
+    /// one, and a handle costs a read of every git config file and a scan of the packs.
+    init(gitDirectory: String, packs: PackReader) {
+        self.packs = packs
+        self.gitDirectory = gitDirectory
+    }
+
+    deinit { if let opened { git_odb_free(opened.odb) } }
+
+    private static func database(of repository: Repository) throws(GitError) -> OpaquePointer {
         var odb: OpaquePointer?
         try check(git_repository_odb(&odb, repository.pointer), "open the object database")
         guard let odb else { throw GitError(code: -1, message: "no object database", operation: "open the object database") }
-        pointer = odb
-        self.packs = packs ?? repository.packReader
+        return odb
     }
 
-    deinit { git_odb_free(pointer) }
+    /// The repository libgit2 reads through, opened now if it was not.
+    func repository() throws(GitError) -> Repository {
+        try libgit2().repository
+    }
+
+    /// libgit2's object database, opened now if it was not.
+    var pointer: OpaquePointer {
+        get throws(GitError) { try libgit2().odb }
+    }
+
+    private func libgit2() throws(GitError) -> (repository: Repository, odb: OpaquePointer) {
+        if let opened { return opened }
+        guard let gitDirectory else { throw GitError(code: -1, message: "no repository", operation: "open the object database") }
+        let repository = try Repository.open(at: gitDirectory)
+        let handle = (repository, try Self.database(of: repository))
+        opened = handle
+        return handle
+    }
+
+    /// One commit for the history reader: parsed from the raw object when it has the usual
+    /// shape, else read by libgit2.
+    func commit(_ id: ObjectID, committerIdentity: Bool = true, identities: IdentityCache? = nil) throws(GitError) -> Commit {
+        let parsed = try withObject(id) { (bytes, type) throws(GitError) -> Commit? in
+            guard type == GIT_OBJECT_COMMIT else { return nil }
+            return Commit(raw: bytes, id: id, committerIdentity: committerIdentity, identities: identities)
+        }
+        if let parsed { return parsed }
+        return try repository().libgit2Commit(id)
+    }
 
     private static func gitType(_ number: Int) -> git_object_t {
         switch number {
@@ -33,7 +79,7 @@ final class ObjectDatabase {
         var oid = id.gitOID
         var size = 0
         var type = GIT_OBJECT_INVALID
-        try check(git_odb_read_header(&size, &type, pointer, &oid), "read object \(id.short())")
+        try check(git_odb_read_header(&size, &type, try pointer, &oid), "read object \(id.short())")
         return type
     }
 
@@ -44,7 +90,7 @@ final class ObjectDatabase {
         }
         var oid = id.gitOID
         var object: OpaquePointer?
-        try check(git_odb_read(&object, pointer, &oid), "read object \(id.short())")
+        try check(git_odb_read(&object, try pointer, &oid), "read object \(id.short())")
         defer { git_odb_object_free(object) }
         let size = git_odb_object_size(object)
         let data = UnsafeRawBufferPointer(start: git_odb_object_data(object), count: size)
@@ -146,7 +192,7 @@ extension Repository {
         let odb = try ObjectDatabase(self)
         var oid = id.gitOID
         var object: OpaquePointer?
-        try check(git_odb_read(&object, odb.pointer, &oid), "read \(what) \(id.short())")
+        try check(git_odb_read(&object, try odb.pointer, &oid), "read \(what) \(id.short())")
         git_odb_object_free(object)
     }
 }

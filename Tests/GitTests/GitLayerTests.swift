@@ -158,8 +158,8 @@ struct GitLayerTests {
         for hex in cases + cases {
             let id = try #require(ObjectID(hex: hex))
             let viaLibgit2 = try r.commit(id)
-            let viaRaw = try r.commit(id, from: odb)
-            let viaCache = try r.commit(id, from: odb, committerIdentity: true, identities: identities)
+            let viaRaw = try odb.commit(id)
+            let viaCache = try odb.commit(id, committerIdentity: true, identities: identities)
             let shown = (try? repo.git("cat-file", "-p", hex)) ?? hex
             #expect(viaRaw == viaLibgit2, "\(shown)")
             #expect(viaCache == viaLibgit2, "\(shown)")

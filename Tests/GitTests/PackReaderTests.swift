@@ -114,6 +114,13 @@ struct PackReaderTests {
         #expect(try reader.withObject(head) { (t, _) throws(GitError) in t } == 1)
 
         let tip = try #require(ObjectID(hex: loose))
+        // A database over the packs opens the repository only for what they lack: a database
+        // pointed at no repository still reads every packed commit, and fails on the loose one.
+        let nowhere = ObjectDatabase(gitDirectory: repo.path + "/no-such-folder", packs: reader)
+        #expect(try nowhere.commit(head).id == head)
+        #expect(throws: GitError.self) { try nowhere.commit(tip) }
+        let lazy = ObjectDatabase(gitDirectory: repo.path + "/.git", packs: reader)
+        #expect(try lazy.commit(tip).summary == "docs: still loose")
         let parts = try Repository.open(at: repo.path + "/.git").readHistory(seeds: [tip]) { { commit in commit.id.hex + " " + commit.summary } }
         let read = Set(parts.flatMap { $0 })
         let expected = Set(try repo.git("log", "--format=%H %s").split(separator: "\n").map(String.init))
