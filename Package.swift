@@ -19,9 +19,12 @@ let strict: [SwiftSetting] = [
 // `make build` links libgit2 statically (Tests/scripts/static_pkgconfig.sh): libgit2's calls to
 // mbedTLS's CA loaders are then wrapped into relflow's (Sources/CZlibGuard/tls_roots.c). A shared
 // libgit2 (debug builds, `swift test`) binds to relflow's exported ones instead.
+// The same file skips libgit2's TLS and SSH set-up, which only a static libgit2 lets relflow reach.
 let caLoaders = ["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_parse_path"]
+let networkSetUp = ["git_mbedtls_stream_global_init", "git_transport_ssh_global_init", "git_mbedtls_stream_new",
+                    "git_mbedtls_stream_wrap", "git_smart_subtransport_ssh"]
 let caLoaderFlags = Context.environment["RELFLOW_STATIC_LIBGIT2"] == "1"
-    ? caLoaders.flatMap { ["-Xlinker", "--wrap=\($0)"] }
+    ? (caLoaders + networkSetUp).flatMap { ["-Xlinker", "--wrap=\($0)"] }
     : caLoaders.flatMap { ["-Xlinker", "--export-dynamic-symbol=\($0)"] }
 
 let package = Package(

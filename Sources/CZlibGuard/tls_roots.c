@@ -42,3 +42,45 @@ int relflow_tls_roots_skipped(void) {
     // libgit2 asked for its CA bundle (it does in git_libgit2_init) and got one of these.
     return called;
 }
+
+// The rest of libgit2's network set-up, skipped the same way (libgit2.a only: these are
+// libgit2's internal functions, which a shared libgit2 calls within itself). git_libgit2_init
+// would otherwise seed mbedTLS's random generator — HAVEGE and the timer sources, ~0.3 ms —
+// and start libssh2 and OpenSSL, ~0.2 ms: a twentieth of a small command's run, on every
+// hook. Failing closed again: were libgit2 ever asked for a TLS stream or an SSH transport, it
+// would get an error that says why, never an unseeded generator.
+#include <git2/errors.h>
+
+static int refuse_network(void) {
+    git_error_set_str(GIT_ERROR_NET, "relflow does not let libgit2 reach a network; fetch and push go through the git CLI");
+    return -1;
+}
+
+int __wrap_git_mbedtls_stream_global_init(void) {
+    return 0;
+}
+
+int __wrap_git_transport_ssh_global_init(void) {
+    return 0;
+}
+
+int __wrap_git_mbedtls_stream_new(void **out, const char *host, const char *port) {
+    (void)host;
+    (void)port;
+    if (out) *out = 0;
+    return refuse_network();
+}
+
+int __wrap_git_mbedtls_stream_wrap(void **out, void *in, const char *host) {
+    (void)in;
+    (void)host;
+    if (out) *out = 0;
+    return refuse_network();
+}
+
+int __wrap_git_smart_subtransport_ssh(void **out, void *owner, void *param) {
+    (void)owner;
+    (void)param;
+    if (out) *out = 0;
+    return refuse_network();
+}
