@@ -9,6 +9,7 @@ import Darwin
 public enum Trace {
     public static let enabled: Bool = getenv("RELFLOW_TRACE") != nil
     nonisolated(unsafe) private static var last: Double = now()
+    nonisolated(unsafe) private static var lastCPU: Double = cpuTime()
 
     public static func now() -> Double {
         var ts = timespec()
@@ -20,9 +21,18 @@ public enum Trace {
     public static func mark(_ label: @autoclosure () -> String) {
         guard enabled else { return }
         let t = now()
-        let line = "trace: \(label()) \(Int((t - last) * 1000)) ms, \(residentMegabytes()) MB resident\n"
+        let cpu = cpuTime()
+        let line = "trace: \(label()) \(Int((t - last) * 1000)) ms (CPU \(Int((cpu - lastCPU) * 1000)) ms), \(residentMegabytes()) MB resident\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
         last = t
+        lastCPU = cpu
+    }
+
+    /// The CPU time of every thread so far (a phase on two cores shows twice its wall time).
+    static func cpuTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Resident memory now, from /proc/self/statm (0 where there is none).
