@@ -67,30 +67,29 @@ public struct ChangelogService {
             return
         }
         output.write(format == .json ? ChangelogJSON.head : ChangelogRenderer.defaultMarkdownHeader)
-        // Windows of releases rendered together on every core, then written in order: large
-        // enough that the cores seldom wait for each other (32 releases cost 30% more on
-        // 2,000 small releases), small enough in commits that the text is never much in memory.
-        var start = 0
-        while start < plan.count {
-            var end = start, commits = 0
-            while end < plan.count && end - start < 256 && commits < 8192 {
-                commits += plan.commitCount(end)
-                end += 1
+        // Releases rendered on every core, each written as soon as those before it are: the
+        // cores take the next release whenever they are free and never wait for a slow
+        // neighbour. Text made but not yet written is held to 8,192 commits' worth.
+        let writer = OrderedWriter(output)
+        orderedParallelForEach(count: plan.count, weight: { plan.commitCount($0) + 1 }, maximumPending: 8192) { i -> [UInt8] in
+            switch format {
+            case .defaultMarkdown:
+                return builder.defaultMarkdownBytes(plan.release(i), dropping: plan.droppedPicks)
+            case .json:
+                return builder.jsonBytes(plan.release(i), dropping: plan.droppedPicks, afterAnother: i > 0)
             }
-            defer { start = end }
-            let texts = parallelMap(Array(start..<end), minimumCount: 2) { i -> [UInt8] in
-                switch format {
-                case .defaultMarkdown:
-                    return builder.defaultMarkdownBytes(plan.release(i), dropping: plan.droppedPicks)
-                case .json:
-                    return builder.jsonBytes(plan.release(i), dropping: plan.droppedPicks, afterAnother: i > 0)
-                }
-            }
-            texts.forEach(output.write)
-        }
+        } consume: { writer.write($0) }
         if format == .json { output.write((try? ChangelogJSON.tail(repository: repository)) ?? "\n  ]\n}\n") }
         Trace.mark("built and rendered \(plan.count) releases")
         if keepsHistoryUntilExit { KeptUntilExit.keep(plan) }
+    }
+
+    /// The output, written by whichever thread `orderedParallelForEach` makes the consumer:
+    /// one at a time, in order.
+    private final class OrderedWriter: @unchecked Sendable {
+        let output: DocumentOutput
+        init(_ output: DocumentOutput) { self.output = output }
+        func write(_ bytes: [UInt8]) { output.write(bytes) }
     }
 
     /// Which commits belong to which release: everything but the per-release work.
