@@ -109,10 +109,14 @@ public final class HistoryReading<T: Sendable>: Sendable {
         state.close(adding: seeds)
         done.wait()
         // One array per thread: joining them would hold the history twice for a moment.
+        // Loops over indices: `append(contentsOf:)` and `compactMap` are generic over their
+        // sequence, and looking up its element type at run time (this code is not specialised)
+        // scanned every protocol conformance in the binary, twice on each run.
         var parts: [[T]] = []
-        for result in results.all() {
-            switch result {
-            case .success(let chunks): parts.append(contentsOf: chunks)
+        let all = results.all()
+        for r in all.indices {
+            switch all[r] {
+            case .success(let chunks): for c in chunks.indices { parts.append(chunks[c]) }
             case .failure(let error): throw error
             }
         }
@@ -231,5 +235,9 @@ fileprivate final class WorkerResults<T>: @unchecked Sendable {
         slots[index] = value
         lock.signal()
     }
-    func all() -> [Result<[[T]], GitError>] { slots.compactMap { $0 } }
+    func all() -> [Result<[[T]], GitError>] {
+        var out: [Result<[[T]], GitError>] = []
+        for i in slots.indices { if let slot = slots[i] { out.append(slot) } }
+        return out
+    }
 }

@@ -149,16 +149,19 @@ public final class RepositoryContext {
     /// Changes when tags are added, moved or packed: the packed-refs file's size and time and
     /// the loose tags folder's time. Cheap, and conservative (any change reads again).
     private func tagsFingerprint() -> String {
-        var parts: [String] = []
+        // Appended, not joined: `joined` is generic and unspecialised here, and looking up its
+        // types cost each run of relflow a scan of every protocol conformance in the binary.
+        var text = ""
         for path in [repository.commonDirectory + "packed-refs", repository.commonDirectory + "refs/tags"] {
+            if !text.isEmpty { text += "/" }
             var info = stat()
             if stat(path, &info) == 0 {
-                parts.append("\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(info.st_ino)")
+                text += "\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(info.st_ino)"
             } else {
-                parts.append("-")
+                text += "-"
             }
         }
-        return parts.joined(separator: "/")
+        return text
     }
 
     /// Refuses a shallow clone, whose history stops early and would give a wrong answer.
