@@ -158,6 +158,9 @@ public struct ChangelogService {
         let repo = context.repository
         var graph = graph
         context.note("read \(graph.count) commits")
+        // A full changelog shows nearly every release: the dates of its annotated tags not read
+        // yet are read on the other cores while this one assigns the commits to releases.
+        let dates = scope == .full ? TaggerDates(gitDirectory: repo.gitDirectory, tags: index.tags) : nil
 
         let assignment = scope == .full
             ? Self.assignAll(graph: &graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
@@ -177,12 +180,15 @@ public struct ChangelogService {
             }
             sections.append(.init(tag: nil, version: nil, date: nil, previousTag: base?.name, members: assignment.unreleased))
         }
+        // The cherry-picks listed twice, found while the tag dates are still being read.
+        let dropped = ReleasePlan.droppedPicks(graph: graph, members: sections.map(\.members) + sectionTags.indices.reversed().map { members[$0] })
         var position = [String: Int](minimumCapacity: index.tags.count)
         for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
         // The dates of annotated tags whose objects were not read yet, all at once on every core.
         let unread = sectionTags.indices.filter { sectionTags[$0].isAnnotated && sectionTags[$0].tagger == nil }
         let unreadTimes = try git { () throws(GitError) in
-            try Repository.taggerTimes(gitDirectory: repo.gitDirectory, of: unread.map { sectionTags[$0].target })
+            if let dates { return try dates.times(of: unread.map { sectionTags[$0].target }) }
+            return try Repository.taggerTimes(gitDirectory: repo.gitDirectory, of: unread.map { sectionTags[$0].target })
         }
         Trace.mark("read \(unread.count) tagger dates")
         var taggerTime = [Int64?](repeating: nil, count: sectionTags.count)
@@ -196,7 +202,7 @@ public struct ChangelogService {
                                       : previousTag(before: tag, in: index, position: position),
                                   members: members[section]))
         }
-        let plan = ReleasePlan(graph: graph, sections: sections)
+        let plan = ReleasePlan(graph: graph, sections: sections, droppedPicks: dropped)
         Trace.mark("assigned commits to \(sectionTags.count) releases")
         return plan
     }
@@ -357,6 +363,47 @@ public struct ChangelogService {
     }
 }
 
+/// The tagger dates of the annotated tags whose objects were not read (packed-refs named their
+/// commits), read in the background from the moment it is made.
+private final class TaggerDates: @unchecked Sendable {
+    private let targets: [ObjectID]
+    private var result: Result<[Int64?], GitError> = .success([])
+    private let done = DispatchSemaphore(value: 0)
+    private let gitDirectory: String
+
+    init(gitDirectory: String, tags: [ReleaseTag]) {
+        self.gitDirectory = gitDirectory
+        var seen = Set<ObjectID>()
+        targets = tags.filter { $0.isAnnotated && $0.tagger == nil && seen.insert($0.target).inserted }.map(\.target)
+        guard !targets.isEmpty else {
+            done.signal()
+            return
+        }
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            do throws(GitError) {
+                result = .success(try Repository.taggerTimes(gitDirectory: gitDirectory, of: targets))
+            } catch {
+                result = .failure(error)
+            }
+            done.signal()
+        }
+    }
+
+    /// The dates of `wanted` (each one of the tags given at the start, or read now if not).
+    func times(of wanted: [ObjectID]) throws(GitError) -> [Int64?] {
+        done.wait()
+        done.signal()
+        let times = try result.get()
+        var byTarget: [ObjectID: Int64?] = [:]
+        for (i, target) in targets.enumerated() { byTarget[target] = times[i] }
+        let missing = wanted.filter { byTarget[$0] == nil }
+        if !missing.isEmpty {
+            for (i, time) in try Repository.taggerTimes(gitDirectory: gitDirectory, of: missing).enumerated() { byTarget[missing[i]] = time }
+        }
+        return wanted.map { byTarget[$0] ?? nil }
+    }
+}
+
 /// The releases of a changelog with the commits of each, before any per-release work.
 public struct ReleasePlan: Sendable {
     struct Section: Sendable {
@@ -375,9 +422,15 @@ public struct ReleasePlan: Sendable {
     /// Cherry-picked commits listed elsewhere already (their own source, or an earlier copy).
     public let droppedPicks: Set<String>
 
-    init(graph: HistoryGraph, sections: [Section]) {
+    init(graph: HistoryGraph, sections: [Section], droppedPicks: Set<String>) {
         self.graph = graph
         self.sections = sections
+        self.droppedPicks = droppedPicks
+    }
+
+    /// The cherry-picked commits of `members` (the sections' commits, in the sections' order)
+    /// that are listed elsewhere already: their source, or an earlier copy.
+    static func droppedPicks(graph: HistoryGraph, members: [[Int]]) -> Set<String> {
         // Oldest release first, oldest commit first: the first copy of a pick is kept.
         var dropped = Set<String>()
         var sources = Set<String>()
@@ -386,10 +439,10 @@ public struct ReleasePlan: Sendable {
         var picks: [Int: [String]] = [:]
         var listed = [Bool](repeating: false, count: graph.count)
         var picksBySection: [[Int]] = []
-        picksBySection.reserveCapacity(sections.count)
-        for section in sections {
+        picksBySection.reserveCapacity(members.count)
+        for section in members {
             var found: [Int] = []
-            for node in section.members {
+            for node in section {
                 listed[node] = true
                 guard graph.pickCandidates[node] else { continue }
                 let sources = ConventionalCommitParser.cherryPickSources(in: graph.records[node].message)
@@ -418,7 +471,7 @@ public struct ReleasePlan: Sendable {
                 }
             }
         }
-        droppedPicks = dropped
+        return dropped
     }
 
     /// Unreleased (when shown) then the releases, newest first.

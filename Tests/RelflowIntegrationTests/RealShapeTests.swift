@@ -77,6 +77,14 @@ struct RealShapeTests {
         let listed = releases.flatMap(\.commits).map(\.id)
         #expect(all.isSubset(of: Set(listed)))
         #expect(listed.count == Set(listed).count)
+        // Each release is dated as git dates its tag: the tagger's date for an annotated tag
+        // (read from the tag object, packed-refs naming only its commit), else the commit's.
+        var tagDates: [String: Int64] = [:]
+        for line in Self.lines(try repo.git("for-each-ref", "--format=%(refname:short) %(creatordate:unix)", "refs/tags")) {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { tagDates[String(parts[0])] = Int64(parts[1]) }
+        }
+        for release in releases { if let tag = release.tag { #expect(release.date == tagDates[tag], "\(tag)") } }
 
         // The JSON written release by release, field by field, is what `JSONEncoder` makes of
         // the whole document.
