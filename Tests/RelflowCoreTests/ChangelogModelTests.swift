@@ -70,7 +70,7 @@ struct ChangelogModelTests {
     /// name; past 32 people as below (a long release is deduplicated another way).
     @Test func contributorsOncePerEmailInShortAndLongReleases() throws {
         let builder = ChangelogBuilder(config: RelflowConfig(), links: nil)
-        for people in [5, 40] {
+        for people in [5, 40, 100] {
             var commits: [SourceCommit] = []
             for i in 0..<people {
                 for (k, email) in ["dev\(i)@x", "DEV\(i)@X"].enumerated() {
@@ -84,6 +84,21 @@ struct ChangelogModelTests {
                 .sorted { ($0.name.lowercased(), $0.email) < ($1.name.lowercased(), $1.email) }
             #expect(release.contributors == expected, "\(people) people")
         }
+    }
+
+    /// An email outside ASCII is the same person as any email Swift finds equal once both are
+    /// lower-cased (the Kelvin sign is a K; é may be one code point or two), before or after
+    /// ASCII ones.
+    @Test func contributorsWithEmailsOutsideASCII() throws {
+        let builder = ChangelogBuilder(config: RelflowConfig(), links: nil)
+        let emails = ["kim@x", "ann@x", "\u{212A}IM@x", "\u{E9}va@x", "E\u{301}VA@x", "ANN@X", "KIM@x", "\u{C9}VA@x"]
+        let commits = emails.enumerated().map { i, email in
+            SourceCommit(id: String(format: "%040d", i), time: 100, author: Person(name: "P\(i)", email: email),
+                         isMerge: false, parsed: ConventionalCommitParser.parse("fix: c\(i)"))
+        }
+        let release = builder.build(SourceRelease(tag: "v1.0.0", version: SemVer(1, 0, 0), date: 0, previousTag: nil, commits: commits),
+                                    dropping: [])
+        #expect(release.contributors.map(\.email) == ["kim@x", "ann@x", "\u{E9}va@x"])
     }
 
     /// The Swift rendering of the default Markdown must be the template's own output.

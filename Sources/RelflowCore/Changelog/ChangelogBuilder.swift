@@ -194,30 +194,86 @@ struct ReleaseLayout<Entry> {
 
 /// The people of a release, each once by email (any case), the first seen kept: a short
 /// list searched in place, a dictionary only for a long one.
+///
+/// While every email is ASCII (nearly always), an email is compared by a hash of its bytes
+/// folded to lower case and then byte by byte, with no string made: lower-cased copies
+/// compared as strings cost a changelog 5% of its instructions. The first other email turns
+/// to lower-cased strings compared as Swift compares them (Unicode equivalence and case).
 private struct FirstPerKey {
     private(set) var people: [Person] = []
-    private var keys: [String] = []
+    /// ASCII mode: each person's folded hash.
+    private var hashes: [UInt64] = []
+    /// ASCII mode, for a long list: the people by hash.
+    private var byHash: [UInt64: [Int]]?
+    /// String mode (after a non-ASCII email): each person's lower-cased email.
+    private var keys: [String]?
     private var index: [String: Int]?
 
     init() {
         // Room for a release's usual people at once, not grown from one.
         people.reserveCapacity(8)
-        keys.reserveCapacity(8)
+        hashes.reserveCapacity(8)
     }
 
     mutating func add(_ person: Person) {
+        if keys == nil, let hash = Self.foldedHash(person.email) {
+            if let byHash {
+                for i in byHash[hash] ?? [] where Self.sameASCII(people[i].email, person.email) { return }
+            } else {
+                for i in hashes.indices where hashes[i] == hash && Self.sameASCII(people[i].email, person.email) { return }
+            }
+            hashes.append(hash)
+            people.append(person)
+            if byHash != nil {
+                byHash?[hash, default: []].append(people.count - 1)
+            } else if people.count > 64 {
+                var made: [UInt64: [Int]] = [:]
+                for (i, h) in hashes.enumerated() { made[h, default: []].append(i) }
+                byHash = made
+            }
+            return
+        }
+        if keys == nil { keys = people.map { asciiLowercased($0.email) } }
         let key = asciiLowercased(person.email)
         if let index {
             guard index[key] == nil else { return }
-        } else if keys.contains(key) {
+        } else if keys?.contains(key) == true {
             return
         }
-        keys.append(key)
+        keys?.append(key)
         people.append(person)
         if index != nil {
-            index?[key] = keys.count - 1
-        } else if keys.count > 32 {
-            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+            index?[key] = people.count - 1
+        } else if let keys, keys.count > 32 {
+            index = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// FNV-1a of the email's bytes with A–Z folded to a–z; nil when it is not all ASCII.
+    private static func foldedHash(_ email: String) -> UInt64? {
+        var email = email
+        return email.withUTF8 { bytes -> UInt64? in
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for byte in bytes {
+                guard byte < 0x80 else { return nil }
+                hash = (hash ^ UInt64(byte >= 65 && byte <= 90 ? byte | 0x20 : byte)) &* 0x0100_0000_01B3
+            }
+            return hash
+        }
+    }
+
+    /// Two ASCII emails equal but for the case of their letters.
+    private static func sameASCII(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                for i in x.indices {
+                    let p = x[i], q = y[i]
+                    if p != q && (p | 0x20 != q | 0x20 || !((p | 0x20) >= 97 && (p | 0x20) <= 122)) { return false }
+                }
+                return true
+            }
         }
     }
 }
