@@ -16,6 +16,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -96,19 +97,27 @@ def run(command, cwd, stdin=None, env=None):
                                 env=None if env is None else {**os.environ, **env})
     except OSError:
         return None, None, "missing"
-    deadline = start + LIMIT
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            elapsed = time.monotonic() - start
-            if status != 0 and os.waitstatus_to_exitcode(status) not in (0, 1):
-                return None, None, f"exit {os.waitstatus_to_exitcode(status)}"
-            return elapsed, usage.ru_maxrss, None
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            return None, None, f"> {LIMIT:.0f} s"
-        time.sleep(0.002)
+    # A blocking wait, and a timer for the limit: polling every 2 ms woke this process 500
+    # times a second on the cores the timed command runs on, and rounded every time up.
+    timed_out = threading.Event()
+
+    def stop():
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(LIMIT, stop)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    elapsed = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if timed_out.is_set():
+        return None, None, f"> {LIMIT:.0f} s"
+    if status != 0 and os.waitstatus_to_exitcode(status) not in (0, 1):
+        return None, None, f"exit {os.waitstatus_to_exitcode(status)}"
+    return elapsed, usage.ru_maxrss, None
 
 
 def measure(command, cwd, runs=RUNS, stdin=None, env=None):
