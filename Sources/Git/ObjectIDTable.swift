@@ -60,6 +60,21 @@ public struct ObjectIDTable: Sendable {
         count += 1
     }
 
+    /// Adds `id` with `value` unless it is there: true when it was added (a set's insert).
+    public mutating func insert(_ id: ObjectID, _ value: Int = 0) -> Bool {
+        precondition(value >= 0 && value < Int(Int32.max), "ObjectIDTable holds values below Int32.max")
+        if 2 * (count + 1) > values.count { grow() }
+        var i = slot(id)
+        while values[i] != 0 {
+            if keys[i] == id { return false }
+            i = (i + 1) & mask
+        }
+        keys[i] = id
+        values[i] = Int32(value + 1)
+        count += 1
+        return true
+    }
+
     private mutating func grow() {
         let old = (keys, values)
         self = ObjectIDTable(minimumCapacity: values.count)

@@ -205,16 +205,19 @@ private final class SharedWalk: @unchecked Sendable {
 /// One shard of the claimed set and of the seeds; the lock and the sets live together in a
 /// `Mutex`, at a stable address (a `pthread_mutex_t` stored property has none).
 private final class ClaimShard: Sendable {
+    /// Open-addressed tables, not `Set`s: SipHash on every commit and parent cost more than the
+    /// lookups, and a `Set` of ids made each run look up `ObjectID: Hashable` in every
+    /// protocol conformance of the binary.
     private struct Sets {
-        var claimed: Set<ObjectID>
-        var seeds = Set<ObjectID>()
+        var claimed: ObjectIDTable
+        var seeds = ObjectIDTable()
     }
     private let sets: Mutex<Sets>
 
-    init(room: Int) { sets = Mutex(Sets(claimed: Set(minimumCapacity: room))) }
+    init(room: Int) { sets = Mutex(Sets(claimed: ObjectIDTable(minimumCapacity: room))) }
 
     func claim(_ id: ObjectID) -> Bool {
-        sets.withLock { $0.claimed.insert(id).inserted }
+        sets.withLock { $0.claimed.insert(id) }
     }
 
     func markSeed(_ id: ObjectID) {
@@ -222,7 +225,7 @@ private final class ClaimShard: Sendable {
     }
 
     func isSeed(_ id: ObjectID) -> Bool {
-        sets.withLock { $0.seeds.contains(id) }
+        sets.withLock { $0.seeds[id] != nil }
     }
 }
 

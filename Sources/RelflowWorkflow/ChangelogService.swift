@@ -608,8 +608,9 @@ struct HistoryGraph: Sendable {
                     reading.cancel()
                     throw error
                 }
-                var seen = Set(tips)
-                graph.records = PartedArray(parts: try reading.finish(addingSeeds: more.filter { seen.insert($0).inserted }))
+                var seen = ObjectIDTable(minimumCapacity: more.count + tips.count)
+                for tip in tips { _ = seen.insert(tip) }
+                graph.records = PartedArray(parts: try reading.finish(addingSeeds: more.filter { seen.insert($0) }))
             } else {
                 _ = try seeds()
                 let authors = AuthorTable()

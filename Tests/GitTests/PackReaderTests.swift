@@ -238,6 +238,22 @@ struct ObjectIDTableTests {
         }
     }
 
+    /// As a set: `insert` adds an id once, keeps the first value, and answers like `Set.insert`.
+    @Test func insertsLikeASet() {
+        var generator = SystemRandomNumberGenerator()
+        var table = ObjectIDTable(minimumCapacity: 4)
+        var reference = Set<ObjectID>()
+        for i in 0..<5_000 {
+            let id = ObjectID(a: UInt64(i % 97), b: UInt64.random(in: 0...3, using: &generator), c: UInt32(i % 11))
+            #expect(table.insert(id, i) == reference.insert(id).inserted)
+        }
+        #expect(table.count == reference.count)
+        for id in reference { #expect(table[id] != nil) }
+        let first = ObjectID(a: 1, b: 2, c: 3)
+        var fresh = ObjectIDTable()
+        #expect(fresh.insert(first, 7) && !fresh.insert(first, 9) && fresh[first] == 7)
+    }
+
     /// Ids ground to differ only in their top bits (which the id's own low bits cannot tell
     /// apart) spread over the table: 60,000 of them are set and found in well under a second,
     /// where slots chosen by the id's bits made one run of them (a quadratic few seconds).
