@@ -22,7 +22,7 @@ let strict: [SwiftSetting] = [
 // The same file skips libgit2's TLS and SSH set-up, which only a static libgit2 lets relflow reach.
 let caLoaders = ["mbedtls_x509_crt_parse_file", "mbedtls_x509_crt_parse_path"]
 let networkSetUp = ["git_mbedtls_stream_global_init", "git_transport_ssh_global_init", "git_mbedtls_stream_new",
-                    "git_mbedtls_stream_wrap", "git_smart_subtransport_ssh"]
+                    "git_mbedtls_stream_wrap", "git_mbedtls__set_cert_location", "git_smart_subtransport_ssh"]
 let caLoaderFlags = Context.environment["RELFLOW_STATIC_LIBGIT2"] == "1"
     ? (caLoaders + networkSetUp).flatMap { ["-Xlinker", "--wrap=\($0)"] }
     : caLoaders.flatMap { ["-Xlinker", "--export-dynamic-symbol=\($0)"] }

@@ -78,6 +78,14 @@ int __wrap_git_mbedtls_stream_wrap(void **out, void *in, const char *host) {
     return refuse_network();
 }
 
+// GIT_OPT_SET_SSL_CERT_LOCATIONS would load certificates into the configuration the skipped
+// set-up never made.
+int __wrap_git_mbedtls__set_cert_location(const char *file, const char *path) {
+    (void)file;
+    (void)path;
+    return refuse_network();
+}
+
 int __wrap_git_smart_subtransport_ssh(void **out, void *owner, void *param) {
     (void)owner;
     (void)param;
