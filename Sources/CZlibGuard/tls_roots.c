@@ -45,10 +45,11 @@ int relflow_tls_roots_skipped(void) {
 
 // The rest of libgit2's network set-up, skipped the same way (libgit2.a only: these are
 // libgit2's internal functions, which a shared libgit2 calls within itself). git_libgit2_init
-// would otherwise seed mbedTLS's random generator — HAVEGE and the timer sources, ~0.3 ms —
-// and start libssh2 and OpenSSL, ~0.2 ms: a twentieth of a small command's run, on every
-// hook. Failing closed again: were libgit2 ever asked for a TLS stream or an SSH transport, it
-// would get an error that says why, never an unseeded generator.
+// would otherwise seed mbedTLS's random generator (HAVEGE and the timer sources: 1.4 M
+// instructions) and start libssh2 and OpenSSL, on every run, hooks included; with these
+// wrapped, libssh2 and OpenSSL are not linked at all. Failing closed again: were libgit2 ever
+// asked for a TLS stream, a certificate location or an SSH transport, it would get an error
+// that says why, never an unseeded generator.
 #include <git2/errors.h>
 
 static int refuse_network(void) {

@@ -45,34 +45,33 @@ public struct ObjectIDTable: Sendable {
 
     /// Sets the value of `id` (values up to `Int32.max - 1`).
     public mutating func set(_ id: ObjectID, _ value: Int) {
-        precondition(value >= 0 && value < Int(Int32.max), "ObjectIDTable holds values below Int32.max")
-        if 2 * (count + 1) > values.count { grow() }
-        var i = slot(id)
-        while values[i] != 0 {
-            if keys[i] == id {
-                values[i] = Int32(value + 1)
-                return
-            }
-            i = (i + 1) & mask
-        }
-        keys[i] = id
-        values[i] = Int32(value + 1)
-        count += 1
+        let i = place(id)
+        store(id, value, at: i)
     }
 
     /// Adds `id` with `value` unless it is there: true when it was added (a set's insert).
     public mutating func insert(_ id: ObjectID, _ value: Int = 0) -> Bool {
-        precondition(value >= 0 && value < Int(Int32.max), "ObjectIDTable holds values below Int32.max")
+        let i = place(id)
+        guard values[i] == 0 else { return false }
+        store(id, value, at: i)
+        return true
+    }
+
+    /// `id`'s slot, or the empty one where it would go (the table grown first if need be).
+    private mutating func place(_ id: ObjectID) -> Int {
         if 2 * (count + 1) > values.count { grow() }
         var i = slot(id)
-        while values[i] != 0 {
-            if keys[i] == id { return false }
-            i = (i + 1) & mask
+        while values[i] != 0 && keys[i] != id { i = (i + 1) & mask }
+        return i
+    }
+
+    private mutating func store(_ id: ObjectID, _ value: Int, at i: Int) {
+        precondition(value >= 0 && value < Int(Int32.max), "ObjectIDTable holds values below Int32.max")
+        if values[i] == 0 {
+            keys[i] = id
+            count += 1
         }
-        keys[i] = id
         values[i] = Int32(value + 1)
-        count += 1
-        return true
     }
 
     private mutating func grow() {

@@ -52,12 +52,7 @@ extension Repository {
             DispatchQueue.concurrentPerform(iterations: threads) { worker in
                 do throws(GitError) {
                     // relflow's reader of the packs; libgit2 opened only for what they lack.
-                    let odb: ObjectDatabase
-                    if let reader = packs.flatMap({ PackReader($0) }) {
-                        odb = ObjectDatabase(gitDirectory: gitDirectory, packs: reader)
-                    } else {
-                        odb = try ObjectDatabase(try Repository.open(at: gitDirectory))
-                    }
+                    let odb = ObjectDatabase(gitDirectory: gitDirectory, packs: packs.flatMap { PackReader($0) })
                     let transform = makeTransform()
                     let identities = IdentityCache()
                     // Fixed-size chunks: a growing array would hold up to twice its contents.

@@ -16,10 +16,11 @@ final class ObjectDatabase {
         opened = (repository, try Self.database(of: repository))
     }
 
-    /// A database that reads through `packs` and opens the repository at `gitDirectory` only
-    /// when an object is not there (a loose one, say): the history's reader threads each open
-    /// one, and a handle costs a read of every git config file and a scan of the packs.
-    init(gitDirectory: String, packs: PackReader) {
+    /// A database that reads through `packs` (when relflow can read them) and opens the
+    /// repository at `gitDirectory` only when an object is not there (a loose one, say): the
+    /// history's reader threads each make one, and a handle costs a read of every git config
+    /// file and a scan of the packs.
+    init(gitDirectory: String, packs: PackReader?) {
         self.packs = packs
         self.gitDirectory = gitDirectory
     }

@@ -367,21 +367,28 @@ public struct ChangelogService {
 /// commits), read in the background from the moment it is made.
 private final class TaggerDates: @unchecked Sendable {
     private let targets: [ObjectID]
+    /// Each target's position in `targets`.
+    private let position: ObjectIDTable
     private var result: Result<[Int64?], GitError> = .success([])
     private let done = DispatchSemaphore(value: 0)
     private let gitDirectory: String
 
     init(gitDirectory: String, tags: [ReleaseTag]) {
         self.gitDirectory = gitDirectory
-        var seen = Set<ObjectID>()
-        targets = tags.filter { $0.isAnnotated && $0.tagger == nil && seen.insert($0.target).inserted }.map(\.target)
+        var targets: [ObjectID] = []
+        var position = ObjectIDTable()
+        for tag in tags where tag.isAnnotated && tag.tagger == nil && position.insert(tag.target, targets.count) {
+            targets.append(tag.target)
+        }
+        self.targets = targets
+        self.position = position
         guard !targets.isEmpty else {
             done.signal()
             return
         }
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             do throws(GitError) {
-                result = .success(try Repository.taggerTimes(gitDirectory: gitDirectory, of: targets))
+                result = .success(try Repository.taggerTimes(gitDirectory: gitDirectory, of: self.targets))
             } catch {
                 result = .failure(error)
             }
@@ -389,18 +396,19 @@ private final class TaggerDates: @unchecked Sendable {
         }
     }
 
-    /// The dates of `wanted` (each one of the tags given at the start, or read now if not).
+    /// The dates of `wanted`: each one of the tags given at the start, or read now if not.
     func times(of wanted: [ObjectID]) throws(GitError) -> [Int64?] {
         done.wait()
         done.signal()
         let times = try result.get()
-        var byTarget: [ObjectID: Int64?] = [:]
-        for (i, target) in targets.enumerated() { byTarget[target] = times[i] }
-        let missing = wanted.filter { byTarget[$0] == nil }
-        if !missing.isEmpty {
-            for (i, time) in try Repository.taggerTimes(gitDirectory: gitDirectory, of: missing).enumerated() { byTarget[missing[i]] = time }
+        let missing = wanted.filter { position[$0] == nil }
+        let late = missing.isEmpty ? [] : try Repository.taggerTimes(gitDirectory: gitDirectory, of: missing)
+        var next = 0
+        return wanted.map { target in
+            if let i = position[target] { return times[i] }
+            defer { next += 1 }
+            return late[next]
         }
-        return wanted.map { byTarget[$0] ?? nil }
     }
 }
 

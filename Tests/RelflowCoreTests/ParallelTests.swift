@@ -14,8 +14,9 @@ struct ParallelTests {
         let weights = (0..<count).map { 1 + ($0 * 7919) % 13 }
         orderedParallelForEach(count: count, weight: { weights[$0] }, maximumPending: 20) { i in
             inFlight.withLock { $0.now += weights[i]; $0.most = max($0.most, $0.now) }
-            // Uneven work, so that later pieces are often ready first.
-            usleep(UInt32((i * 37) % 5) * 200)
+            // Uneven work, so that later pieces are often ready first; the first one slow, so
+            // that without the bound the other cores would make every piece while it is made.
+            usleep(i == 0 ? 50_000 : UInt32((i * 37) % 5) * 200)
             return Array("\(i)".utf8)
         } consume: { bytes in
             let i = Int(String(decoding: bytes, as: UTF8.self)) ?? -1

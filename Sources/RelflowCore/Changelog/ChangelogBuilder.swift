@@ -197,7 +197,7 @@ struct ReleaseLayout<Entry> {
 ///
 /// While every email is ASCII (nearly always), an email is compared by a hash of its bytes
 /// folded to lower case and then byte by byte, with no string made: lower-cased copies
-/// compared as strings cost a changelog 5% of its instructions. The first other email turns
+/// compared as strings cost a changelog 2% of its instructions. The first other email turns
 /// to lower-cased strings compared as Swift compares them (Unicode equivalence and case).
 private struct FirstPerKey {
     private(set) var people: [Person] = []
