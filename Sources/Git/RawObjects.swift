@@ -74,9 +74,16 @@ final class ObjectDatabase {
         }
     }
 
+    /// The object's type from the headers of its delta chain in the packs relflow reads, with
+    /// nothing decompressed; nil when the object is not read from there.
+    func packedType(of id: ObjectID) throws(GitError) -> git_object_t? {
+        guard let packs, let number = try packs.type(of: id) else { return nil }
+        return Self.gitType(number)
+    }
+
     /// The object's type, from its header (no full read where the pack allows it).
     func type(of id: ObjectID) throws(GitError) -> git_object_t {
-        if let packs, let number = try packs.type(of: id) { return Self.gitType(number) }
+        if let type = try packedType(of: id) { return type }
         var oid = id.gitOID
         var size = 0
         var type = GIT_OBJECT_INVALID

@@ -53,6 +53,13 @@ extension Repository {
                     continue
                 }
             }
+            // A lightweight tag: the pack entry's header says it is a commit, nothing is
+            // decompressed (the history walk reads that commit anyway). Any failure here
+            // leaves the answer to the full read below, which reports it.
+            if (try? odb.packedType(of: target)) == GIT_OBJECT_COMMIT {
+                out.append(Tag(name: name, target: target, commit: target, annotation: nil))
+                continue
+            }
             // The usual tags (on a commit, or annotated on a commit) from the raw object,
             // without building libgit2 objects; anything else the long way.
             let fast: Tag?
