@@ -17,16 +17,16 @@ all: build
 # through FoundationNetworking, which a static build links with -lcurl), installed with
 # apt-get when missing.
 deps:
-	@if ! pkg-config --exists libgit2 libcurl libdeflate 2>/dev/null; then \
-	  echo "make: installing libgit2-dev, libcurl4-openssl-dev, libdeflate-dev and pkg-config with apt-get"; \
+	@if ! pkg-config --exists libgit2 libcurl 2>/dev/null; then \
+	  echo "make: installing libgit2-dev, libcurl4-openssl-dev and pkg-config with apt-get"; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get install -y libgit2-dev libcurl4-openssl-dev libdeflate-dev pkg-config >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev libcurl4-openssl-dev libdeflate-dev pkg-config; }; \
+	  $$SUDO apt-get install -y libgit2-dev libcurl4-openssl-dev pkg-config >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libgit2-dev libcurl4-openssl-dev pkg-config; }; \
 	fi
 	@command -v git >/dev/null || { echo "make: git is required"; exit 1; }
 
-# The installed binary links libgit2 and libdeflate statically (Tests/scripts/static_pkgconfig.sh
-# writes the pkg-config files that say so; shared libraries when an archive is missing).
+# The installed binary links libgit2 statically (Tests/scripts/static_pkgconfig.sh
+# writes the pkg-config file that says so; a shared library when the archive is missing).
 STATIC_PC = $(CURDIR)/.build/pkgconfig-static
 
 build: deps

@@ -3,7 +3,7 @@
 //
 // Layers, each a target with one job:
 //   CLibGit2         the C module map for the system's libgit2 (Debian: libgit2-dev)
-//   CLibDeflate      the C module map for libdeflate (Debian: libdeflate-dev): pack reads
+//   CLibDeflate      libdeflate 1.26's decompressor, built from its sources: pack reads
 //   CZlibGuard       zlib's inflate with a guard against libgit2 1.5's loop on truncated objects; glibc malloc tuning
 //   Git              the only module that touches libgit2: safe value types, owned handles
 //   RelflowCore      the domain (Conventional Commits, SemVer, config, lint rules); no C
@@ -53,12 +53,14 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        // Whole-buffer zlib decompression for the history reader's own pack reads.
-        .systemLibrary(
+        // Whole-buffer zlib decompression for the history reader's own pack reads: libdeflate
+        // 1.26's decompressor, built from its sources (Sources/CLibDeflate/README.md).
+        .target(
             name: "CLibDeflate",
             path: "Sources/CLibDeflate",
-            pkgConfig: "libdeflate",
-            providers: [.apt(["libdeflate-dev"])]
+            exclude: ["README.md", "libdeflate/COPYING"],
+            sources: ["libdeflate/lib"],
+            cSettings: [.headerSearchPath("libdeflate")]
         ),
         // zlib's inflate, guarded against libgit2 1.5's endless loop on a truncated object; the
         // CA bundle libgit2's mbedTLS would parse on every start, not loaded (tls_roots.c); and

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Writes pkg-config files for a static libgit2 and libdeflate into DIR (make build points
+# Writes a pkg-config file for a static libgit2 into DIR (make build points
 # PKG_CONFIG_PATH there). Static, relflow starts without loading 20 shared libraries:
 # `relflow --version` 6 ms → 2.5 ms, every hook and command ~3.5 ms sooner.
 # Each library's static closure comes from pkg-config --static; the C library's own parts and
@@ -37,9 +37,8 @@ write() { # name version libs
     printf 'Name: %s\nDescription: %s, linked statically (make build)\nVersion: %s\nLibs:%s\nCflags: %s\n' \
         "$1" "$1" "$2" "$3" "$(pkg-config --cflags "$1")" > "$dir.tmp/$1.pc"
 }
-if git2=$(libs_for libgit2 libssh2) && deflate=$(libs_for libdeflate); then
+if git2=$(libs_for libgit2 libssh2); then
     write libgit2 "$(pkg-config --modversion libgit2)" "$git2"
-    write libdeflate "$(pkg-config --modversion libdeflate)" "$deflate"
     mv "$dir.tmp" "$dir"
 else
     rm -rf "$dir.tmp"
