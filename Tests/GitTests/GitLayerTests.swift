@@ -150,6 +150,10 @@ struct GitLayerTests {
             try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\n", Array("fix: nul\n".utf8) + [0] + Array("after\n".utf8)),
             try object("author A <a@x> not-a-date\ncommitter C <c@x> \(ident)\n", Array("fix: odd date\n".utf8)),
             try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\n", []),
+            // Past the first eight bytes, where ASCII is checked a word at a time: valid
+            // UTF-8, and a byte that is not (a message that is not ASCII is validated).
+            try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\n", Array("fix: the café menu, twice\n".utf8)),
+            try object("author A <a@x> \(ident)\ncommitter C <c@x> \(ident)\n", Array("fix: long ".utf8) + [0xC3, 0x28] + Array(" enough\n".utf8)),
         ]
         let r = try Repository.open(at: repo.path)
         let odb = try ObjectDatabase(r)
@@ -167,6 +171,18 @@ struct GitLayerTests {
         // A date libgit2 cannot parse: read the way git log shows it (time 0), not an error.
         #expect(try r.commit(ObjectID(hex: cases[6])!).author.time == 0)
         #expect(try r.commit(ObjectID(hex: cases[6])!).committer.time == 1_700_000_000)
+    }
+
+    @Test func asciiIsCheckedByWordsAndBytes() {
+        for length in 0..<40 {
+            let plain = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+            plain.withUnsafeBytes { #expect(isASCII($0)) }
+            for k in 0..<length {
+                var high = plain
+                high[k] = 0x80
+                high.withUnsafeBytes { #expect(!isASCII($0), "a high byte at \(k) of \(length)") }
+            }
+        }
     }
 
     @Test func nonUTF8AndLatin1MessagesDecodeWithoutFailing() throws {
