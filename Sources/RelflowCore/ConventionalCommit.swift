@@ -689,7 +689,15 @@ public enum ConventionalCommitParser {
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs.
     public var trimmingSpaces: String {
+        // ASCII: every byte is a character, and the whitespace characters are 9–13 and 32
+        // ("\r\n", one character, is two of them): the same answer without grapheme walks.
         var s = Substring(self)
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            func isSpace(_ byte: UInt8) -> Bool { byte == 32 || (9...13).contains(byte) }
+            guard let first = s.utf8.firstIndex(where: { !isSpace($0) }),
+                  let last = s.utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+            return String(s[first...last])
+        }
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)

@@ -289,6 +289,24 @@ struct AsciiLoweringTests {
         #expect(person(fromTrailer: "A <> ") == nil && person(fromTrailer: "no email") == nil && person(fromTrailer: "a > b <") == nil)
         #expect(person(fromTrailer: "Zoë <z@x>") == Person(name: "Zoë", email: "z@x"))
         #expect(person(fromTrailer: "A <a@x>\u{301}")?.email == nil)
+        #expect(person(fromTrailer: "\tAda\r\n <a@x> <b@y>") == Person(name: "Ada\r\n <a@x>", email: "b@y"))
+    }
+
+    /// Trimming reads ASCII as bytes: the same as trimming whitespace characters, on every mix
+    /// of spaces, tabs, line ends ("\r\n" is one character) and text.
+    @Test func trimmingSpacesMatchesCharacters() {
+        func byCharacters(_ text: String) -> String {
+            var s = Substring(text)
+            while let f = s.first, f.isWhitespace { s.removeFirst() }
+            while let l = s.last, l.isWhitespace { s.removeLast() }
+            return String(s)
+        }
+        let pieces = ["", " ", "\t", "\r\n", "\n", "\r", "\u{0B}", "\u{0C}", "a", "b c", "\u{A0}", "é", "e\u{301}", "\u{85}"]
+        for a in pieces { for b in pieces { for c in pieces {
+            let text = a + b + c
+            #expect(text.trimmingSpaces == byCharacters(text), "\(Array(text.unicodeScalars))")
+            #expect(text[...].trimmingSpaces == byCharacters(text))
+        } } }
     }
 }
 

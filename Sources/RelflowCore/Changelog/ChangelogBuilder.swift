@@ -163,14 +163,18 @@ public struct ChangelogBuilder: Sendable {
 
     /// What a breaking change says about itself: its notes, else its description.
     static func breakingNotes(of parsed: ParsedMessage) -> [String] {
-        guard let commit = parsed.commitBox?.value, commit.isBreaking else { return [] }
-        return commit.breakingNotes.isEmpty ? [commit.description] : commit.breakingNotes
+        guard let commit = parsed.commitBox, commit.value.isBreaking else { return [] }
+        return commit.value.breakingNotes.isEmpty ? [commit.value.description] : commit.value.breakingNotes
     }
 
     /// The issues a commit names, but not those its description shows already (`… (#15266)`).
     static func issues(of parsed: ParsedMessage, description: String, links: RemoteLinks?) -> [IssueReference] {
-        let commit = parsed.commitBox?.value
-        let numbers = issueNumbers(description: commit?.description, footers: commit?.footers ?? [], header: parsed.header)
+        // Through the box: the two fields read, not the whole commit (or message) copied.
+        guard let commit = parsed.commitBox else { return issues(numbers: issueNumbers(description: nil, footers: [], header: parsed.header), shownIn: description, links: links) }
+        return issues(numbers: issueNumbers(description: commit.value.description, footers: commit.value.footers, header: ""), shownIn: description, links: links)
+    }
+
+    private static func issues(numbers: [Int], shownIn description: String, links: RemoteLinks?) -> [IssueReference] {
         guard !numbers.isEmpty else { return [] }
         let shown = issueNumbers(in: nil, header: description)
         return numbers.filter { !shown.contains($0) }.map { IssueReference(number: $0, url: links?.issue($0)) }
@@ -284,7 +288,10 @@ private func hasPrefixMatch(_ prefix: String, in ids: Set<String>) -> Bool {
 
 /// `Name <email>` from a trailer value.
 public func person(fromTrailer value: String) -> Person? {
-    guard let open = value.lastIndex(of: "<"), let close = value.lastIndex(of: ">"), open < close else { return nil }
+    // ASCII (the usual trailer): the brackets found as bytes, without walking graphemes.
+    let ascii = value.utf8.allSatisfy { $0 < 0x80 }
+    guard let open = ascii ? value.utf8.lastIndex(of: UInt8(ascii: "<")) : value.lastIndex(of: "<"),
+          let close = ascii ? value.utf8.lastIndex(of: UInt8(ascii: ">")) : value.lastIndex(of: ">"), open < close else { return nil }
     let name = value[..<open].trimmingSpaces
     let email = String(value[value.index(after: open)..<close])
     return email.isEmpty ? nil : Person(name: name.isEmpty ? email : name, email: email)
