@@ -92,6 +92,16 @@ public struct ParsedMessage: Sendable, Hashable {
     /// Commits this one was cherry-picked from (`(cherry picked from commit <id>)`).
     public var cherryPickedFrom: [String]
 
+    /// A Conventional Commit whose parts were made straight into their box (no copy of them).
+    init(conventional box: CommitBox, problems: [LintProblem], cherryPickedFrom: [String]) {
+        kind = .conventional
+        storedHeader = ""
+        self.box = box
+        self.problems = problems
+        revertedCommits = []
+        self.cherryPickedFrom = cherryPickedFrom
+    }
+
     public init(kind: Kind, header: String, commit: ConventionalCommit?, problems: [LintProblem],
                 revertedCommits: [String], cherryPickedFrom: [String]) {
         self.kind = kind
@@ -242,10 +252,10 @@ public enum ConventionalCommitParser {
                                             message: "the body must begin one blank line after the header",
                                             hint: "leave line \(headerNumber + 1) empty"))
             }
-            let commit = ConventionalCommit(type: header.type, scope: header.scope, bang: header.bang, description: header.description,
-                                            body: bodyText, footers: footers, breakingNotes: [])
-            return ParsedMessage(kind: .conventional, header: "", commit: commit, problems: problems,
-                                 revertedCommits: [], cherryPickedFrom: picks)
+            return ParsedMessage(conventional: CommitBox(ConventionalCommit(type: header.type, scope: header.scope, bang: header.bang,
+                                                                            description: header.description, body: bodyText,
+                                                                            footers: footers, breakingNotes: [])),
+                                 problems: problems, cherryPickedFrom: picks)
         }
     }
 
