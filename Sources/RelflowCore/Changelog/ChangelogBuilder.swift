@@ -170,7 +170,9 @@ public struct ChangelogBuilder: Sendable {
     /// The issues a commit names, but not those its description shows already (`… (#15266)`).
     static func issues(of parsed: ParsedMessage, description: String, links: RemoteLinks?) -> [IssueReference] {
         // Through the box: the two fields read, not the whole commit (or message) copied.
-        guard let commit = parsed.commitBox else { return issues(numbers: issueNumbers(description: nil, footers: [], header: parsed.header), shownIn: description, links: links) }
+        guard let commit = parsed.commitBox else {
+            return issues(numbers: issueNumbers(description: nil, footers: [], header: parsed.header), shownIn: description, links: links)
+        }
         // No footers and the description shown as written: every number it names is shown.
         if commit.value.footers.isEmpty && description == commit.value.description { return [] }
         return issues(numbers: issueNumbers(description: commit.value.description, footers: commit.value.footers, header: ""), shownIn: description, links: links)
