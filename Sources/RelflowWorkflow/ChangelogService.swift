@@ -104,15 +104,18 @@ public struct ChangelogService {
         if scope == .full && boundary.isEmpty {
             let tip = try tipCommit(revision)
             var read: ReleaseTagIndex?
+            var dates: TaggerDates?
             let graph = try HistoryGraph.read(repo, tips: [tip], hidden: [], boundary: boundary, seeds: { () throws(RelflowError) in
                 let index = try context.releaseTags()
                 index.ignored.forEach(context.note)
                 Trace.mark("read \(index.tags.count) release tags")
                 read = index
+                // The dates of the annotated tags, read beside the history rather than after it.
+                dates = TaggerDates(gitDirectory: repo.gitDirectory, tags: index.tags)
                 return index.tags.map(\.commit)
             }, keepBodies: keepBodies, progress: progress)
             guard let index = read else { throw .repository("the release tags were not read") }
-            return try plan(scope: scope, tips: [tip], index: index, graph: graph)
+            return try plan(scope: scope, tips: [tip], index: index, graph: graph, dates: dates)
         }
         let index = try context.releaseTags()
         index.ignored.forEach(context.note)
@@ -154,13 +157,15 @@ public struct ChangelogService {
     }
 
     /// The plan once the history is read.
-    private func plan(scope: Scope, tips: [ObjectID], index: ReleaseTagIndex, graph: HistoryGraph) throws(RelflowError) -> ReleasePlan {
+    private func plan(scope: Scope, tips: [ObjectID], index: ReleaseTagIndex, graph: HistoryGraph,
+                      dates started: TaggerDates? = nil) throws(RelflowError) -> ReleasePlan {
         let repo = context.repository
         var graph = graph
         context.note("read \(graph.count) commits")
         // A full changelog shows nearly every release: the dates of its annotated tags not read
-        // yet are read on the other cores while this one assigns the commits to releases.
-        let dates = scope == .full ? TaggerDates(gitDirectory: repo.gitDirectory, tags: index.tags) : nil
+        // yet are read on the other cores (from the moment the tags are known, when they were
+        // read beside the history) while this one assigns the commits to releases.
+        let dates = started ?? (scope == .full ? TaggerDates(gitDirectory: repo.gitDirectory, tags: index.tags) : nil)
 
         let assignment = scope == .full
             ? Self.assignAll(graph: &graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
@@ -226,8 +231,25 @@ public struct ChangelogService {
     /// releases off the branch below the highest of those, and any other release that owns a
     /// commit the tips reach. A pre-release folds into its final release when that release's
     /// history holds it.
+    /// `tags` lowest version first, equal versions kept in their order (a stable sort). The
+    /// index gives them highest first: reversed, with each run of equal versions turned back,
+    /// rather than thousands of large values sorted again.
+    static func ascending(_ tags: [ReleaseTag]) -> [ReleaseTag] {
+        let descending = tags.indices.dropFirst().allSatisfy { SemVer.compare(tags[$0 - 1].version, tags[$0].version) >= 0 }
+        guard descending else { return tags.sorted { SemVer.compare($0.version, $1.version) < 0 } }
+        var out = Array(tags.reversed())
+        var start = 0
+        while start < out.count {
+            var end = start + 1
+            while end < out.count && SemVer.compare(out[end].version, out[start].version) == 0 { end += 1 }
+            if end - start > 1 { out[start..<end].reverse() }
+            start = end
+        }
+        return out
+    }
+
     static func assignAll(graph: inout HistoryGraph, tags: [ReleaseTag], fold: Bool) -> Assignment {
-        let ascending = tags.filter { graph.index[$0.commit] != nil }.sorted { SemVer.compare($0.version, $1.version) < 0 }
+        let ascending = Self.ascending(tags.filter { graph.index[$0.commit] != nil })
         let tipReach = graph.reachable
         var highest: ReleaseTag?
         for tag in ascending.reversed() where graph.index[tag.commit].map({ tipReach[$0] }) ?? false { highest = tag; break }
@@ -453,11 +475,8 @@ public struct ReleasePlan: Sendable {
             for node in section {
                 listed[node] = true
                 guard graph.pickCandidates[node] else { continue }
-                let sources = ConventionalCommitParser.cherryPickSources(in: graph.records[node].message)
-                if !sources.isEmpty {
-                    picks[node] = sources
-                    found.append(node)
-                }
+                picks[node] = graph.records[node].cherryPicks
+                found.append(node)
             }
             picksBySection.append(found)
         }
@@ -470,9 +489,10 @@ public struct ReleasePlan: Sendable {
                 if presentHex == nil { presentHex = listed.indices.filter { listed[$0] }.map { graph.records[$0].id.hex } }
                 return presentHex?.contains { $0.hasPrefix(source.lowercased()) } ?? false
             }
+            let times = graph.times
             for nodes in picksBySection.reversed() {
                 // Only the picks matter here: sort those, not the whole release.
-                for node in nodes.sorted(by: { graph.times[$0] < graph.times[$1] }) {
+                for node in nodes.count < 2 ? nodes : nodes.sorted(by: { times[$0] < times[$1] }) {
                     for source in picks[node] ?? [] {
                         if isListed(source) || !sources.insert(source).inserted { dropped.insert(graph.records[node].id.hex) }
                     }
@@ -507,9 +527,9 @@ struct HistoryGraph: Sendable {
         let time: Int64
         let author: Person
         let message: String
-        /// The message may name a commit it was cherry-picked from (a cheap test that never
-        /// misses one; the parse decides).
-        let mayBeCherryPick: Bool
+        /// The commits the message says it was cherry-picked from (`git cherry-pick -x`),
+        /// found on the reading threads: a cheap test first, the parse only when it passes.
+        let cherryPicks: [String]
 
         init(_ commit: Commit, authors: AuthorTable) {
             id = commit.id
@@ -518,7 +538,7 @@ struct HistoryGraph: Sendable {
             time = commit.committer.time
             author = authors.person(of: commit)
             message = commit.message
-            mayBeCherryPick = Self.mentionsCherryPick(commit.message)
+            cherryPicks = Self.mentionsCherryPick(commit.message) ? ConventionalCommitParser.cherryPickSources(in: commit.message) : []
         }
 
         var parents: [ObjectID] { firstParent.map { [$0] + otherParents } ?? [] }
@@ -575,7 +595,7 @@ struct HistoryGraph: Sendable {
     var count: Int { records.count }
     /// Each commit's committer time by node, in a dense array for the hot loops.
     var times: [Int64] = []
-    /// `Record.mayBeCherryPick` by node.
+    /// Whether `Record.cherryPicks` names any, by node.
     var pickCandidates: [Bool] = []
     /// The nodes the tips reach.
     var nodes: [Int] { (0..<records.count).filter { reachable[$0] } }
@@ -643,7 +663,7 @@ struct HistoryGraph: Sendable {
             let record = graph.records[i]
             graph.index.set(record.id, i)
             graph.times.append(record.time)
-            graph.pickCandidates.append(record.mayBeCherryPick)
+            graph.pickCandidates.append(!record.cherryPicks.isEmpty)
         }
         graph.parentStart.reserveCapacity(count + 1)
         graph.parentList.reserveCapacity(count + count / 8)
