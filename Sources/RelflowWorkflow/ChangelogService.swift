@@ -773,9 +773,10 @@ struct ReachMarks {
 
 /// The same person once in memory, whatever number of commits they made. One per thread.
 final class AuthorTable {
-    private var people: [String: [Person]] = [:]
+    // One thread's: no exclusivity checks at run time (one per commit read).
+    @exclusivity(unchecked) private var people: [String: [Person]] = [:]
     /// By the reading thread's author numbers (`Commit.authorNumber`): no hashing of strings.
-    private var numbered: [Person?] = []
+    @exclusivity(unchecked) private var numbered: [Person?] = []
 
     func person(of commit: Commit) -> Person {
         guard let number = commit.authorNumber else { return person(name: commit.author.name, email: commit.author.email) }
