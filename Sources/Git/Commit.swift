@@ -230,7 +230,7 @@ extension Commit {
         let body = UnsafeRawBufferPointer(rebasing: bytes[min(i, n)..<messageEnd])
         let isUTF8 = encoding.map { ["utf-8", "utf8"].contains($0.lowercased()) } ?? true
         // An ASCII message (the usual one) needs no validation: String(validating:) looks up
-        // generic metadata on every call, a third of the cost of a short message.
+        // generic metadata on every call, half of what it costs on a short message.
         if isUTF8, let text = isASCII(body) ? String(decoding: body, as: UTF8.self) : String(validating: body, as: UTF8.self) {
             message = text
             undecodedBytes = nil
