@@ -236,16 +236,27 @@ struct GitLayerTests {
         let looseGit = try files.map { "\($0) \(try repo.git("rev-parse", "refs/tags/\($0)"))" }
         #expect(loose.count > LooseRefs.parallelFrom && loose.count == files.count)
         #expect(Set(loose.map { "\($0.name) \($0.target.hex)" }) == Set(looseGit))
-        let r = try Repository.open(at: repo.path)
-        let listed = try r.tags()
-        let git = try repo.git("for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(objectname) %(*objectname)")
-            .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-        #expect(listed.map(\.name) == git.map { $0[0] })
-        for (tag, line) in zip(listed, git) {
-            #expect(tag.target.hex == line[1], "\(tag.name)")
-            #expect(tag.commit?.hex == (line.count > 2 ? line[2] : line[1]), "\(tag.name)")
+        // A lightweight tag on a tree names no commit, whether its object is loose or packed.
+        _ = try repo.git("tag", "tree-tag", "HEAD^{tree}")
+        // Objects loose, then packed (where a lightweight tag's commit is known from the
+        // pack entry's header alone).
+        for packed in [false, true] {
+            if packed { _ = try repo.git("repack", "-adq") }
+            let r = try Repository.open(at: repo.path)
+            let listed = try r.tags()
+            let git = try repo.git("for-each-ref", "refs/tags", "--format=%(refname:strip=2) %(objectname) %(*objectname) %(objecttype)")
+                .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(listed.map(\.name) == git.map { $0[0] })
+            for (tag, line) in zip(listed, git) {
+                #expect(tag.target.hex == line[1], "\(tag.name)")
+                if line.last == "tree" {
+                    #expect(tag.commit == nil, "\(tag.name)")
+                } else {
+                    #expect(tag.commit?.hex == (line.count > 3 ? line[2] : line[1]), "\(tag.name) packed: \(packed)")
+                }
+            }
+            #expect(listed.first { $0.name == "over" }?.target.hex == ids["B"])
         }
-        #expect(listed.first { $0.name == "over" }?.target.hex == ids["B"])
     }
 
     /// A history read that starts from the tip and gets its seeds (tags, side branches) while
