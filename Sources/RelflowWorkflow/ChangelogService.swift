@@ -185,7 +185,7 @@ public struct ChangelogService {
             }
             sections.append(.init(tag: nil, version: nil, date: nil, previousTag: base?.name, members: assignment.unreleased))
         }
-        // The cherry-picks listed twice, found while the tag dates are still being read.
+        // The cherry-picks listed twice (any tag dates still being read finish meanwhile).
         let dropped = ReleasePlan.droppedPicks(graph: graph, members: sections.map(\.members) + sectionTags.indices.reversed().map { members[$0] })
         var position = [String: Int](minimumCapacity: index.tags.count)
         for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
@@ -225,12 +225,6 @@ public struct ChangelogService {
         var highestReachable: ReleaseTag?
     }
 
-    /// The full changelog: every release tag that was read claims the commits of its history
-    /// that no lower release claimed, so that Unreleased is exactly what no release tag reaches
-    /// (the same commits as `--unreleased`). Shown are the releases the tips reach, maintenance
-    /// releases off the branch below the highest of those, and any other release that owns a
-    /// commit the tips reach. A pre-release folds into its final release when that release's
-    /// history holds it.
     /// `tags` lowest version first, equal versions kept in their order (a stable sort). The
     /// index gives them highest first: reversed, with each run of equal versions turned back,
     /// rather than thousands of large values sorted again.
@@ -248,6 +242,12 @@ public struct ChangelogService {
         return out
     }
 
+    /// The full changelog: every release tag that was read claims the commits of its history
+    /// that no lower release claimed, so that Unreleased is exactly what no release tag reaches
+    /// (the same commits as `--unreleased`). Shown are the releases the tips reach, maintenance
+    /// releases off the branch below the highest of those, and any other release that owns a
+    /// commit the tips reach. A pre-release folds into its final release when that release's
+    /// history holds it.
     static func assignAll(graph: inout HistoryGraph, tags: [ReleaseTag], fold: Bool) -> Assignment {
         let ascending = Self.ascending(tags.filter { graph.index[$0.commit] != nil })
         let tipReach = graph.reachable
@@ -465,8 +465,7 @@ public struct ReleasePlan: Sendable {
         var dropped = Set<String>()
         var sources = Set<String>()
         // Dense arrays by node: a history's worth of dictionary and set operations cost more
-        // than the picks themselves.
-        var picks: [Int: [String]] = [:]
+        // than the picks themselves. The sources were parsed as the commits were read.
         var listed = [Bool](repeating: false, count: graph.count)
         var picksBySection: [[Int]] = []
         picksBySection.reserveCapacity(members.count)
@@ -474,13 +473,11 @@ public struct ReleasePlan: Sendable {
             var found: [Int] = []
             for node in section {
                 listed[node] = true
-                guard graph.pickCandidates[node] else { continue }
-                picks[node] = graph.records[node].cherryPicks
-                found.append(node)
+                if graph.pickCandidates[node] { found.append(node) }
             }
             picksBySection.append(found)
         }
-        if !picks.isEmpty {
+        if picksBySection.contains(where: { !$0.isEmpty }) {
             var presentHex: [String]?
             func isListed(_ source: String) -> Bool {
                 if source.utf8.count == 40, let id = ObjectID(hex: source) { return graph.index[id].map { listed[$0] } ?? false }
@@ -493,7 +490,7 @@ public struct ReleasePlan: Sendable {
             for nodes in picksBySection.reversed() {
                 // Only the picks matter here: sort those, not the whole release.
                 for node in nodes.count < 2 ? nodes : nodes.sorted(by: { times[$0] < times[$1] }) {
-                    for source in picks[node] ?? [] {
+                    for source in graph.records[node].cherryPicks {
                         if isListed(source) || !sources.insert(source).inserted { dropped.insert(graph.records[node].id.hex) }
                     }
                 }

@@ -175,7 +175,8 @@ public struct ChangelogBuilder: Sendable {
         }
         // No footers and the description shown as written: every number it names is shown.
         if commit.value.footers.isEmpty && description == commit.value.description { return [] }
-        return issues(numbers: issueNumbers(description: commit.value.description, footers: commit.value.footers, header: ""), shownIn: description, links: links)
+        let numbers = issueNumbers(description: commit.value.description, footers: commit.value.footers, header: "")
+        return issues(numbers: numbers, shownIn: description, links: links)
     }
 
     private static func issues(numbers: [Int], shownIn description: String, links: RemoteLinks?) -> [IssueReference] {
