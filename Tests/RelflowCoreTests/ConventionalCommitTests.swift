@@ -321,6 +321,32 @@ struct PlainMessageParseTests {
         #expect(answered > 4_000)
     }
 
+    @Test func mergePathAgreesWithTheFullParse() {
+        let headers = ["Merge branch 'main'", "Merge branches 'a' and 'b'", "Merge remote-tracking branch 'origin/x'",
+                       "Merge pull request #12 from a/b", "Merge tag 'v1.0.0'", "Merge commit 'abc'", "Merge remote branch 'x'",
+                       "Merge 'x' into y", "Merged in feature/x (pull request #3)", "Merged PR 42: x", "Merge request !7",
+                       "Merge", "Merge  ", "\n\nMerge branch 'x'", "Merged", "Merge-x", "Merge branch", "Mergeable: no", "merge branch 'x'",
+                       "Merge branch 'ü'\t", " Merge branch 'x'", "Merge\u{00A0}branch 'x'", "feat: Merge branch"]
+        let lines = ["", "(cherry picked from commit 0123456789abcdef)", "(cherry picked from commit abcdef1)  \r",
+                     "This reverts commit 0123456789abcdef.", "Closes #4", "BREAKING CHANGE: x", "Conflicts:", "\tsrc/a.swift", "ünï"]
+        var generator = SeededGenerator(seed: 17)
+        var answered = 0
+        for _ in 0..<4_000 {
+            var text = headers.randomElement(using: &generator)!
+            for _ in 0..<Int.random(in: 0...5, using: &generator) { text += "\n" + lines.randomElement(using: &generator)! }
+            if Bool.random(using: &generator) { text += "\n" }
+            let full = ConventionalCommitParser.parse(MessageLines(committed: text))
+            if let merge = ConventionalCommitParser.parseMerge(text) {
+                answered += 1
+                #expect(merge == full && merge.header == full.header, "\(text.debugDescription)")
+            } else {
+                #expect(full.kind != .merge, "\(text.debugDescription)")
+            }
+            #expect(ConventionalCommitParser.parse(text) == full, "\(text.debugDescription)")
+        }
+        #expect(answered > 2_000)
+    }
+
     @Test func usualMessagesTakeTheQuickPath() throws {
         let plain = "refactor(api): query session header page\n\nThis changes how query session header page works.\nIt was slow before.\n"
         let quick = try #require(ConventionalCommitParser.parsePlain(plain, keepBody: true))
