@@ -26,27 +26,10 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// Parses a full 40-character hexadecimal id; nil for anything else.
     public init?(hex: String) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 40 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 20)
-        for i in 0..<20 {
-            guard let hi = Self.nibble(utf8[2 * i]), let lo = Self.nibble(utf8[2 * i + 1]) else { return nil }
-            bytes[i] = hi << 4 | lo
-        }
-        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
-        for i in 0..<8 { a = a << 8 | UInt64(bytes[i]) }
-        for i in 8..<16 { b = b << 8 | UInt64(bytes[i]) }
-        for i in 16..<20 { c = c << 8 | UInt32(bytes[i]) }
-        self.a = a; self.b = b; self.c = c
-    }
-
-    private static func nibble(_ ch: UInt8) -> UInt8? {
-        switch ch {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return ch - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return ch - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return ch - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+        var text = hex
+        // On the contiguous bytes: the two arrays of a parse by `Array(utf8)` cost more than it.
+        guard text.utf8.count == 40, let id = text.withUTF8({ ObjectID(hexBytes: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = id
     }
 
     var gitOID: git_oid {

@@ -42,7 +42,7 @@ public struct ChangelogService {
     public mutating func document(scope: Scope, tip revision: String? = nil, allowShallow: Bool = false) throws(RelflowError) -> ChangelogDocument {
         let plan = try plan(scope: scope, tip: revision, allowShallow: allowShallow)
         let builder = ChangelogBuilder(config: config, links: remoteLinks())
-        let releases = parallelMap(Array(0..<plan.count), minimumCount: 8) { builder.build(plan.release($0), dropping: plan.droppedPicks) }
+        let releases = parallelMap(Array(0..<plan.count), minimumCount: 8) { builder.build(plan.release($0), dropping: []) }
         Trace.mark("built the changelog")
         return ChangelogDocument(repository: builder.links?.base, releases: releases)
     }
@@ -74,9 +74,9 @@ public struct ChangelogService {
         orderedParallelForEach(count: plan.count, weight: { plan.commitCount($0) + 1 }, maximumPending: 8192) { i -> [UInt8] in
             switch format {
             case .defaultMarkdown:
-                return builder.defaultMarkdownBytes(plan.release(i), dropping: plan.droppedPicks)
+                return builder.defaultMarkdownBytes(plan.release(i), dropping: [])
             case .json:
-                return builder.jsonBytes(plan.release(i), dropping: plan.droppedPicks, afterAnother: i > 0)
+                return builder.jsonBytes(plan.release(i), dropping: [], afterAnother: i > 0)
             }
         } consume: { writer.write($0) }
         if format == .json { output.write((try? ChangelogJSON.tail(repository: repository)) ?? "\n  ]\n}\n") }
@@ -186,7 +186,7 @@ public struct ChangelogService {
             sections.append(.init(tag: nil, version: nil, date: nil, previousTag: base?.name, members: assignment.unreleased))
         }
         // The cherry-picks listed twice (any tag dates still being read finish meanwhile).
-        let dropped = ReleasePlan.droppedPicks(graph: graph, members: sections.map(\.members) + sectionTags.indices.reversed().map { members[$0] })
+        let dropped = ReleasePlan.repeatedPicks(graph: graph, members: sections.map(\.members) + sectionTags.indices.reversed().map { members[$0] })
         var position = [String: Int](minimumCapacity: index.tags.count)
         for (i, tag) in index.tags.enumerated() { position[tag.name] = i }
         // The dates of annotated tags whose objects were not read yet, all at once on every core.
@@ -207,7 +207,7 @@ public struct ChangelogService {
                                       : previousTag(before: tag, in: index, position: position),
                                   members: members[section]))
         }
-        let plan = ReleasePlan(graph: graph, sections: sections, droppedPicks: dropped)
+        let plan = ReleasePlan(graph: graph, sections: sections, repeatedPicks: dropped)
         Trace.mark("assigned commits to \(sectionTags.count) releases")
         return plan
     }
@@ -449,21 +449,32 @@ public struct ReleasePlan: Sendable {
 
     /// The number of commits the `i`th release lists (before cherry-picks are dropped).
     func commitCount(_ i: Int) -> Int { sections[i].members.count }
-    /// Cherry-picked commits listed elsewhere already (their own source, or an earlier copy).
-    public let droppedPicks: Set<String>
+    /// By node: a cherry-picked commit listed elsewhere already (its own source, or an
+    /// earlier copy); its `SourceCommit` says so (`isRepeatedPick`).
+    let repeatedPicks: [Bool]
 
-    init(graph: HistoryGraph, sections: [Section], droppedPicks: Set<String>) {
+    init(graph: HistoryGraph, sections: [Section], repeatedPicks: [Bool]) {
         self.graph = graph
         self.sections = sections
-        self.droppedPicks = droppedPicks
+        self.repeatedPicks = repeatedPicks
     }
 
     /// The cherry-picked commits of `members` (the sections' commits, in the sections' order)
     /// that are listed elsewhere already: their source, or an earlier copy.
-    static func droppedPicks(graph: HistoryGraph, members: [[Int]]) -> Set<String> {
+    static func repeatedPicks(graph: HistoryGraph, members: [[Int]]) -> [Bool] {
         // Oldest release first, oldest commit first: the first copy of a pick is kept.
-        var dropped = Set<String>()
+        var dropped = [Bool](repeating: false, count: graph.count)
+        // The sources seen: full lowercase ids (what `git cherry-pick -x` writes) by value,
+        // any other spelling by its text (as before, two spellings are two sources).
+        var sourceIDs = ObjectIDTable()
         var sources = Set<String>()
+        func isNew(_ source: String) -> Bool {
+            if source.utf8.count == 40, source.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }),
+               let id = ObjectID(hex: source) {
+                return sourceIDs.insert(id)
+            }
+            return sources.insert(source).inserted
+        }
         // Dense arrays by node: a history's worth of dictionary and set operations cost more
         // than the picks themselves. The sources were parsed as the commits were read.
         var listed = [Bool](repeating: false, count: graph.count)
@@ -491,7 +502,7 @@ public struct ReleasePlan: Sendable {
                 // Only the picks matter here: sort those, not the whole release.
                 for node in nodes.count < 2 ? nodes : nodes.sorted(by: { times[$0] < times[$1] }) {
                     for source in graph.records[node].cherryPicks {
-                        if isListed(source) || !sources.insert(source).inserted { dropped.insert(graph.records[node].id.hex) }
+                        if isListed(source) || !isNew(source) { dropped[node] = true }
                     }
                 }
             }
@@ -506,7 +517,7 @@ public struct ReleasePlan: Sendable {
     public func release(_ i: Int) -> SourceRelease {
         let s = sections[i]
         return SourceRelease(tag: s.tag, version: s.version, date: s.date, previousTag: s.previousTag,
-                             commits: graph.sourceCommits(s.members))
+                             commits: graph.sourceCommits(s.members, repeatedPicks: repeatedPicks))
     }
 }
 
@@ -708,7 +719,7 @@ struct HistoryGraph: Sendable {
     }
 
     /// The commits at `nodes` for the changelog builder, newest first.
-    func sourceCommits(_ nodes: [Int]) -> [SourceCommit] {
+    func sourceCommits(_ nodes: [Int], repeatedPicks: [Bool]) -> [SourceCommit] {
         // The arrays the sort reads, bound here: a closure that reads them from `self` copied
         // the whole graph for each release.
         let times = times, rank = rank
@@ -721,7 +732,8 @@ struct HistoryGraph: Sendable {
         for node in sorted {
             let r = records[node]
             out.append(SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge,
-                                    parsed: ConventionalCommitParser.parse(r.message, keepBody: keepBodies)))
+                                    parsed: ConventionalCommitParser.parse(r.message, keepBody: keepBodies),
+                                    isRepeatedPick: repeatedPicks[node]))
         }
         return out
     }

@@ -124,6 +124,27 @@ struct ChangelogCommandTests {
         #expect(commits(r, "1.1.0") == ["b"])
     }
 
+    /// A fix picked onto two branches from a commit no release lists: the copy in the lowest
+    /// release stays, the later one goes.
+    @Test func aCommitPickedTwiceIsListedInTheFirstReleaseOnly() throws {
+        let repo = try TestRepo()
+        try repo.commit("feat: a", files: ["a": "1"])
+        try repo.tag("v1.0.0")
+        try repo.git("checkout", "-q", "-b", "topic")
+        let fix = try repo.commit("fix: picked twice", files: ["f": "1"])
+        try repo.git("checkout", "-q", "-b", "release/1.0", "v1.0.0")
+        try repo.git("cherry-pick", "-x", fix)
+        try repo.tag("v1.0.1")
+        try repo.git("checkout", "-q", "main")
+        try repo.commit("feat: b", files: ["b": "1"])
+        try repo.git("cherry-pick", "-x", fix)
+        try repo.tag("v1.1.0")
+        try repo.git("branch", "-q", "-D", "topic")
+        let r = try releases(repo)
+        #expect(commits(r, "1.0.1") == ["picked twice"])
+        #expect(commits(r, "1.1.0") == ["b"])
+    }
+
     @Test func nonConventionalMergesAndHiddenTypes() throws {
         let repo = try TestRepo()
         try repo.commit("feat: base", files: ["a": "1"])

@@ -89,7 +89,8 @@ public struct ChangelogBuilder: Sendable {
         var lastType: String?
         var lastGroup: Int?
         for source in release.commits {
-            if (!cancelled.isEmpty && cancelled.contains(source.id)) || (!droppedPicks.isEmpty && droppedPicks.contains(source.id)) { continue }
+            if source.isRepeatedPick || (!cancelled.isEmpty && cancelled.contains(source.id))
+                || (!droppedPicks.isEmpty && droppedPicks.contains(source.id)) { continue }
             if source.isMerge && !config.changelog.includeMerges { continue }
             if source.parsed.kind == .merge && !config.changelog.includeMerges { continue }
             let commit = source.parsed.commitBox

@@ -94,13 +94,18 @@ public struct SourceCommit: Sendable {
     public let author: Person
     public let isMerge: Bool
     public let parsed: ParsedMessage
+    /// A cherry-pick listed elsewhere already (its source, or an earlier copy), so left out:
+    /// known to whoever read the whole history, and said here rather than by a set of ids
+    /// that every commit of every release is looked up in.
+    public let isRepeatedPick: Bool
 
-    public init(id: String, time: Int64, author: Person, isMerge: Bool, parsed: ParsedMessage) {
+    public init(id: String, time: Int64, author: Person, isMerge: Bool, parsed: ParsedMessage, isRepeatedPick: Bool = false) {
         self.id = id
         self.time = time
         self.author = author
         self.isMerge = isMerge
         self.parsed = parsed
+        self.isRepeatedPick = isRepeatedPick
     }
 }
 
