@@ -105,6 +105,7 @@ public struct ChangelogService {
             let tip = try tipCommit(revision)
             var read: ReleaseTagIndex?
             var dates: TaggerDates?
+            var ascending: [ReleaseTag]?
             let graph = try HistoryGraph.read(repo, tips: [tip], hidden: [], boundary: boundary, seeds: { () throws(RelflowError) in
                 let index = try context.releaseTags()
                 index.ignored.forEach(context.note)
@@ -112,10 +113,12 @@ public struct ChangelogService {
                 read = index
                 // The dates of the annotated tags, read beside the history rather than after it.
                 dates = TaggerDates(gitDirectory: repo.gitDirectory, tags: index.tags)
+                // The order the commits are assigned in, worked out here rather than after the read.
+                ascending = Self.ascending(index.tags)
                 return index.tags.map(\.commit)
             }, keepBodies: keepBodies, progress: progress)
             guard let index = read else { throw .repository("the release tags were not read") }
-            return try plan(scope: scope, tips: [tip], index: index, graph: graph, dates: dates)
+            return try plan(scope: scope, tips: [tip], index: index, graph: graph, dates: dates, ascending: ascending)
         }
         let index = try context.releaseTags()
         index.ignored.forEach(context.note)
@@ -157,8 +160,9 @@ public struct ChangelogService {
     }
 
     /// The plan once the history is read.
+    /// `ascending`: `index.tags` in `ascending(_:)`'s order, when already made.
     private func plan(scope: Scope, tips: [ObjectID], index: ReleaseTagIndex, graph: HistoryGraph,
-                      dates started: TaggerDates? = nil) throws(RelflowError) -> ReleasePlan {
+                      dates started: TaggerDates? = nil, ascending: [ReleaseTag]? = nil) throws(RelflowError) -> ReleasePlan {
         let repo = context.repository
         var graph = graph
         context.note("read \(graph.count) commits")
@@ -168,7 +172,7 @@ public struct ChangelogService {
         let dates = started ?? (scope == .full ? TaggerDates(gitDirectory: repo.gitDirectory, tags: index.tags) : nil)
 
         let assignment = scope == .full
-            ? Self.assignAll(graph: &graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
+            ? Self.assignAll(graph: &graph, ascending: ascending ?? Self.ascending(index.tags), fold: config.changelog.prereleasesInFinal)
             : Self.assignReachable(graph: graph, tags: index.tags, fold: config.changelog.prereleasesInFinal)
         let sectionTags = assignment.tags
         Trace.mark("assigned commits")
@@ -248,8 +252,10 @@ public struct ChangelogService {
     /// releases off the branch below the highest of those, and any other release that owns a
     /// commit the tips reach. A pre-release folds into its final release when that release's
     /// history holds it.
-    static func assignAll(graph: inout HistoryGraph, tags: [ReleaseTag], fold: Bool) -> Assignment {
-        let ascending = Self.ascending(tags.filter { graph.index[$0.commit] != nil })
+    /// `ascending`: the release tags in `ascending(_:)`'s order.
+    static func assignAll(graph: inout HistoryGraph, ascending all: [ReleaseTag], fold: Bool) -> Assignment {
+        // Those read (a stable sort's order kept by the filter).
+        let ascending = all.filter { graph.index[$0.commit] != nil }
         let tipReach = graph.reachable
         var highest: ReleaseTag?
         for tag in ascending.reversed() where graph.index[tag.commit].map({ tipReach[$0] }) ?? false { highest = tag; break }
