@@ -56,7 +56,7 @@ struct Relflow: AsyncParsableCommand {
             }
             if let plain = ChangelogCommand.plainArguments(arguments) {
                 try ChangelogCommand.run(plain)
-                await notify()
+                if Notifications.hasPending { await notify() }
                 return
             }
             let hoisted = hoistingGlobalOptions(arguments)
@@ -74,14 +74,14 @@ struct Relflow: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            await notify()
+            if Notifications.hasPending { await notify() }
         } catch let error as RelflowError {
             // What was recorded before the failure (a failed delivery, an unhealthy check)
             // is news too.
-            await notify()
+            if Notifications.hasPending { await notify() }
             Output.fail(error)
         } catch let error as ExitCode {
-            await notify()
+            if Notifications.hasPending { await notify() }
             exitProcess(error.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
@@ -95,6 +95,9 @@ struct Relflow: AsyncParsableCommand {
 let relflowVersion = "0.1.0"
 
 /// Sends `[[notify]]` notifications for what this run recorded; a failure is a warning.
+/// Called only when `Notifications.hasPending`: calling it at all hops to the concurrent
+/// executor, and a command that recorded nothing (a changelog, a lint) then spent a new thread
+/// and a millisecond on its way out.
 func notify() async {
     await Notifications.flush { Output.warning($0) }
 }

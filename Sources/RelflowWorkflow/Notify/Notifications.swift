@@ -56,6 +56,10 @@ public enum Notifications {
         pending.withLock { $0.append(Pending(gitDirectory: gitDirectory, entries: entries)) }
     }
 
+    /// Whether this process recorded anything a target may be told of: checked before an
+    /// `await` of `flush`, whose hop to another thread is most of a short command's ending.
+    public static var hasPending: Bool { pending.withLock { !$0.isEmpty } }
+
     /// The configuration whose `[[notify]]` applies to entries recorded in this repository.
     public static func configure(_ context: RepositoryContext) {
         let repo = context.repository
