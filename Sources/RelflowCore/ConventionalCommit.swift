@@ -122,7 +122,11 @@ public struct ParsedMessage: Sendable, Hashable {
 
 final class CommitBox: Sendable, Hashable {
     let value: ConventionalCommit
-    init(_ value: ConventionalCommit) { self.value = value }
+    init(_ value: consuming ConventionalCommit) { self.value = value }
+    /// The parts made straight into the box (no commit built beside it and copied in).
+    init(type: String, scope: String?, bang: Bool, description: String, body: String, footers: [Footer]) {
+        value = ConventionalCommit(type: type, scope: scope, bang: bang, description: description, body: body, footers: footers)
+    }
     static func == (a: CommitBox, b: CommitBox) -> Bool { a.value == b.value }
     func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
@@ -214,6 +218,8 @@ public enum ConventionalCommitParser {
             let headerNumber = number
             // The lines after the header that hold text, with where each paragraph starts.
             var body: [PlainLine] = []
+            // Room for the usual body at once, not grown from one line.
+            if bytes.count > headerLine.end + 1 { body.reserveCapacity(12) }
             var secondLineIsText = false
             var sawFirst = false
             var blankBefore = false
@@ -265,12 +271,20 @@ public enum ConventionalCommitParser {
             }
             var bodyText = ""
             if keepBody && bodyEnd > 0 {
-                var body: [UInt8] = []
-                for k in 0..<bodyEnd {
-                    if k > 0 { body.append(0x0A); if lines[k].startsParagraph { body.append(0x0A) } }
-                    body.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lines[k].start..<lines[k].stop]))
+                // Written once into the string's own storage, at its final size.
+                var size = 0
+                for k in 0..<bodyEnd { size += lines[k].stop - lines[k].start + (k == 0 ? 0 : lines[k].startsParagraph ? 2 : 1) }
+                bodyText = String(unsafeUninitializedCapacity: size) { out in
+                    var at = 0
+                    for k in 0..<bodyEnd {
+                        if k > 0 {
+                            out[at] = 0x0A; at += 1
+                            if lines[k].startsParagraph { out[at] = 0x0A; at += 1 }
+                        }
+                        for b in lines[k].start..<lines[k].stop { out[at] = bytes[b]; at += 1 }
+                    }
+                    return at
                 }
-                bodyText = String(decoding: body, as: UTF8.self)
             }
             var problems: [LintProblem] = []
             if secondLineIsText {
@@ -278,9 +292,8 @@ public enum ConventionalCommitParser {
                                             message: "the body must begin one blank line after the header",
                                             hint: "leave line \(headerNumber + 1) empty"))
             }
-            return ParsedMessage(conventional: CommitBox(ConventionalCommit(type: header.type, scope: header.scope, bang: header.bang,
-                                                                            description: header.description, body: bodyText,
-                                                                            footers: footers, breakingNotes: [])),
+            return ParsedMessage(conventional: CommitBox(type: header.type, scope: header.scope, bang: header.bang,
+                                                         description: header.description, body: bodyText, footers: footers),
                                  problems: problems, cherryPickedFrom: picks)
         }
     }

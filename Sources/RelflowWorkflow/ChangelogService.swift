@@ -736,10 +736,12 @@ struct HistoryGraph: Sendable {
         var out: [SourceCommit] = []
         out.reserveCapacity(sorted.count)
         for node in sorted {
-            let r = records[node]
-            out.append(SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge,
-                                    parsed: ConventionalCommitParser.parse(r.message, keepBody: keepBodies),
-                                    isRepeatedPick: repeatedPicks[node]))
+            // The record borrowed where it lies, not copied out of its array with its strings.
+            out.append(records.with(node) { r in
+                SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge,
+                             parsed: ConventionalCommitParser.parse(r.message, keepBody: keepBodies),
+                             isRepeatedPick: repeatedPicks[node])
+            })
         }
         return out
     }
@@ -764,13 +766,24 @@ struct PartedArray<T: Sendable>: Sendable {
     /// Borrowed, not copied: reading one field of a large element retains nothing else.
     subscript(i: Int) -> T {
         _read {
-            var low = 0, high = parts.count - 1
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if starts[mid] <= i { low = mid } else { high = mid - 1 }
-            }
-            yield parts[low][i - starts[low]]
+            let (part, offset) = place(i)
+            yield parts[part][offset]
         }
+    }
+
+    /// `body` of the element at `i`, borrowed from its part's storage.
+    func with<R>(_ i: Int, _ body: (borrowing T) -> R) -> R {
+        let (part, offset) = place(i)
+        return parts[part].withUnsafeBufferPointer { body($0[offset]) }
+    }
+
+    private func place(_ i: Int) -> (part: Int, offset: Int) {
+        var low = 0, high = parts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= i { low = mid } else { high = mid - 1 }
+        }
+        return (low, i - starts[low])
     }
 }
 
