@@ -63,6 +63,9 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// The first `length` hexadecimal digits (git's default abbreviation is 7).
     public func short(_ length: Int = 7) -> String { String(hex.prefix(length)) }
 
+    /// The 20 bytes as three big-endian words (the first 8 bytes, the next 8, the last 4).
+    public var words: (UInt64, UInt64, UInt32) { (a, b, c) }
+
     public var description: String { hex }
 
     public static func < (lhs: ObjectID, rhs: ObjectID) -> Bool {

@@ -201,53 +201,21 @@ public enum ConventionalCommitParser {
         var message = message
         return message.withUTF8 { bytes -> ParsedMessage? in
             func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self) }
-            // Lines as MessageLines(committed:) makes them, numbered from 1 at the first byte;
-            // the header is the first that is not empty.
-            var scanner = TrimmedLines(bytes)
-            var number = 0
-            var headerLine: (start: Int, stop: Int, end: Int)?
-            while let line = scanner.next() {
-                number += 1
-                if line.stop > line.start {
-                    headerLine = line
-                    break
-                }
-            }
-            guard let headerLine,
-                  let header = wellFormedHeader(bytes: UnsafeBufferPointer(rebasing: bytes[headerLine.start..<headerLine.stop])) else { return nil }
-            let headerNumber = number
+            guard var walk = PlainWalk(bytes), let header = wellFormedHeader(bytes: walk.header) else { return nil }
+            let headerNumber = walk.headerNumber
             // The lines after the header that hold text, with where each paragraph starts.
             var body: [PlainLine] = []
             // Room for the usual body at once, not grown from one line.
-            if bytes.count > headerLine.end + 1 { body.reserveCapacity(12) }
-            var secondLineIsText = false
-            var sawFirst = false
-            var blankBefore = false
+            if walk.hasMore { body.reserveCapacity(12) }
             var picks: [String] = []
-            while let line = scanner.next() {
-                number += 1
-                if !sawFirst {
-                    sawFirst = true
-                    secondLineIsText = line.stop > line.start
-                }
-                if line.stop > line.start {
-                    let text = UnsafeBufferPointer(rebasing: bytes[line.start..<line.stop])
-                    if text[0] == UInt8(ascii: "(") {
-                        // `git cherry-pick -x`'s mark: neither body nor footer, as in the full
-                        // parse, which takes it out before finding paragraphs. Any other line
-                        // in parentheses: the full parse.
-                        guard let source = cherryPickSource(String(decoding: text, as: UTF8.self)) else { return nil }
-                        picks.append(source)
-                        continue
-                    }
-                    guard var plain = PlainLine(text, offset: line.start, number: number) else { return nil }
-                    plain.startsParagraph = blankBefore || body.isEmpty
-                    body.append(plain)
-                    blankBefore = false
-                } else {
-                    blankBefore = true
+            while let step = walk.next() {
+                switch step {
+                case .pick(let source): picks.append(source)
+                case .line(let plain): body.append(plain)
+                case .other: return nil
                 }
             }
+            let secondLineIsText = walk.secondLineIsText
             let lines = body
             // The footers: the last paragraph when its first line is one, and then every one of
             // its lines must be (a line that is not would continue the footer before it).
@@ -296,6 +264,90 @@ public enum ConventionalCommitParser {
                                                          description: header.description, body: bodyText, footers: footers),
                                  problems: problems, cherryPickedFrom: picks)
         }
+    }
+
+    /// The lines of a message as the quick parse reads them: the header (the first line with
+    /// text, as `MessageLines(committed:)` finds it), then each later line with text — a
+    /// `git cherry-pick -x` mark's source, a plain line (`PlainLine`, with where its paragraph
+    /// starts), or one that only the full parse can read.
+    struct PlainWalk {
+        enum Step { case pick(String), line(PlainLine), other }
+
+        private let bytes: UnsafeBufferPointer<UInt8>
+        private var scanner: TrimmedLines
+        private var number = 0
+        private var sawFirst = false
+        private var blankBefore = false
+        private var sawLine = false
+        let headerStart: Int
+        let header: UnsafeBufferPointer<UInt8>
+        let headerNumber: Int
+        let hasMore: Bool
+        /// The line after the header holds text (no blank line between them).
+        private(set) var secondLineIsText = false
+
+        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+            scanner = TrimmedLines(bytes)
+            var found: (start: Int, stop: Int, end: Int)?
+            while let line = scanner.next() {
+                number += 1
+                if line.stop > line.start {
+                    found = line
+                    break
+                }
+            }
+            guard let found else { return nil }
+            headerStart = found.start
+            header = UnsafeBufferPointer(rebasing: bytes[found.start..<found.stop])
+            headerNumber = number
+            hasMore = bytes.count > found.end + 1
+        }
+
+        mutating func next() -> Step? {
+            while let line = scanner.next() {
+                number += 1
+                if !sawFirst {
+                    sawFirst = true
+                    secondLineIsText = line.stop > line.start
+                }
+                guard line.stop > line.start else {
+                    blankBefore = true
+                    continue
+                }
+                let text = UnsafeBufferPointer(rebasing: bytes[line.start..<line.stop])
+                if text[0] == UInt8(ascii: "(") {
+                    // `git cherry-pick -x`'s mark: neither body nor footer, as in the full
+                    // parse, which takes it out before finding paragraphs. Any other line in
+                    // parentheses: the full parse.
+                    guard let source = cherryPickSource(String(decoding: text, as: UTF8.self)) else { return .other }
+                    return .pick(source)
+                }
+                guard var plain = PlainLine(text, offset: line.start, number: number) else { return .other }
+                plain.startsParagraph = blankBefore || !sawLine
+                sawLine = true
+                blankBefore = false
+                return .line(plain)
+            }
+            return nil
+        }
+    }
+
+    /// The header of a message that the parse reads as a Conventional Commit without `!`,
+    /// footers or revert marks — so neither breaking nor naming issues, refs or co-authors,
+    /// and listed as its header says — with its parts as offsets into the message's UTF-8;
+    /// nil for any other message. What the changelog lists of most commits, read without
+    /// the parse's strings, box and arrays.
+    static func listedHeader(_ bytes: UnsafeBufferPointer<UInt8>) -> HeaderParts? {
+        guard var walk = PlainWalk(bytes), let parts = wellFormedHeaderParts(walk.header), !parts.bang else { return nil }
+        while let step = walk.next() {
+            switch step {
+            case .pick: continue
+            case .line(let line): if line.isFooter { return nil }
+            case .other: return nil
+            }
+        }
+        return parts.moved(by: walk.headerStart)
     }
 
     /// A line after the header, as the quick parse sees it: text, or a footer that the full
@@ -467,9 +519,29 @@ public enum ConventionalCommitParser {
 
     /// `type(scope)!: description` that breaks no rule, on the header's UTF-8.
     static func wellFormedHeader(bytes: UnsafeBufferPointer<UInt8>) -> Header? {
+        guard let parts = wellFormedHeaderParts(bytes) else { return nil }
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+        return Header(type: text(parts.type), scope: parts.scope.map(text), bang: parts.bang, description: text(parts.description))
+    }
+
+    /// Where the parts of a well-formed header are in its bytes.
+    struct HeaderParts: Sendable {
+        var type: Range<Int>
+        var scope: Range<Int>?
+        var bang: Bool
+        var description: Range<Int>
+
+        /// The same parts `offset` bytes further on (in the whole message).
+        func moved(by offset: Int) -> HeaderParts {
+            HeaderParts(type: type.lowerBound + offset..<type.upperBound + offset,
+                        scope: scope.map { $0.lowerBound + offset..<$0.upperBound + offset }, bang: bang,
+                        description: description.lowerBound + offset..<description.upperBound + offset)
+        }
+    }
+
+    static func wellFormedHeaderParts(_ bytes: UnsafeBufferPointer<UInt8>) -> HeaderParts? {
         let n = bytes.count
         func isLetter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
-        func text(_ a: Int, _ b: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self) }
         var i = 0
         guard i < n, isLetter(bytes[i]) else { return nil }
         while i < n {
@@ -479,7 +551,7 @@ public enum ConventionalCommitParser {
         }
         let typeEnd = i
         guard i < n else { return nil }
-        var scope: String?
+        var scope: Range<Int>?
         if bytes[i] == 40 {  // (
             let open = i + 1
             var j = open
@@ -487,7 +559,7 @@ public enum ConventionalCommitParser {
             guard j < n, bytes[j] == 41, j > open else { return nil }
             let first = bytes[open], last = bytes[j - 1]
             guard first != 32, first != 9, last != 32, last != 9 else { return nil }
-            scope = text(open, j)
+            scope = open..<j
             i = j + 1
         }
         var bang = false
@@ -497,7 +569,7 @@ public enum ConventionalCommitParser {
         guard i < n, bytes[i] == 32 else { return nil }
         i += 1
         guard i < n, bytes[i] != 32, bytes[i] != 9 else { return nil }
-        return Header(type: text(0, typeEnd), scope: scope, bang: bang, description: text(i, n))
+        return HeaderParts(type: 0..<typeEnd, scope: scope, bang: bang, description: i..<n)
     }
 
     /// The common case, on bytes: `type(scope)!: description` that breaks no rule. Anything

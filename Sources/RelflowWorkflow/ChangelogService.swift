@@ -74,7 +74,7 @@ public struct ChangelogService {
         orderedParallelForEach(count: plan.count, weight: { plan.commitCount($0) + 1 }, maximumPending: 8192) { i -> [UInt8] in
             switch format {
             case .defaultMarkdown:
-                return builder.defaultMarkdownBytes(plan.release(i), dropping: [])
+                return builder.defaultMarkdownBytes(plan.listedRelease(i))
             case .json:
                 return builder.jsonBytes(plan.release(i), dropping: [], afterAnother: i > 0)
             }
@@ -525,6 +525,14 @@ public struct ReleasePlan: Sendable {
         return SourceRelease(tag: s.tag, version: s.version, date: s.date, previousTag: s.previousTag,
                              commits: graph.sourceCommits(s.members, repeatedPicks: repeatedPicks))
     }
+
+    /// The release at `i` as the default Markdown lists it: the commits listed as their headers
+    /// say kept as their messages (`PlainCommit`), the others parsed.
+    public func listedRelease(_ i: Int) -> ListedRelease {
+        let s = sections[i]
+        return ListedRelease(tag: s.tag, version: s.version, date: s.date, previousTag: s.previousTag,
+                             commits: graph.listedCommits(s.members, repeatedPicks: repeatedPicks))
+    }
 }
 
 /// The commits of a history, read once, with their parents as indices. Keeps only what the
@@ -726,24 +734,40 @@ struct HistoryGraph: Sendable {
 
     /// The commits at `nodes` for the changelog builder, newest first.
     func sourceCommits(_ nodes: [Int], repeatedPicks: [Bool]) -> [SourceCommit] {
+        newestFirst(nodes).map { sourceCommit($0, repeatedPicks: repeatedPicks) }
+    }
+
+    /// `sourceCommits`, with each commit listed as its header says kept as a `PlainCommit`.
+    func listedCommits(_ nodes: [Int], repeatedPicks: [Bool]) -> [ListedCommit] {
+        newestFirst(nodes).map { node in
+            // The record borrowed where it lies, not copied out of its array with its strings.
+            let plain = records.with(node) { r -> PlainCommit? in
+                guard !r.isMerge else { return nil }
+                let (a, b, c) = r.id.words
+                return PlainCommit(hash: CommitHash(a: a, b: b, c: c), time: r.time, author: r.author, message: r.message,
+                                   isRepeatedPick: repeatedPicks[node])
+            }
+            return plain.map(ListedCommit.plain) ?? .parsed(sourceCommit(node, repeatedPicks: repeatedPicks))
+        }
+    }
+
+    private func sourceCommit(_ node: Int, repeatedPicks: [Bool]) -> SourceCommit {
+        records.with(node) { r in
+            SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge,
+                         parsed: ConventionalCommitParser.parse(r.message, keepBody: keepBodies),
+                         isRepeatedPick: repeatedPicks[node])
+        }
+    }
+
+    /// `nodes` newest first (ties in the history's order).
+    private func newestFirst(_ nodes: [Int]) -> [Int] {
         // The arrays the sort reads, bound here: a closure that reads them from `self` copied
         // the whole graph for each release.
         let times = times, rank = rank
-        let sorted = nodes.sorted { a, b in
+        return nodes.sorted { a, b in
             let ta = times[a], tb = times[b]
             return ta != tb ? ta > tb : rank[a] < rank[b]
         }
-        var out: [SourceCommit] = []
-        out.reserveCapacity(sorted.count)
-        for node in sorted {
-            // The record borrowed where it lies, not copied out of its array with its strings.
-            out.append(records.with(node) { r in
-                SourceCommit(id: r.id.hex, time: r.time, author: r.author, isMerge: r.isMerge,
-                             parsed: ConventionalCommitParser.parse(r.message, keepBody: keepBodies),
-                             isRepeatedPick: repeatedPicks[node])
-            })
-        }
-        return out
     }
 }
 

@@ -152,9 +152,11 @@ struct ChangelogModelTests {
         configs.append(dropping)
         var next = 0
         var checked = 0
+        var plainCount = 0
         for round in 0..<400 {
             var ids: [String] = []
             var commits: [SourceCommit] = []
+            var texts: [String] = []
             for _ in 0..<Int.random(in: 0...12, using: &generator) {
                 let commitID = id()
                 var message = messages[next % messages.count]
@@ -166,6 +168,7 @@ struct ChangelogModelTests {
                 default: break
                 }
                 ids.append(commitID)
+                texts.append(message)
                 commits.append(SourceCommit(id: commitID, time: Int64(1_700_000_000 - commits.count), author: people.randomElement(using: &generator)!,
                                             isMerge: Int.random(in: 0..<10, using: &generator) == 0, parsed: ConventionalCommitParser.parse(message, keepBody: round % 2 == 0)))
             }
@@ -173,6 +176,17 @@ struct ChangelogModelTests {
             let release = SourceRelease(tag: tagged ? "v1.\(round).0" : nil, version: tagged ? SemVer(1, UInt64(round), 0) : nil,
                                         date: tagged ? 1_700_000_000 : nil, previousTag: round % 5 == 0 ? nil : "v1.0.0", commits: commits)
             let dropped: Set<String> = ids.isEmpty || !Bool.random(using: &generator) ? [] : [ids.randomElement(using: &generator)!]
+            // The same release as the streamed Markdown lists it: the commits listed as their
+            // headers say kept as plain commits, the repeated pick marked on its commit.
+            let listed = ListedRelease(tag: release.tag, version: release.version, date: release.date, previousTag: release.previousTag,
+                                       commits: commits.indices.map { i in
+                let c = commits[i], repeated = dropped.contains(c.id)
+                if !c.isMerge, let plain = PlainCommit(hash: Self.hash(c.id), time: c.time, author: c.author, message: texts[i], isRepeatedPick: repeated) {
+                    return .plain(plain)
+                }
+                return .parsed(SourceCommit(id: c.id, time: c.time, author: c.author, isMerge: c.isMerge, parsed: c.parsed, isRepeatedPick: repeated))
+            })
+            plainCount += listed.commits.filter { $0.plain != nil }.count
             for config in configs {
                 for links in [RemoteLinks(forge: .gitlab, base: "https://gitlab.com/acme/shop"), nil] {
                     let builder = ChangelogBuilder(config: config, links: links)
@@ -180,6 +194,8 @@ struct ChangelogModelTests {
                                                                        header: false)
                     let direct = builder.defaultMarkdownBytes(release, dropping: dropped)
                     #expect(direct == built, "\(String(decoding: direct, as: UTF8.self))\n---\n\(String(decoding: built, as: UTF8.self))")
+                    let fromListed = builder.defaultMarkdownBytes(listed)
+                    #expect(fromListed == built, "\(String(decoding: fromListed, as: UTF8.self))\n---\n\(String(decoding: built, as: UTF8.self))")
                     // The JSON the same way: written from the commits, and from the built release.
                     let afterAnother = round % 4 < 2
                     let json = builder.jsonBytes(release, dropping: dropped, afterAnother: afterAnother)
@@ -190,6 +206,24 @@ struct ChangelogModelTests {
             }
         }
         #expect(checked == 1_600)
+        #expect(plainCount > 300)
+    }
+
+    /// A commit id from its hex, as the history reader hands it over.
+    static func hash(_ hex: String) -> CommitHash {
+        let digits = Array(hex.utf8)
+        func word(_ range: Range<Int>) -> UInt64 { UInt64(String(decoding: digits[range], as: UTF8.self), radix: 16) ?? 0 }
+        return CommitHash(a: word(0..<16), b: word(16..<32), c: UInt32(word(32..<40)))
+    }
+
+    @Test func commitHashesAreWrittenAsGitWritesIDs() {
+        var generator = SeededGenerator(seed: 62)
+        let hexDigits = Array("0123456789abcdef")
+        for _ in 0..<2_000 {
+            let hex = String((0..<40).map { _ in hexDigits.randomElement(using: &generator)! })
+            #expect(Self.hash(hex).hex == hex)
+        }
+        #expect(CommitHash(a: 0, b: .max, c: 0x0123_abcd).hex == "0000000000000000ffffffffffffffff0123abcd")
     }
 
     @Test func compiledInTemplatesMatchTheFiles() throws {

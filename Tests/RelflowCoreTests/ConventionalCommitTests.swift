@@ -321,6 +321,31 @@ struct PlainMessageParseTests {
         #expect(answered > 4_000)
     }
 
+    /// The changelog's listing of a plain commit (`listedHeader`) answers exactly for the
+    /// messages the quick parse reads as a Conventional Commit without `!` and footers, and
+    /// finds the same parts.
+    @Test func listedHeaderIsThePlainParseWithoutFooters() {
+        var answered = 0
+        for message in Self.messages(count: 20_000) + ["feat: x\n\nbut not here", "feat: x\n\nBREAKINGX: y", "fix: y\n\n(cherry picked from commit 0123456789abcdef)"] {
+            let quick = ConventionalCommitParser.parsePlain(message, keepBody: false)
+            let expected = quick.flatMap { q in q.commit.flatMap { $0.footers.isEmpty && !$0.bang ? $0 : nil } }
+            var text = message
+            let listed: (type: String, scope: String?, description: String)? = text.withUTF8 { bytes in
+                ConventionalCommitParser.listedHeader(bytes).map { parts in
+                    func string(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+                    return (string(parts.type), parts.scope.map(string), string(parts.description))
+                }
+            }
+            #expect((listed == nil) == (expected == nil), "\(message.debugDescription)")
+            if let listed, let expected {
+                answered += 1
+                #expect(listed.type == expected.type && listed.scope == expected.scope && listed.description == expected.description,
+                        "\(message.debugDescription)")
+            }
+        }
+        #expect(answered > 2_000)
+    }
+
     @Test func mergePathAgreesWithTheFullParse() {
         let headers = ["Merge branch 'main'", "Merge branches 'a' and 'b'", "Merge remote-tracking branch 'origin/x'",
                        "Merge pull request #12 from a/b", "Merge tag 'v1.0.0'", "Merge commit 'abc'", "Merge remote branch 'x'",

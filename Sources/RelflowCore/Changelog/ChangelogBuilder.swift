@@ -34,7 +34,7 @@ public struct ChangelogBuilder: Sendable {
     public func build(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> ChangelogRelease {
         // The closure holds what it reads, not `self` (see `defaultMarkdownBytes`).
         let links = links
-        let layout = layout(release, dropping: droppedPicks) { source, otherType, coAuthors -> ChangelogCommit in
+        let layout = layout(release.commits, dropping: droppedPicks) { source, otherType, coAuthors -> ChangelogCommit in
             var entry = Self.entry(for: source, coAuthors: coAuthors, links: links)
             // A project's own type (`dx`, `release`) keeps its name in Other.
             if let otherType { entry.description = otherType + ": " + entry.description }
@@ -50,24 +50,26 @@ public struct ChangelogBuilder: Sendable {
     }
 
     /// The compare view of a release (its first: the tag), when the forge is known.
-    func compareURL(_ release: SourceRelease) -> String? {
+    func compareURL(_ release: SourceRelease) -> String? { compareURL(tag: release.tag, previousTag: release.previousTag) }
+
+    func compareURL(tag: String?, previousTag: String?) -> String? {
         guard let links else { return nil }
-        if let previous = release.previousTag { return links.compare(previous, release.tag ?? "HEAD") }
-        return release.tag.map(links.tag)
+        if let previous = previousTag { return links.compare(previous, tag ?? "HEAD") }
+        return tag.map(links.tag)
     }
 
     /// What a release shows, in order, with entries of any kind: `ChangelogCommit`s for the
     /// JSON and templates, or lighter ones that the default Markdown writes straight from the
     /// commits (`defaultMarkdownBytes`). `makeEntry` gets the commit; for one in Other with a
     /// type of the project's own, that type; and its `Co-authored-by` people.
-    func layout<Entry>(_ release: SourceRelease, dropping droppedPicks: Set<String>,
-                       entry makeEntry: (SourceCommit, _ otherType: String?, _ coAuthors: [Person]) -> Entry) -> ReleaseLayout<Entry> {
+    func layout<Source: LayoutCommit, Entry>(_ commits: [Source], dropping droppedPicks: Set<String>,
+                                             entry makeEntry: (Source, _ otherType: String?, _ coAuthors: [Person]) -> Entry) -> ReleaseLayout<Entry> {
         // A revert and the commit it reverts cancel out inside one release.
         var cancelled = Set<String>()
-        let reverts = release.commits.filter { !$0.parsed.revertedCommits.isEmpty }
-        var ids = reverts.isEmpty ? [] : Set(release.commits.map(\.id))
+        let reverts = commits.filter { !$0.revertedCommits.isEmpty }
+        var ids = reverts.isEmpty ? [] : Set(commits.map(\.id))
         for commit in reverts where !cancelled.contains(commit.id) {
-            for target in commit.parsed.revertedCommits {
+            for target in commit.revertedCommits {
                 let match = ids.contains(target) ? target : ids.first { $0.hasPrefix(target) && target.count >= 7 }
                 if let match, match != commit.id, !cancelled.contains(match) {
                     cancelled.insert(match)
@@ -88,15 +90,15 @@ public struct ChangelogBuilder: Sendable {
         var contributors = FirstPerKey()
         var lastType: String?
         var lastGroup: Int?
-        for source in release.commits {
+        for source in commits {
             if source.isRepeatedPick || (!cancelled.isEmpty && cancelled.contains(source.id))
                 || (!droppedPicks.isEmpty && droppedPicks.contains(source.id)) { continue }
             if source.isMerge && !config.changelog.includeMerges { continue }
-            if source.parsed.kind == .merge && !config.changelog.includeMerges { continue }
-            let commit = source.parsed.commitBox
-            let isBreaking = commit?.value.isBreaking ?? false
+            let kind = source.kind
+            if kind == .merge && !config.changelog.includeMerges { continue }
+            let isBreaking = source.isBreaking
             // A `Revert "…"` made by git goes with the reverts, not with Other.
-            let type = source.parsed.kind == .gitRevert ? "revert" : commit.map { $0.value.normalizedType }
+            let type = source.groupType
             let group: Int?
             if let type {
                 if type != lastType {
@@ -107,7 +109,7 @@ public struct ChangelogBuilder: Sendable {
             } else {
                 group = nil
             }
-            let coAuthors = commit?.value.footers.compactMap(Self.coAuthor) ?? []
+            let coAuthors = source.coAuthors
             // A breaking commit stands in its group too: its entry made once for both.
             let listedAsBreaking = isBreaking ? makeEntry(source, nil, coAuthors) : nil
             if let listedAsBreaking { breaking.append(listedAsBreaking) }
@@ -115,9 +117,9 @@ public struct ChangelogBuilder: Sendable {
                 if types[group].hidden && !isBreaking { continue }
                 if let listedAsBreaking { grouped[group].breaking.append(listedAsBreaking) } else { grouped[group].other.append(makeEntry(source, nil, coAuthors)) }
             } else {
-                let isMerge = source.isMerge || source.parsed.kind == .merge
+                let isMerge = source.isMerge || kind == .merge
                 if config.commits.nonConventional == .drop && !isBreaking && !isMerge { continue }
-                let entry = makeEntry(source, source.parsed.kind == .gitRevert ? nil : type, coAuthors)
+                let entry = makeEntry(source, kind == .gitRevert ? nil : type, coAuthors)
                 if isBreaking { other.breaking.append(entry) } else { other.other.append(entry) }
             }
             contributors.add(source.author)

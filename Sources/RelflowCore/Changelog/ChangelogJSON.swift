@@ -358,7 +358,7 @@ extension ChangelogBuilder {
     public func jsonBytes(_ release: SourceRelease, dropping droppedPicks: Set<String>, afterAnother: Bool) -> [UInt8] {
         // The closure holds the links only, not `self` (see `defaultMarkdownBytes`).
         let links = links
-        let layout = layout(release, dropping: droppedPicks) { source, otherType, coAuthors -> JSONEntry in
+        let layout = layout(release.commits, dropping: droppedPicks) { source, otherType, coAuthors -> JSONEntry in
             let description = Self.description(of: source.parsed)
             return JSONEntry(source: source, description: otherType.map { $0 + ": " + description } ?? description,
                              issues: Self.issues(of: source.parsed, description: description, links: links), coAuthors: coAuthors)

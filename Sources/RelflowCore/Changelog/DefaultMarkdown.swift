@@ -56,8 +56,7 @@ enum DefaultMarkdown {
             out += "### ⚠ Breaking Changes\n\n"
             for commit in breaking {
                 out += "- "
-                if let scope = commit.scope { out += "**"; out.append(scope); out += ":** " }
-                out.append(commit.description)
+                commit.writeHead(to: &out)
                 out += "\n"
                 for note in commit.breakingNotes {
                     out += "  "
@@ -72,8 +71,7 @@ enum DefaultMarkdown {
             for commit in group.commits {
                 out += "- "
                 if commit.breaking { out += "**BREAKING** " }
-                if let scope = commit.scope { out += "**"; out.append(scope); out += ":** " }
-                out.append(commit.description)
+                commit.writeHead(to: &out)
                 out += " ("
                 commit.writeLink(to: &out, links: links)
                 out += ")"
@@ -121,6 +119,15 @@ protocol MarkdownCommit {
     var refs: [String] { get }
     /// `[abc1234](url)`, or `abc1234` without a forge.
     func writeLink(to out: inout ByteText, links: RemoteLinks?)
+    /// `**scope:** description`, or the description alone.
+    func writeHead(to out: inout ByteText)
+}
+
+extension MarkdownCommit {
+    func writeHead(to out: inout ByteText) {
+        if let scope { out += "**"; out.append(scope); out += ":** " }
+        out.append(description)
+    }
 }
 
 extension ChangelogCommit: MarkdownCommit {
@@ -160,26 +167,73 @@ struct MarkdownEntry: MarkdownCommit {
     }
 }
 
+/// A commit of a `ListedRelease` as the default Markdown lists it: an entry made from its
+/// parse, or the plain commit itself, written from its message's bytes (optionals read
+/// through `?.`, not an enum's cases: see `ListedCommit`).
+struct ListedEntry: MarkdownCommit {
+    let entry: MarkdownEntry?
+    let plain: PlainCommit?
+    let otherType: String?
+
+    // What `DefaultMarkdown.write` reads of a breaking entry, of its issues and of its refs:
+    // a plain commit has none of them.
+    var scope: String? { entry?.scope }
+    var description: String { entry?.description ?? "" }
+    var breaking: Bool { entry?.breaking ?? false }
+    var breakingNotes: [String] { entry?.breakingNotes ?? [] }
+    var issues: [IssueReference] { entry?.issues ?? [] }
+    var refs: [String] { entry?.refs ?? [] }
+    func writeLink(to out: inout ByteText, links: RemoteLinks?) {
+        entry?.writeLink(to: &out, links: links)
+        plain?.writeLink(to: &out, links: links)
+    }
+    func writeHead(to out: inout ByteText) {
+        entry?.writeHead(to: &out)
+        plain?.writeHead(to: &out, otherType: otherType)
+    }
+}
+
 extension ChangelogBuilder {
+    /// A release in the default Markdown, its plain commits written straight from their
+    /// messages: the same bytes as `defaultMarkdownBytes` of the release with every commit
+    /// parsed (`DefaultMarkdownTests` and the bench's histories compare them).
+    public func defaultMarkdownBytes(_ release: ListedRelease) -> [UInt8] {
+        let links = links
+        let layout = layout(release.commits, dropping: []) { listed, otherType, _ -> ListedEntry in
+            ListedEntry(entry: listed.parsed.map { Self.markdownEntry($0, otherType: otherType, links: links) },
+                        plain: listed.plain, otherType: otherType)
+        }
+        var out = ByteText()
+        DefaultMarkdown.write(title: release.tag == nil ? "Unreleased" : (release.version?.description ?? release.tag ?? ""),
+                              compareURL: compareURL(tag: release.tag, previousTag: release.previousTag), date: release.date.map(isoDate),
+                              breaking: layout.breaking, groups: layout.groups.map { ($0.title, $0.commits) },
+                              contributors: layout.contributors, links: links, to: &out)
+        return out.bytes
+    }
+
     /// A release in the default Markdown, written from its commits (see `MarkdownEntry`):
     /// the same bytes as `ChangelogRenderer.defaultMarkdownBytes` of `build(release, …)`.
     public func defaultMarkdownBytes(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> [UInt8] {
         // The closure holds the links only: one holding `self` copied the whole configuration
         // for every commit.
         let links = links
-        let layout = layout(release, dropping: droppedPicks) { source, otherType, _ -> MarkdownEntry in
-            let parsed = source.parsed
-            let commit = parsed.commitBox
-            let description = Self.description(of: parsed)
-            return MarkdownEntry(id: source.id, scope: commit?.value.scope, description: otherType.map { $0 + ": " + description } ?? description,
-                                 breaking: commit?.value.isBreaking ?? false, breakingNotes: Self.breakingNotes(of: parsed),
-                                 issues: Self.issues(of: parsed, description: description, links: links), refs: Self.refs(of: parsed))
+        let layout = layout(release.commits, dropping: droppedPicks) { source, otherType, _ -> MarkdownEntry in
+            Self.markdownEntry(source, otherType: otherType, links: links)
         }
         var out = ByteText()
         DefaultMarkdown.write(title: release.tag == nil ? "Unreleased" : (release.version?.description ?? release.tag ?? ""),
-                              compareURL: compareURL(release), date: release.date.map(isoDate), breaking: layout.breaking,
+                              compareURL: compareURL(tag: release.tag, previousTag: release.previousTag), date: release.date.map(isoDate), breaking: layout.breaking,
                               groups: layout.groups.map { ($0.title, $0.commits) }, contributors: layout.contributors,
                               links: links, to: &out)
         return out.bytes
+    }
+
+    static func markdownEntry(_ source: SourceCommit, otherType: String?, links: RemoteLinks?) -> MarkdownEntry {
+        let parsed = source.parsed
+        let commit = parsed.commitBox
+        let description = Self.description(of: parsed)
+        return MarkdownEntry(id: source.id, scope: commit?.value.scope, description: otherType.map { $0 + ": " + description } ?? description,
+                             breaking: commit?.value.isBreaking ?? false, breakingNotes: Self.breakingNotes(of: parsed),
+                             issues: Self.issues(of: parsed, description: description, links: links), refs: Self.refs(of: parsed))
     }
 }
