@@ -76,7 +76,7 @@ public struct ChangelogService {
             case .defaultMarkdown:
                 return builder.defaultMarkdownBytes(plan.listedRelease(i))
             case .json:
-                return builder.jsonBytes(plan.release(i), dropping: [], afterAnother: i > 0)
+                return builder.jsonBytes(plan.listedRelease(i), afterAnother: i > 0)
             }
         } consume: { writer.write($0) }
         if format == .json { output.write((try? ChangelogJSON.tail(repository: repository)) ?? "\n  ]\n}\n") }

@@ -321,6 +321,73 @@ struct PrettyJSON: ~Copyable {
         close(0x7D)
     }
 
+    /// The fields of `commit(_:)` for a plain commit (`PlainCommit`), written from its message:
+    /// no footers, notes, issues, refs or co-authors, and the body as the parse joins it.
+    mutating func commit(_ c: PlainCommit, otherType: String?, links: RemoteLinks?) {
+        var message = c.message
+        message.withUTF8 { bytes in
+            open(0x7B)
+            key("author")
+            person(c.author)
+            key("body")
+            text.append(byte: 0x22)
+            if var walk = ConventionalCommitParser.PlainWalk(bytes) {
+                var first = true
+                while let step = walk.next() {
+                    guard case .line(let line) = step else { continue }
+                    if !first { append(line.startsParagraph ? "\\n\\n" : "\\n") }
+                    first = false
+                    unquoted(UnsafeBufferPointer(rebasing: bytes[line.start..<line.stop]))
+                }
+            }
+            text.append(byte: 0x22)
+            field("breaking", false)
+            array("breakingNotes", [String]()) { $0.string($1) }
+            array("coAuthors", [Person]()) { $0.person($1) }
+            field("date", isoDate(c.time))
+            key("description")
+            text.append(byte: 0x22)
+            if let otherType {
+                string(otherType, quoted: false)
+                append(": ")
+            }
+            unquoted(UnsafeBufferPointer(rebasing: bytes[c.parts.description]))
+            text.append(byte: 0x22)
+            array("footers", [String]()) { $0.string($1) }
+            key("id")
+            text.append(byte: 0x22)
+            c.hash.write(to: &text)
+            text.append(byte: 0x22)
+            array("issues", [String]()) { $0.string($1) }
+            array("refs", [String]()) { $0.string($1) }
+            if let scope = c.parts.scope {
+                key("scope")
+                string(UnsafeBufferPointer(rebasing: bytes[scope]))
+            }
+            key("shortId")
+            text.append(byte: 0x22)
+            c.hash.write(to: &text, digits: 7)
+            text.append(byte: 0x22)
+            field("type", c.type)
+            if let links {
+                key("url")
+                text.append(byte: 0x22)
+                var base = links.base
+                base.withUTF8 { unquoted($0) }
+                links.commitPath.withUTF8Buffer { unquoted($0) }
+                c.hash.write(to: &text)
+                text.append(byte: 0x22)
+            }
+            close(0x7D)
+        }
+    }
+
+    /// Text escaped, without its quotes when `quoted` is false.
+    private mutating func string(_ value: String, quoted: Bool) {
+        var value = value
+        value.withUTF8 { quoted ? string($0) : unquoted($0) }
+    }
+
     /// `{`, the fields `body` writes, `}`.
     mutating func object(_ body: (inout PrettyJSON) -> Void) {
         open(0x7B)
@@ -352,16 +419,47 @@ struct JSONEntry {
     let coAuthors: [Person]
 }
 
+/// A commit of a `ListedRelease` as the JSON lists it (see `ListedEntry`).
+struct ListedJSONEntry {
+    let entry: JSONEntry?
+    let plain: PlainCommit?
+    let otherType: String?
+}
+
 extension ChangelogBuilder {
+    /// A release in the JSON, its plain commits written straight from their messages: the
+    /// bytes of `jsonBytes` of the release with every commit parsed (bodies kept).
+    public func jsonBytes(_ release: ListedRelease, afterAnother: Bool) -> [UInt8] {
+        let links = links
+        let layout = layout(release.commits, dropping: []) { listed, otherType, coAuthors -> ListedJSONEntry in
+            ListedJSONEntry(entry: listed.parsed.map { Self.jsonEntry($0, otherType: otherType, coAuthors: coAuthors, links: links) },
+                            plain: listed.plain, otherType: otherType)
+        }
+        var writer = PrettyJSON(indent: 4, separated: afterAnother, capacity: 1024 + 768 * release.commits.count)
+        writer.release(breaking: layout.breaking, commitCount: release.commits.count,
+                       compareUrl: compareURL(tag: release.tag, previousTag: release.previousTag),
+                       contributors: layout.contributors, date: release.date.map(isoDate), groups: layout.groups,
+                       prerelease: release.version?.isPrerelease ?? false, previousTag: release.previousTag, tag: release.tag,
+                       unreleased: release.tag == nil, version: release.version?.description) { json, e in
+            if let entry = e.entry { json.commit(entry, links: links) }
+            if let plain = e.plain { json.commit(plain, otherType: e.otherType, links: links) }
+        }
+        return writer.bytes
+    }
+
+    static func jsonEntry(_ source: SourceCommit, otherType: String?, coAuthors: [Person], links: RemoteLinks?) -> JSONEntry {
+        let description = Self.description(of: source.parsed)
+        return JSONEntry(source: source, description: otherType.map { $0 + ": " + description } ?? description,
+                         issues: Self.issues(of: source.parsed, description: description, links: links), coAuthors: coAuthors)
+    }
+
     /// A release in the JSON, written from its commits: the bytes of
     /// `ChangelogJSON.releaseBytes(build(release, …), afterAnother:)`.
     public func jsonBytes(_ release: SourceRelease, dropping droppedPicks: Set<String>, afterAnother: Bool) -> [UInt8] {
         // The closure holds the links only, not `self` (see `defaultMarkdownBytes`).
         let links = links
         let layout = layout(release.commits, dropping: droppedPicks) { source, otherType, coAuthors -> JSONEntry in
-            let description = Self.description(of: source.parsed)
-            return JSONEntry(source: source, description: otherType.map { $0 + ": " + description } ?? description,
-                             issues: Self.issues(of: source.parsed, description: description, links: links), coAuthors: coAuthors)
+            Self.jsonEntry(source, otherType: otherType, coAuthors: coAuthors, links: links)
         }
         var writer = PrettyJSON(indent: 4, separated: afterAnother, capacity: 1024 + 768 * release.commits.count)
         writer.release(breaking: layout.breaking, commitCount: release.commits.count, compareUrl: compareURL(release),
