@@ -227,14 +227,25 @@ public final class Repository {
     /// it is there already.
     public func addConfigValue(_ key: String, _ value: String) throws(GitError) {
         if configValues(key).contains(value) { return }
+        try withLocalConfig { (local) throws(GitError) in
+            // A pattern that matches no existing value: libgit2 then adds one.
+            try check(git_config_set_multivar(local, key, "^$relflow-never-matches^", value), "set \(key)")
+        }
+    }
+
+    /// Sets `key` to `value` in the repository's own configuration.
+    public func setConfigValue(_ key: String, _ value: String) throws(GitError) {
+        try withLocalConfig { (local) throws(GitError) in try check(git_config_set_string(local, key, value), "set \(key)") }
+    }
+
+    private func withLocalConfig(_ body: (OpaquePointer?) throws(GitError) -> Void) throws(GitError) {
         var config: OpaquePointer?
         try check(git_repository_config(&config, pointer), "open the configuration")
         defer { git_config_free(config) }
         var local: OpaquePointer?
         try check(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "open the repository's configuration")
         defer { git_config_free(local) }
-        // A pattern that matches no existing value: libgit2 then adds one.
-        try check(git_config_set_multivar(local, key, "^$relflow-never-matches^", value), "set \(key)")
+        try body(local)
     }
 
     /// The identity git would record for a new commit (`user.name`, `user.email`, or the

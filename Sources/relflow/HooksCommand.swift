@@ -61,12 +61,17 @@ struct HooksCommand: ParsableCommand {
             let installer = HookInstaller(repository: context.repository)
             let names = server ? HookShims.serverHooks : HookShims.clientHooks
             let outcomes = try installer.install(names, relflowPath: currentExecutablePath(), force: force)
+            var checksObjects = false
             if server {
                 // The server's own records start now: existing release tags count as received
                 // now, and where publish is (or the ledger shows it was) counts as production.
                 try ServerPolicyStore(repository: context.repository).seed(repository: context.repository, config: context.config, at: Clock.now())
+                checksObjects = try installer.checkReceivedObjects()
             }
             report(outcomes, json: global.json)
+            if checksObjects && !global.json {
+                Output.info("receive.fsckObjects: set to true (git refuses malformed objects in a push)")
+            }
         }
     }
 

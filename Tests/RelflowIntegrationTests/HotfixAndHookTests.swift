@@ -39,6 +39,28 @@ final class Team: @unchecked Sendable {
 
 @Suite("hotfixes and the hooks that guard publish")
 struct HotfixAndHookTests {
+    /// `hooks install --server` has git check every object a push brings: a hand-made tree
+    /// with an entry named `..` (git's own commands never write one) does not reach the server
+    /// even on a branch relflow does not guard, and an administrator's own choice is kept.
+    @Test func theServerHasGitCheckEveryPushedObject() throws {
+        let team = try Team()
+        #expect(try team.repo.git(["config", "receive.fsckObjects"], cwd: team.remote) == "true")
+        let laptop = try team.clone("fsck")
+        let blob = try laptop.git("hash-object", "-w", "--stdin", stdin: Data("x\n".utf8))
+        let tree = try laptop.git("mktree", stdin: Data("100644 blob \(blob)\t..\n".utf8))
+        let commit = try laptop.git("commit-tree", tree, "-p", "HEAD", "-m", "docs: a tree git would not write")
+        let push = laptop.gitResult(["push", "--no-verify", "origin", "\(commit):refs/heads/topic"])
+        #expect(push.status != 0 && push.stderr.contains("hasDotdot"), "\(push)")
+        #expect((try? team.repo.git(["rev-parse", "--verify", "-q", "refs/heads/topic"], cwd: team.remote)) == nil)
+
+        let chosen = team.repo.root + "/chosen.git"
+        try team.repo.git("init", "-q", "--bare", chosen)
+        try team.repo.git(["config", "receive.fsckObjects", "false"], cwd: chosen)
+        let install = runProcess(RelflowBinary.path, ["-C", chosen, "hooks", "install", "--server"], cwd: team.repo.root, environment: team.repo.environment)
+        #expect(install.status == 0 && !install.stdout.contains("fsckObjects"), "\(install)")
+        #expect(try team.repo.git(["config", "receive.fsckObjects"], cwd: chosen) == "false")
+    }
+
     @Test func theWholeHotfixFlowFromTwoClones() throws {
         let team = try Team()
         let laptop = try team.clone("laptop")

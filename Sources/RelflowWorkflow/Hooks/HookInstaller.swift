@@ -101,6 +101,19 @@ public struct HookInstaller {
         return outcomes
     }
 
+    /// On a server: git itself checks every object a push brings (`receive.fsckObjects`), so
+    /// that a hand-made tree (an entry named `..`, a path with `.git` in it) or a commit with
+    /// a malformed author line is refused before any hook reads it, unless the administrator
+    /// chose already (`receive.fsckObjects` or `transfer.fsckObjects` set at any level).
+    /// True when it was set here.
+    public func checkReceivedObjects() throws(RelflowError) -> Bool {
+        guard repository.configString("receive.fsckObjects") == nil, repository.configString("transfer.fsckObjects") == nil else {
+            return false
+        }
+        try git { () throws(GitError) in try repository.setConfigValue("receive.fsckObjects", "true") }
+        return true
+    }
+
     /// Removes relflow's shims and puts chained hooks back in their place. Foreign hooks stay.
     public func uninstall(_ names: [String]) throws(RelflowError) -> [Outcome] {
         let directory = hooksDirectory()
