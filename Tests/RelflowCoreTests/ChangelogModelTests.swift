@@ -187,18 +187,24 @@ struct ChangelogModelTests {
                 return .parsed(SourceCommit(id: c.id, time: c.time, author: c.author, isMerge: c.isMerge, parsed: c.parsed, isRepeatedPick: repeated))
             })
             plainCount += listed.commits.filter { $0.plain != nil }.count
+            // And with every commit parsed: the entries made from the parse.
+            let parsed = ListedRelease(tag: release.tag, version: release.version, date: release.date, previousTag: release.previousTag,
+                                       commits: commits.map { c in
+                .parsed(SourceCommit(id: c.id, time: c.time, author: c.author, isMerge: c.isMerge, parsed: c.parsed,
+                                     isRepeatedPick: dropped.contains(c.id)))
+            })
             for config in configs {
                 for links in [RemoteLinks(forge: .gitlab, base: "https://gitlab.com/acme/shop"), nil] {
                     let builder = ChangelogBuilder(config: config, links: links)
                     let built = ChangelogRenderer.defaultMarkdownBytes(ChangelogDocument(repository: nil, releases: [builder.build(release, dropping: dropped)]),
                                                                        header: false)
-                    let direct = builder.defaultMarkdownBytes(release, dropping: dropped)
+                    let direct = builder.defaultMarkdownBytes(parsed)
                     #expect(direct == built, "\(String(decoding: direct, as: UTF8.self))\n---\n\(String(decoding: built, as: UTF8.self))")
                     let fromListed = builder.defaultMarkdownBytes(listed)
                     #expect(fromListed == built, "\(String(decoding: fromListed, as: UTF8.self))\n---\n\(String(decoding: built, as: UTF8.self))")
                     // The JSON the same way: written from the commits, and from the built release.
                     let afterAnother = round % 4 < 2
-                    let json = builder.jsonBytes(release, dropping: dropped, afterAnother: afterAnother)
+                    let json = builder.jsonBytes(parsed, afterAnother: afterAnother)
                     let builtJSON = ChangelogJSON.releaseBytes(builder.build(release, dropping: dropped), afterAnother: afterAnother)
                     #expect(json == builtJSON, "\(String(decoding: json, as: UTF8.self))\n---\n\(String(decoding: builtJSON, as: UTF8.self))")
                     // The streamed JSON keeps bodies: compared where the parse kept them.

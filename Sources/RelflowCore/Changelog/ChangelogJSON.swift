@@ -231,7 +231,7 @@ struct PrettyJSON: ~Copyable {
                 tag: r.tag, unreleased: r.unreleased, version: r.version) { $0.commit($1) }
     }
 
-    /// A release from its parts, its commits of either kind (`ChangelogCommit`, `JSONEntry`).
+    /// A release from its parts, its commits of either kind (`ChangelogCommit`, `ListedJSONEntry`).
     mutating func release<Commit>(breaking: [Commit], commitCount: Int, compareUrl: String?, contributors: [Person], date: String?,
                                   groups: [(title: String, type: String?, commits: [Commit])], prerelease: Bool,
                                   previousTag: String?, tag: String?, unreleased: Bool, version: String?,
@@ -427,8 +427,8 @@ struct ListedJSONEntry {
 }
 
 extension ChangelogBuilder {
-    /// A release in the JSON, its plain commits written straight from their messages: the
-    /// bytes of `jsonBytes` of the release with every commit parsed (bodies kept).
+    /// A release in the JSON, written from its commits (a plain one straight from its message):
+    /// the bytes of `ChangelogJSON.releaseBytes(build(release, …), afterAnother:)`, bodies kept.
     public func jsonBytes(_ release: ListedRelease, afterAnother: Bool) -> [UInt8] {
         let links = links
         let layout = layout(release.commits, dropping: []) { listed, otherType, coAuthors -> ListedJSONEntry in
@@ -451,21 +451,5 @@ extension ChangelogBuilder {
         let description = Self.description(of: source.parsed)
         return JSONEntry(source: source, description: otherType.map { $0 + ": " + description } ?? description,
                          issues: Self.issues(of: source.parsed, description: description, links: links), coAuthors: coAuthors)
-    }
-
-    /// A release in the JSON, written from its commits: the bytes of
-    /// `ChangelogJSON.releaseBytes(build(release, …), afterAnother:)`.
-    public func jsonBytes(_ release: SourceRelease, dropping droppedPicks: Set<String>, afterAnother: Bool) -> [UInt8] {
-        // The closure holds the links only, not `self` (see `defaultMarkdownBytes`).
-        let links = links
-        let layout = layout(release.commits, dropping: droppedPicks) { source, otherType, coAuthors -> JSONEntry in
-            Self.jsonEntry(source, otherType: otherType, coAuthors: coAuthors, links: links)
-        }
-        var writer = PrettyJSON(indent: 4, separated: afterAnother, capacity: 1024 + 768 * release.commits.count)
-        writer.release(breaking: layout.breaking, commitCount: release.commits.count, compareUrl: compareURL(release),
-                       contributors: layout.contributors, date: release.date.map(isoDate), groups: layout.groups,
-                       prerelease: release.version?.isPrerelease ?? false, previousTag: release.previousTag, tag: release.tag,
-                       unreleased: release.tag == nil, version: release.version?.description) { $0.commit($1, links: links) }
-        return writer.bytes
     }
 }

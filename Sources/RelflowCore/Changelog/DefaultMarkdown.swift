@@ -194,10 +194,12 @@ struct ListedEntry: MarkdownCommit {
 }
 
 extension ChangelogBuilder {
-    /// A release in the default Markdown, its plain commits written straight from their
-    /// messages: the same bytes as `defaultMarkdownBytes` of the release with every commit
-    /// parsed (`DefaultMarkdownTests` and the bench's histories compare them).
+    /// A release in the default Markdown, written from its commits (a plain one straight from
+    /// its message): the same bytes as `ChangelogRenderer.defaultMarkdownBytes` of
+    /// `build(release, …)`; `ChangelogModelTests` compares them on generated releases.
     public func defaultMarkdownBytes(_ release: ListedRelease) -> [UInt8] {
+        // The closure holds the links only: one holding `self` copied the whole configuration
+        // for every commit.
         let links = links
         let layout = layout(release.commits, dropping: []) { listed, otherType, _ -> ListedEntry in
             ListedEntry(entry: listed.parsed.map { Self.markdownEntry($0, otherType: otherType, links: links) },
@@ -208,23 +210,6 @@ extension ChangelogBuilder {
                               compareURL: compareURL(tag: release.tag, previousTag: release.previousTag), date: release.date.map(isoDate),
                               breaking: layout.breaking, groups: layout.groups.map { ($0.title, $0.commits) },
                               contributors: layout.contributors, links: links, to: &out)
-        return out.bytes
-    }
-
-    /// A release in the default Markdown, written from its commits (see `MarkdownEntry`):
-    /// the same bytes as `ChangelogRenderer.defaultMarkdownBytes` of `build(release, …)`.
-    public func defaultMarkdownBytes(_ release: SourceRelease, dropping droppedPicks: Set<String>) -> [UInt8] {
-        // The closure holds the links only: one holding `self` copied the whole configuration
-        // for every commit.
-        let links = links
-        let layout = layout(release.commits, dropping: droppedPicks) { source, otherType, _ -> MarkdownEntry in
-            Self.markdownEntry(source, otherType: otherType, links: links)
-        }
-        var out = ByteText()
-        DefaultMarkdown.write(title: release.tag == nil ? "Unreleased" : (release.version?.description ?? release.tag ?? ""),
-                              compareURL: compareURL(tag: release.tag, previousTag: release.previousTag), date: release.date.map(isoDate), breaking: layout.breaking,
-                              groups: layout.groups.map { ($0.title, $0.commits) }, contributors: layout.contributors,
-                              links: links, to: &out)
         return out.bytes
     }
 
