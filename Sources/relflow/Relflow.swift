@@ -56,7 +56,7 @@ struct Relflow: AsyncParsableCommand {
             }
             if let plain = ChangelogCommand.plainArguments(arguments) {
                 try ChangelogCommand.run(plain)
-                if Notifications.hasPending { await notify() }
+                await notify()
                 return
             }
             let hoisted = hoistingGlobalOptions(arguments)
@@ -74,14 +74,14 @@ struct Relflow: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            if Notifications.hasPending { await notify() }
+            await notify()
         } catch let error as RelflowError {
             // What was recorded before the failure (a failed delivery, an unhealthy check)
             // is news too.
-            if Notifications.hasPending { await notify() }
+            await notify()
             Output.fail(error)
         } catch let error as ExitCode {
-            if Notifications.hasPending { await notify() }
+            await notify()
             exitProcess(error.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
@@ -95,10 +95,11 @@ struct Relflow: AsyncParsableCommand {
 let relflowVersion = "0.1.0"
 
 /// Sends `[[notify]]` notifications for what this run recorded; a failure is a warning.
-/// Called only when `Notifications.hasPending`: calling it at all hops to the concurrent
-/// executor, and a command that recorded nothing (a changelog, a lint) then spent a new thread
-/// and a millisecond on its way out.
-func notify() async {
+/// Runs on its caller's executor (`nonisolated(nonsending)`): a command that recorded nothing
+/// (a changelog, a lint) returns at once, where the hop of an ordinary async call to the
+/// concurrent executor made a new thread at the very end of the command (a millisecond).
+nonisolated(nonsending) func notify() async {
+    guard Notifications.hasPending else { return }
     await Notifications.flush { Output.warning($0) }
 }
 
