@@ -18,22 +18,30 @@ public struct ApproveService {
         let identity = try Identity.current(repo)
         let index = try context.releaseTags()
         let tag = try context.release(named: name, in: index).annotated(in: repo)
-        var tagger: String?
+        // Who released it: none of them may approve it (the server counts none of theirs).
+        var releasers: [String] = []
         if let chain = try TrustChain.read(repo), let policy = chain.current?.policy {
             // Under a signed policy the releaser is whoever signed the release entry; a tagger's
             // name proves nothing (the server then asks for one approval more instead).
             let records = try Ledger(repository: repo).records().filter { $0.entry?.event == .release && $0.entry?.tag == tag.name }
             if let record = records.last, case .success(let key) = CommitSignatures.signer(of: record.id, in: repo, pgpKeys: policy.pgpKeys),
                let person = policy.person(withKey: key) {
-                tagger = person.email
+                releasers = [person.email]
             }
-        } else if let email = tag.tagger?.email {
-            tagger = email
         } else {
-            tagger = try git { () throws(GitError) in try repo.commit(tag.commit) }.committer.email
+            // The tagger (the committer, for a tag that is no tag object), and the actor of the
+            // tag's release entry.
+            if let email = tag.tagger?.email {
+                releasers = [email]
+            } else {
+                releasers = [try git { () throws(GitError) in try repo.commit(tag.commit) }.committer.email]
+            }
+            if let release = try Ledger(repository: repo).entries().last(where: { $0.event == .release && $0.tag == tag.name }) {
+                releasers.append(release.actor.email)
+            }
         }
-        if config.gate.distinctApprover, let tagger, tagger.lowercased() == identity.email.lowercased() {
-            throw .refused("\(identity.email) tagged \(tag.name) and cannot approve it too (four-eyes: [gate] distinct_approver)",
+        if config.gate.distinctApprover, releasers.contains(where: { $0.lowercased() == identity.email.lowercased() }) {
+            throw .refused("\(identity.email) released \(tag.name) and cannot approve it too (four-eyes: [gate] distinct_approver)",
                            hint: "ask someone else to run: relflow approve \(tag.name)")
         }
         let ledger = Ledger(repository: repo)

@@ -84,15 +84,19 @@ public struct GateService {
         // and recorded after the tag's release entry. One of an earlier object under the same
         // name, or one recorded before the release, counts for neither.
         entries = context.scopedEntries(entries)
-        let released = entries.lastIndex { $0.event == .release && $0.tag == candidate.name }.map { $0 + 1 } ?? 0
+        let releaseEntry = entries.lastIndex { $0.event == .release && $0.tag == candidate.name }
+        let released = releaseEntry.map { $0 + 1 } ?? 0
         let approvers = entries[released...]
             .filter { $0.event == .approve && $0.tag == candidate.name && $0.tagObject == candidate.target.hex }.map(\.actor.email)
         let candidate = try candidate.annotated(in: repo)
         let commitInfo = try git { () throws(GitError) in try repo.commit(candidate.commit) }
         let tagger = candidate.tagger?.email ?? commitInfo.committer.email
         let tagTime = candidate.tagger?.time ?? commitInfo.committer.time
-        var decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers, tagger: tagger,
-                                         tagTime: tagTime, now: Clock.now(), hotfix: hotfix)
+        // Whoever released it approves nothing of it: the tagger, and the actor of the release
+        // entry (a tag that is no tag object has no tagger of its own).
+        let releasers = [tagger] + (releaseEntry.map { [entries[$0].actor.email] } ?? [])
+        var decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: config.gate, approvers: approvers,
+                                         releasers: releasers, tagTime: tagTime, now: Clock.now(), hotfix: hotfix)
         if !passage.passed {
             // The environment before this one comes first, whatever this gate would say.
             decision.allowed = false

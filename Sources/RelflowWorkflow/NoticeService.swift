@@ -65,7 +65,7 @@ public struct NoticeService {
         } else if !commits.isEmpty {
             // Not tagged yet: judged on everything beyond production, with no approval yet.
             let paths = try gateService.changedPaths(from: publish, to: target)
-            decision = GatePolicy.decide(changedPaths: paths, rules: config.gate, approvers: [], tagger: nil, tagTime: Clock.now(), now: Clock.now())
+            decision = GatePolicy.decide(changedPaths: paths, rules: config.gate, approvers: [], releasers: [], tagTime: Clock.now(), now: Clock.now())
         }
         if let decision {
             gate = .init(kind: decision.kind.rawValue, allowed: decision.allowed, reason: decision.reason,

@@ -107,6 +107,41 @@ struct ServerEnforcementTests {
         #expect(promote.stderr.contains("v0.2.0 went out on the approval of grace@example.com: names this server cannot verify"), "\(promote)")
     }
 
+    /// A release tag that is no tag object has no tagger: whoever wrote its release entry is
+    /// the releaser, and an approval of theirs counts for nothing (it did, found by red-teaming
+    /// this server). Someone else's approval lets it go.
+    @Test func theReleaserOfALightweightTagCannotApproveIt() throws {
+        let team = try Team()
+        let repo = team.repo
+        func reset() throws { try repo.git("fetch", "-q", "origin", "+refs/relflow/ledger:refs/relflow/ledger", "+publish:publish") }
+        try reset()
+        let old = try repo.git("rev-parse", "publish")
+        let commit = try repo.commit("feat: the app changes", files: ["src/app.txt": "v9\n"])
+        try repo.git("update-ref", "refs/tags/v0.3.0", commit)
+        try forge(repo, summary: "release v0.3.0", json: entryJSON(event: "release", tag: "v0.3.0", tagObject: commit, commit: commit, previous: nil))
+        try repo.git("push", "-q", "--no-verify", "--atomic", "origin", "main", "refs/tags/v0.3.0", "refs/relflow/ledger")
+        let released = try repo.git("rev-parse", "refs/relflow/ledger")
+        // relflow approve refuses it on the releaser's own clone too.
+        let mallory = try team.clone("mallory")
+        mallory.identity = (name: "Mallory", email: "mallory@example.com")
+        let own = mallory.relflow("approve", "v0.3.0")
+        #expect(own.status == 1 && own.stderr.contains("released v0.3.0 and cannot approve it too"), "\(own)")
+        func promote(approvedBy name: String, _ email: String) throws {
+            try repo.git("update-ref", "refs/relflow/ledger", released)
+            try forge(repo, summary: "approve v0.3.0 by \(name)",
+                      json: entryJSON(event: "approve", tag: "v0.3.0", tagObject: commit, commit: commit, previous: nil, actor: name, email: email))
+            try forge(repo, summary: "promote v0.3.0 (review)",
+                      json: entryJSON(event: "promote", tag: "v0.3.0", tagObject: commit, commit: commit, previous: old, details: "{\"gate\":\"review\"}"))
+            try repo.git("update-ref", "refs/heads/publish", commit)
+        }
+        try promote(approvedBy: "Mallory", "MALLORY@example.com")
+        try refused(team, ["--atomic", "origin", "publish", "refs/relflow/ledger"], rule: "gate")
+        try promote(approvedBy: "Grace Hopper", "grace@example.com")
+        let r = repo.gitResult(["push", "--no-verify", "--atomic", "origin", "publish", "refs/relflow/ledger"])
+        #expect(r.status == 0, "\(r)")
+        #expect(try repo.git(["rev-parse", "publish"], cwd: team.remote) == commit)
+    }
+
     /// A promotion the server refuses leaves nothing moved in the clone either: status and the
     /// server agree.
     @Test func aRefusedPromotionIsTakenBackLocally() throws {

@@ -36,7 +36,9 @@ public enum GatePolicy {
     ///   - changedPaths: paths that differ between the two releases' trees, the files relflow's
     ///     own release commits write already removed.
     ///   - approvers: emails of the recorded approvals of the candidate tag.
-    ///   - tagger: the candidate tag's tagger email.
+    ///   - releasers: the emails of whoever made the candidate release — its tagger (the
+    ///     commit's committer for a tag that is no tag object) and the actor of its release
+    ///     entry: with `distinct_approver`, no approval of theirs counts.
     ///   - tagTime / now: seconds since the epoch.
     ///   - specialPaths: changed paths that are symlinks, submodules or mode changes: never
     ///     "auto" by their name alone unless `[gate] auto_special` says so.
@@ -53,15 +55,16 @@ public enum GatePolicy {
     }
 
     public static func decide(changedPaths: [String], specialPaths: Set<String> = [], rules: RelflowConfig.Gate, approvers: [String],
-                              tagger: String?, tagTime: Int64, now: Int64, hotfix: Bool = false) -> GateDecision {
+                              releasers: [String], tagTime: Int64, now: Int64, hotfix: Bool = false) -> GateDecision {
         let globs = rules.autoPaths.map(PathGlob.init)
         let outside = changedPaths.filter { path in
             (!rules.autoSpecial && specialPaths.contains(path)) || !globs.contains { $0.matches(path) }
         }
+        let excluded = rules.distinctApprover ? Set(releasers.map { $0.lowercased() }) : []
         var counted: [String] = []
         for approver in approvers {
             let email = approver.lowercased()
-            if rules.distinctApprover, let tagger, email == tagger.lowercased() { continue }
+            if excluded.contains(email) { continue }
             if !counted.contains(email) { counted.append(email) }
         }
         if hotfix && rules.hotfix == .auto {

@@ -667,7 +667,9 @@ public struct ServerGuard {
         }
         let annotated = try tag.annotated(in: repository)
         let commit = try git { () throws(GitError) in try repository.commit(tag.commit) }
-        var tagger: String? = annotated.tagger?.email ?? commit.committer.email
+        // Whoever released it: the tagger (the committer, for a tag that is no tag object) and,
+        // below, the actor of its release entry. None of their approvals counts.
+        var releasers = [annotated.tagger?.email ?? commit.committer.email]
         var unidentifiedReleaser = false
         var approvals: [(id: ObjectID, entry: LedgerEntry)] = []
         var release: (id: ObjectID, entry: LedgerEntry)?
@@ -690,14 +692,18 @@ public struct ServerGuard {
             approvers = approvals.filter { signatureProblem(of: $0.id, entry: $0.entry, policy: policy, version: policy.version) == nil }
                 .map(\.entry.actor.email)
             if let release, signatureProblem(of: release.id, entry: release.entry, policy: policy, version: policy.version) == nil {
-                tagger = release.entry.actor.email
+                releasers = [release.entry.actor.email]
             } else {
                 // Nothing proves who released it (made before the policy, or by a key since
                 // revoked): the tagger's name proves nothing, so any approver might be the
                 // releaser, and one more approval than the policy asks for is needed.
-                tagger = nil
+                releasers = []
                 unidentifiedReleaser = true
             }
+        } else if let release {
+            // Names only, but a release entry's actor approving it is a self-approval too (a
+            // tag that is no tag object has no tagger, and a commit's committer is anyone).
+            releasers.append(release.entry.actor.email)
         }
         // A hotfix (no delay; approvals as [gate] hotfix says) only when it is one: a patch of
         // the release production runs now.
@@ -711,13 +717,13 @@ public struct ServerGuard {
         }
         if unidentifiedReleaser { rules.approvals += 1 }
         let decision = GatePolicy.decide(changedPaths: paths, specialPaths: special, rules: rules, approvers: approvers,
-                                         tagger: tagger, tagTime: receivedAt, now: now, hotfix: hotfix)
+                                         releasers: releasers, tagTime: receivedAt, now: now, hotfix: hotfix)
         // Without a signed policy, approvals are names anyone can write: let go, but said.
         if decision.allowed, state.trust?.current == nil, !approvers.isEmpty, rules.approvals > 0 {
             state.notes.append("\(tag.name) went out on the approval of \(approvers.joined(separator: ", ")): names this server cannot verify, as it has no signed policy (relflow policy init; see docs/threat-model.md)")
         }
         guard decision.allowed else {
-            let fix = decision.kind == .auto ? "" : "have someone other than the tagger run relflow approve \(tag.name) --push, then promote again"
+            let fix = decision.kind == .auto ? "" : "have someone other than the tagger and the releaser run relflow approve \(tag.name) --push, then promote again"
             return [Refusal(ref: ref, rule: "gate",
                             message: "the server's gate holds \(tag.name): \(decision.reason) (paths outside the auto set: \(decision.decidingPaths.prefix(5).joined(separator: ", "))\(decision.decidingPaths.count > 5 ? ", …" : ""))",
                             fix: fix.isEmpty ? "wait, then promote again" : fix)]
